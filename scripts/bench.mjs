@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `npm run bench [-- --size 1GB --big 4GB --file CAPTURE]`
+// Measures `otwatch analyze` throughput (MB/s, packets/s) and peak RSS on a large virtual-plant capture, next to
+// the ceiling of a bare record walk in Node and, when tshark is installed, `tshark -q -z io,phs` on the same file.
+// Each measurement runs in its own process pinned to one core (taskset, when present) so peak RSS is its own.
+// Results are printed as a table and written to .bench/results.json; copy them into BENCHMARKS.md.
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = new URL('..', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1GB' },
+    big: { type: 'string' }, // e.g. 4GB: also measure RSS on a larger capture
+    file: { type: 'string' },
+    'skip-tshark': { type: 'boolean', default: false },
+  },
+});
+const benchDir = join(root, '.bench');
+mkdirSync(benchDir, { recursive: true });
+const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
+const hasTshark = !values['skip-tshark'] && spawnSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8' }).status === 0;
+
+function pinned(cmd, args) {
+  return hasTaskset ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
+}
+
+function ensureCapture(size) {
+  const file = join(benchDir, `plant-${size}.pcap`);
+  if (existsSync(file)) return file;
+  console.error(`generating ${file} ...`);
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [join(root, 'bin/otwatch.js'), 'simulate', '--out', file, '--size', size, '--seed', '1', '--scenario', 'modbus-write-storm'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('simulate failed');
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.error(`generated ${(statSync(file).size / 1e6).toFixed(0)} MB in ${secs.toFixed(1)} s (${(statSync(file).size / 1e6 / secs).toFixed(0)} MB/s)`);
+  return file;
+}
+
+// A child that runs `body` (an ES module snippet defining `run()` → {packets}) and reports time and peak RSS.
+function measure(label, body) {
+  const script = `${body}\nconst t0 = process.hrtime.bigint();\nconst r = await run();\nconst ms = Number(process.hrtime.bigint() - t0) / 1e6;\nconsole.log(JSON.stringify({ ...r, ms, maxRssMB: process.resourceUsage().maxRSS / 1024 }));`;
+  const [cmd, args] = pinned(process.execPath, ['--input-type=module', '-e', script]);
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function walk(file) {
+  return measure('walk', `import { walkRecords } from './dist/capture/reader.js';\nasync function run() { return await walkRecords(${JSON.stringify(file)}); }`);
+}
+
+function analyze(file) {
+  return measure('analyze', `import { analyzeCaptures } from './dist/engine/analyze.js';\nasync function run() { const { report } = await analyzeCaptures([${JSON.stringify(file)}]); return { packets: report.stats.packets, assets: report.assets.length, flows: report.stats.flows, events: report.stats.events }; }`);
+}
+
+function tshark(file) {
+  const [cmd, args] = pinned('tshark', ['-r', file, '-q', '-z', 'io,phs']);
+  const t0 = process.hrtime.bigint();
+  // GNU time reports tshark's peak RSS; without it only the time is measured.
+  const r = existsSync('/usr/bin/time')
+    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const rssKb = Number((r.stderr.trim().split('\n').pop() ?? '').trim());
+  return { ms, maxRssMB: Number.isFinite(rssKb) ? rssKb / 1024 : null, status: r.status };
+}
+
+const rows = [];
+function row(name, file, m) {
+  const bytes = statSync(file).size;
+  const mbps = bytes / 1e6 / (m.ms / 1000);
+  rows.push({ name, file: file.replace(root, ''), sizeMB: +(bytes / 1e6).toFixed(1), seconds: +(m.ms / 1000).toFixed(2), mbPerSec: +mbps.toFixed(1), packetsPerSec: m.packets ? Math.round(m.packets / (m.ms / 1000)) : null, peakRssMB: m.maxRssMB === null ? null : +m.maxRssMB.toFixed(0) });
+}
+
+const file = values.file ?? ensureCapture(values.size);
+row('record walk (ceiling)', file, walk(file));
+const a = analyze(file);
+row('otwatch analyze', file, a);
+if (hasTshark) row('tshark -q -z io,phs', file, { ...tshark(file), packets: a.packets });
+if (values.big) {
+  const big = ensureCapture(values.big);
+  row('otwatch analyze (big)', big, analyze(big));
+}
+
+const walkRow = rows[0];
+const analyzeRow = rows[1];
+const tsharkRow = rows.find((r) => r.name.startsWith('tshark'));
+const summary = {
+  date: new Date().toISOString(),
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, memGB: +(totalmem() / 2 ** 30).toFixed(0), node: process.version, pinnedToOneCore: hasTaskset },
+  rows,
+  ratios: {
+    analyzeVsWalk: +(analyzeRow.mbPerSec / walkRow.mbPerSec).toFixed(3),
+    analyzeVsTshark: tsharkRow ? +(analyzeRow.mbPerSec / tsharkRow.mbPerSec).toFixed(2) : null,
+  },
+};
+writeFileSync(join(benchDir, 'results.json'), JSON.stringify(summary, null, 2));
+console.log(`machine: ${summary.machine.cpu}, ${summary.machine.cores} cores, ${summary.machine.memGB} GiB, Node ${summary.machine.node}${hasTaskset ? ', pinned to one core' : ''}`);
+console.log('| measurement | capture | size MB | s | MB/s | packets/s | peak RSS MB |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.name} | ${r.file} | ${r.sizeMB} | ${r.seconds} | ${r.mbPerSec} | ${r.packetsPerSec ?? ''} | ${r.peakRssMB ?? ''} |`);
+console.log(`analyze / record walk: ${summary.ratios.analyzeVsWalk}${summary.ratios.analyzeVsTshark !== null ? `; analyze / tshark: ${summary.ratios.analyzeVsTshark}x` : ''}`);

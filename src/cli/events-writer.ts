@@ -1,0 +1,70 @@
+/**
+ * `--events FILE`: every event as one JSON object per line, the raw material for SIEMs and for the
+ * differential tests against tshark. Buffered synchronous writes: the pipeline calls this from inside the
+ * packet callback, where it cannot await.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Endpoint, OtEvent } from '../events/types.js';
+import { isoTime } from '../report/build.js';
+
+const FLUSH_AT = 1 << 20;
+
+export class EventsWriter {
+  private readonly fd: number;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  written = 0;
+
+  constructor(path: string) {
+    this.fd = path === '-' ? 1 : openSync(path, 'w');
+  }
+
+  write(event: OtEvent, file: string): void {
+    const line = JSON.stringify(eventRecord(event, file)) + '\n';
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    this.written++;
+    if (this.pendingBytes >= FLUSH_AT) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    writeSync(this.fd, this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd !== 1) closeSync(this.fd);
+  }
+}
+
+function endpointText(e: Endpoint): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+/** The JSON-lines shape of an event: flat, stable key order, ISO time, file name instead of index. */
+export function eventRecord(event: OtEvent, file: string): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    type: event.type,
+    protocol: event.protocol,
+    file,
+    frame: event.frame,
+    ts: isoTime(event.ts),
+  };
+  if (event.type === 'asset-fact') {
+    base.subject = event.subject;
+    base.field = event.field;
+    base.value = event.value;
+    base.confidence = event.confidence;
+    return base;
+  }
+  base.src = endpointText(event.src);
+  base.dst = endpointText(event.dst);
+  if (event.src.mac) base.srcMac = event.src.mac;
+  if (event.dst.mac) base.dstMac = event.dst.mac;
+  base.flowId = event.flowId;
+  const { type: _t, protocol: _p, ts: _ts, frame: _f, captureIndex: _c, flowId: _id, src: _s, dst: _d, ...rest } = event;
+  return Object.assign(base, rest);
+}

@@ -1,0 +1,190 @@
+/**
+ * The `otwatch` command line. Exit codes: 0 done (warnings allowed), 1 internal error, 2 unusable input or
+ * bad usage (one-line message on stderr).
+ */
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CaptureInputError } from '../capture/types.js';
+import { analyzeCaptures } from '../engine/analyze.js';
+import { VERSION } from '../version.js';
+import { EventsWriter } from './events-writer.js';
+import { ProgressBar } from './progress.js';
+import { renderSummary } from './summary.js';
+
+export class UsageError extends Error {}
+
+const HELP = `otwatch ${VERSION} — passive security monitoring for industrial networks
+
+Usage:
+  otwatch analyze <capture...> [--json FILE] [--events FILE] [--db FILE] [--quiet]
+      Analyse pcap/pcapng captures (gzip-compressed too; '-' reads stdin). Prints a summary.
+      --json FILE    write the report (schema otwatch.report/v1; '-' for stdout)
+      --events FILE  write every event as JSON lines ('-' for stdout)
+      --db FILE      accumulate into an SQLite store (re-analysing a capture changes nothing)
+      --quiet        no progress bar, no summary
+  otwatch simulate --out FILE.pcap[ng] [--scenario NAME ...] [--duration 10m] [--size 1GB] [--seed N] [--truth FILE.json]
+      Generate a deterministic capture of the virtual plant (and its ground truth).
+  otwatch simulate --list
+      List the incident scenarios.
+  otwatch demo
+      Generate the demo plant with incidents, analyse it and print the summary.
+  otwatch version | help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'analyze':
+      case 'analyse':
+        return await cmdAnalyze(rest);
+      case 'simulate':
+        return await cmdSimulate(rest);
+      case 'demo':
+        return await cmdDemo(rest);
+      case 'version':
+      case '--version':
+        console.log(VERSION);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}' (try 'otwatch help')`);
+    }
+  } catch (err) {
+    if (err instanceof CaptureInputError || err instanceof UsageError) {
+      console.error(`otwatch: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && (err as { code: string }).code.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`otwatch: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function cmdAnalyze(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'string' },
+      events: { type: 'string' },
+      db: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      'max-flows': { type: 'string' },
+    },
+  });
+  if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
+  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
+  if (values.db && positionals.includes('-')) {
+    throw new UsageError('--db identifies captures by their content hash and cannot take stdin; save the capture to a file first');
+  }
+  const quiet = values.quiet === true;
+  const progress = ProgressBar.enabled(quiet) ? new ProgressBar() : null;
+  const events = values.events ? new EventsWriter(values.events) : null;
+  const maxFlows = values['max-flows'] ? Number(values['max-flows']) : undefined;
+  if (maxFlows !== undefined && !(Number.isInteger(maxFlows) && maxFlows > 0)) throw new UsageError('--max-flows must be a positive integer');
+
+  let result;
+  try {
+    result = await analyzeCaptures(positionals, {
+      onProgress: progress ? (done, total, packets) => progress.update(done, total, packets) : undefined,
+      onEvent: events ? (event, file) => events.write(event, file) : undefined,
+      maxFlows,
+    });
+  } finally {
+    progress?.done();
+    events?.close();
+  }
+  const { report } = result;
+
+  if (values.json) {
+    const text = JSON.stringify(report, null, 2) + '\n';
+    if (values.json === '-') process.stdout.write(text);
+    else writeFileSync(values.json, text);
+  }
+  if (values.db) {
+    const { persistReport } = await import('./persist.js');
+    await persistReport(values.db, report, positionals);
+  }
+  if (!quiet && values.json !== '-' && values.events !== '-') console.log(renderSummary(report));
+  return 0;
+}
+
+async function cmdSimulate(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      out: { type: 'string', short: 'o' },
+      scenario: { type: 'string', multiple: true },
+      duration: { type: 'string', default: '10m' },
+      size: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      truth: { type: 'string' },
+      list: { type: 'boolean', default: false },
+    },
+  });
+  const sim = await import('../sim/index.js');
+  if (values.list) {
+    for (const s of sim.listScenarios()) console.log(`${s.name.padEnd(24)} ${s.available ? '' : '(not yet available) '}${s.description}`);
+    return 0;
+  }
+  if (!values.out) throw new UsageError('simulate needs --out FILE.pcap or FILE.pcapng');
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+  const result = await sim.simulate({
+    out: values.out,
+    scenarios: (values.scenario ?? []).flatMap((s) => s.split(',')).filter(Boolean),
+    durationSec: parseDuration(values.duration!),
+    sizeBytes: values.size ? parseSize(values.size) : undefined,
+    seed,
+    truthPath: values.truth,
+    format: values.out.endsWith('.pcapng') ? 'pcapng' : 'pcap',
+  });
+  console.error(`otwatch: wrote ${values.out} (${result.packets} packets, ${result.bytes} bytes)${values.truth ? ` and ${values.truth}` : ''}`);
+  return 0;
+}
+
+/** Scenarios the demo injects: a representative set of what otwatch detects. */
+export const DEMO_SCENARIOS = ['plc-stop', 'program-download', 'modbus-write-storm', 'it-ot-bypass', 'scan', 'cleartext-credentials', 'directory-listing', 'cryptominer'];
+
+async function cmdDemo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { keep: { type: 'string' }, duration: { type: 'string', default: '2m' } } });
+  const sim = await import('../sim/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'otwatch-demo-'));
+  const capture = values.keep ?? join(dir, 'demo-plant.pcap');
+  const available = new Set(sim.listScenarios().filter((s) => s.available).map((s) => s.name));
+  const scenarios = DEMO_SCENARIOS.filter((s) => available.has(s));
+  try {
+    console.error(`otwatch demo: generating the virtual plant (${scenarios.length ? 'incidents: ' + scenarios.join(', ') : 'baseline'}) ...`);
+    await sim.simulate({ out: capture, scenarios, durationSec: parseDuration(values.duration!), seed: 7, format: 'pcap', truthPath: join(dir, 'truth.json') });
+    return await cmdAnalyze([capture]);
+  } finally {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`bad duration '${text}' (e.g. 90s, 10m, 1h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return unit === 'ms' ? n / 1000 : unit === 's' ? n : unit === 'm' ? n * 60 : n * 3600;
+}
+
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`bad size '${text}' (e.g. 500MB, 1GB)`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'B').toLowerCase();
+  const mult: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+  return Math.round(n * mult[unit]!);
+}

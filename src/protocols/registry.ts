@@ -1,0 +1,16 @@
+/**
+ * The analyzers otwatch runs. Adding a protocol = one folder under src/protocols/ plus one line here.
+ */
+import { AnalyzerRegistry } from '../decode/dispatch.js';
+import type { L2Analyzer } from './l2.js';
+import { modbusSpec } from './modbus/index.js';
+
+export function defaultAnalyzers(): AnalyzerRegistry {
+  const registry = new AnalyzerRegistry();
+  registry.register(modbusSpec);
+  return registry;
+}
+
+export function defaultL2Analyzers(): L2Analyzer[] {
+  return [];
+}

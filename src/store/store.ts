@@ -1,0 +1,612 @@
+/**
+ * The embedded store behind `otwatch analyze --db FILE` (docs/store.md).
+ *
+ * One analysis run (one report, covering one or more captures identified by content hash) is stored as its own
+ * contribution in the `run_*` tables; everything database-wide is aggregated over the runs present. Each
+ * capture hash belongs to at most one run, so analysing more captures accumulates and analysing the same
+ * capture again replaces (never adds to) what it contributed.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import Database from 'better-sqlite3';
+import { OPERATION_KINDS, type OperationKind, type ProtocolName } from '../events/types.js';
+import {
+  ASSET_ROLES, REPORT_SCHEMA,
+  type AssetProtocol, type AssetReport, type AssetRole, type CaptureReport, type CommunicationReport, type Report,
+  type ReportStats,
+} from '../report/types.js';
+import { VERSION } from '../version.js';
+import { migrations as defaultMigrations, type Migration } from './migrations.js';
+
+export { migrations, type Migration } from './migrations.js';
+
+/** "otwa": marks the SQLite file as an otwatch store (PRAGMA application_id). */
+export const APPLICATION_ID = 0x6f747761;
+
+export interface CaptureIdentity {
+  /** the name the capture was read from (informational: identity is the hash) */
+  file: string;
+  /** SHA-256 of the capture file's bytes as read (compressed bytes for a .gz), lower-case hex */
+  sha256: string;
+  size: number;
+}
+
+/**
+ * - added: none of the captures was stored before.
+ * - replaced: exactly these captures were stored as one run; that run's contribution was replaced.
+ * - superseded: this run contains all captures of one or more stored runs (plus new ones); those were removed.
+ * - already-covered: every capture is already part of one stored run analysed together with other captures;
+ *   nothing changed (storing it would count those captures twice).
+ */
+export type IngestOutcome = 'added' | 'replaced' | 'superseded' | 'already-covered';
+
+export interface IngestResult {
+  outcome: IngestOutcome;
+  /** the run that holds these captures after the call */
+  runKey: string;
+  /** runs deleted by this call (their keys) */
+  removedRuns: string[];
+  /** how many of the report's captures the database did not hold before */
+  newCaptures: number;
+}
+
+export interface StoredCapture extends CaptureReport {
+  sha256: string;
+  size: number;
+  /** the run this capture was analysed in */
+  runKey: string;
+}
+
+export interface StoreTotals {
+  runs: number;
+  captures: number;
+  /** sum of the stored capture files' sizes */
+  captureBytes: number;
+  assets: number;
+  communications: number;
+  alerts: number;
+  vulnerabilities: number;
+  /** every ReportStats counter summed over runs (durationMs too: total analysis time) */
+  stats: ReportStats;
+}
+
+export interface StoreOptions {
+  /** the migration list to bring the database to (tests use longer/shorter lists); default: `migrations` */
+  migrations?: readonly Migration[];
+  /** how long a writer waits for another process' lock before failing, ms (default 5000) */
+  busyTimeoutMs?: number;
+}
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/** The database was written by a newer otwatch (or is older than this build can upgrade). */
+export class StoreVersionError extends StoreError {
+  override name = 'StoreVersionError';
+  constructor(message: string, readonly databaseVersion: number, readonly supportedVersion: number) {
+    super(message);
+  }
+}
+
+/** The report's captures overlap a stored run only partly: storing it would count the shared captures twice. */
+export class StoreConflictError extends StoreError {
+  override name = 'StoreConflictError';
+}
+
+/** Streams a file through SHA-256; resolves to lower-case hex. */
+export function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    const stream = createReadStream(path);
+    stream.on('error', reject);
+    stream.on('data', (chunk) => hash.update(chunk));
+    stream.on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/** CaptureIdentity of a file on disk, size taken from the bytes hashed (so both describe the same content). */
+export function identifyFile(path: string): Promise<CaptureIdentity> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    let size = 0;
+    const stream = createReadStream(path);
+    stream.on('error', reject);
+    stream.on('data', (chunk) => {
+      size += chunk.length;
+      hash.update(chunk);
+    });
+    stream.on('end', () => resolve({ file: path, sha256: hash.digest('hex'), size }));
+  });
+}
+
+type ScalarStat = Exclude<keyof ReportStats, 'analyzers' | 'capsHit'>;
+// A Record (not an array) so that adding a ReportStats field without storing it fails to compile.
+const SCALAR_STATS: Record<ScalarStat, true> = {
+  packets: true, bytes: true, decodeErrors: true, unsupportedLink: true, flows: true, flowsEvicted: true,
+  flowsTimedOut: true, ipFragmentsReassembled: true, ipFragmentsDropped: true, tcpGaps: true,
+  tcpOutOfOrderDropped: true, tcpRetransmissions: true, events: true, durationMs: true,
+};
+const SCALAR_STAT_NAMES = Object.keys(SCALAR_STATS) as ScalarStat[];
+const ANALYZER_PREFIX = 'analyzers.';
+const CAP_PREFIX = 'capsHit.';
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function emptyStats(): ReportStats {
+  const stats = { analyzers: {}, capsHit: {} } as unknown as ReportStats;
+  for (const name of SCALAR_STAT_NAMES) stats[name] = 0;
+  return stats;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const ROLE_ORDER = new Map<string, number>(ASSET_ROLES.map((role, i) => [role, i]));
+const OPERATION_ORDER = new Map<string, number>(OPERATION_KINDS.map((kind, i) => [kind, i]));
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** IPv4 numerically, then everything else (IPv6) as text: a stable, human order for address lists. */
+function compareIps(a: string, b: string): number {
+  const ma = IPV4.exec(a);
+  const mb = IPV4.exec(b);
+  if (ma && mb) {
+    for (let i = 1; i <= 4; i++) {
+      const d = Number(ma[i]) - Number(mb[i]);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+  if (ma) return -1;
+  if (mb) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** An alert's stable identity, if it declares one; alert_states keys the analyst's status by it. */
+function alertKey(alert: unknown): string | null {
+  if (alert !== null && typeof alert === 'object') {
+    const id = (alert as { id?: unknown }).id;
+    if (typeof id === 'string' && id.length > 0) return id;
+  }
+  return null;
+}
+
+function readVersion(db: Database.Database): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (table === undefined) return 0;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+function checkMigrationList(list: readonly Migration[]): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) throw new StoreError(`migration list is not numbered 1..n: step ${i} has version ${m.version}`);
+  });
+}
+
+function newerError(path: string, dbVersion: number, supported: number): StoreVersionError {
+  return new StoreVersionError(
+    `database ${path} has schema version ${dbVersion}, written by a newer otwatch; this otwatch (${VERSION}) ` +
+      `understands up to version ${supported}. Upgrade otwatch or use another --db file.`,
+    dbVersion, supported,
+  );
+}
+
+function migrate(db: Database.Database, path: string, list: readonly Migration[]): void {
+  const latest = list.length;
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (appId !== 0 && appId !== APPLICATION_ID) {
+    throw new StoreError(`${path} is an SQLite database of another application (application_id ${appId}), not an otwatch store`);
+  }
+  const current = readVersion(db);
+  if (current === 0) {
+    const row = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { n: number };
+    if (row.n > 0) throw new StoreError(`${path} is an SQLite database with other tables, not an otwatch store`);
+  }
+  if (current > latest) throw newerError(path, current, latest);
+
+  // IMMEDIATE: two processes opening the same new file must not both apply a step; the loser re-reads and skips.
+  const apply = db.transaction((step: Migration) => {
+    const now = readVersion(db);
+    if (now >= step.version) return;
+    if (now !== step.version - 1) throw new StoreError(`database ${path} is at schema version ${now}, cannot apply step ${step.version}`);
+    if (now === 0) {
+      db.exec(`CREATE TABLE schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL, otwatch_version TEXT NOT NULL
+      ) STRICT`);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+    }
+    db.exec(step.sql);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at, otwatch_version) VALUES (?, ?, ?, ?)')
+      .run(step.version, step.name, new Date().toISOString(), VERSION);
+    // mirrored for tools that only look at the header
+    db.pragma(`user_version = ${step.version}`);
+  });
+  for (const step of list) {
+    if (step.version > current) apply.immediate(step);
+  }
+  const final = readVersion(db);
+  if (final > latest) throw newerError(path, final, latest);
+}
+
+type Row = Record<string, unknown>;
+
+interface AssetIdentityRow {
+  asset_id: string; mac: string | null; vendor: string | null; vendor_source: string | null; model: string | null;
+  firmware: string | null; serial: string | null; purdue_level: number | null; zone: string | null;
+}
+
+export class Store {
+  private readonly db: Database.Database;
+  private readonly path: string;
+  private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly ingestTx: Database.Transaction<(report: Report, ids: CaptureIdentity[], runKey: string) => IngestResult>;
+
+  private constructor(db: Database.Database, path: string) {
+    this.db = db;
+    this.path = path;
+    this.sql = prepareStatements(db);
+    this.ingestTx = db.transaction((report: Report, ids: CaptureIdentity[], runKey: string) => this.ingestInTransaction(report, ids, runKey));
+  }
+
+  /** Opens (creating if needed) and upgrades the store at `path`. Throws StoreError/StoreVersionError. */
+  static open(path: string, options: StoreOptions = {}): Store {
+    const list = options.migrations ?? defaultMigrations;
+    checkMigrationList(list);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (err) {
+      throw new StoreError(`cannot open database ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
+      // WAL: readers (a dashboard) never block the analyser writing, and a crash cannot leave a torn file.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, path, list);
+      return new Store(db, path);
+    } catch (err) {
+      db.close();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`cannot use database ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  schemaVersion(): number {
+    return readVersion(this.db);
+  }
+
+  /**
+   * Stores one report. `captureIds[i]` identifies `report.captures[i]` (and the facts' captureIndex i).
+   * Atomic: on any error nothing changes.
+   */
+  ingest(report: Report, captureIds: CaptureIdentity[]): IngestResult {
+    if (report === null || typeof report !== 'object' || report.schema !== REPORT_SCHEMA) {
+      throw new StoreError(`not an otwatch report: schema is ${JSON.stringify((report as { schema?: unknown } | null)?.schema)}, expected ${REPORT_SCHEMA}`);
+    }
+    if (captureIds.length === 0) throw new StoreError('a report must cover at least one capture to be stored');
+    if (captureIds.length !== report.captures.length) {
+      throw new StoreError(`${captureIds.length} capture identities for a report of ${report.captures.length} captures`);
+    }
+    const ids: CaptureIdentity[] = [];
+    const byHash = new Map<string, string>();
+    for (const id of captureIds) {
+      const sha256 = id.sha256.toLowerCase();
+      if (!SHA256_HEX.test(sha256)) throw new StoreError(`capture ${id.file}: sha256 must be 64 hex digits, got ${JSON.stringify(id.sha256)}`);
+      const seen = byHash.get(sha256);
+      if (seen !== undefined) {
+        throw new StoreError(`the same capture content is listed twice (${seen} and ${id.file}): analyse each capture once`);
+      }
+      byHash.set(sha256, id.file);
+      ids.push({ file: id.file, sha256, size: id.size });
+    }
+    const runKey = [...byHash.keys()].sort().join(',');
+    try {
+      return this.ingestTx.immediate(report, ids, runKey);
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`cannot store report in ${this.path}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  private ingestInTransaction(report: Report, ids: CaptureIdentity[], runKey: string): IngestResult {
+    const s = this.sql;
+    const mine = new Set(ids.map((id) => id.sha256));
+    const overlapping = new Map<number, string>();
+    let newCaptures = 0;
+    for (const id of ids) {
+      const row = s.captureRun.get(id.sha256) as { run_id: number; run_key: string } | undefined;
+      if (row === undefined) newCaptures++;
+      else overlapping.set(row.run_id, row.run_key);
+    }
+    let outcome: IngestOutcome = 'added';
+    const removed: Array<[number, string]> = [];
+    for (const [runId, key] of overlapping) {
+      if (key === runKey) {
+        outcome = 'replaced';
+        removed.push([runId, key]);
+        continue;
+      }
+      const theirs = key.split(',');
+      if (theirs.every((h) => mine.has(h))) {
+        if (outcome === 'added') outcome = 'superseded';
+        removed.push([runId, key]);
+        continue;
+      }
+      const theirSet = new Set(theirs);
+      if (ids.every((id) => theirSet.has(id.sha256))) {
+        return { outcome: 'already-covered', runKey: key, removedRuns: [], newCaptures: 0 };
+      }
+      const shared = ids.filter((id) => theirSet.has(id.sha256)).map((id) => id.file);
+      throw new StoreConflictError(
+        `captures ${shared.join(', ')} are already stored as part of an analysis of ${theirs.length} captures ` +
+          `that this one does not fully contain; storing it would count them twice. Analyse all of those captures ` +
+          `together, or only the captures the database does not hold yet.`,
+      );
+    }
+    for (const [runId] of removed) s.deleteRun.run(runId);
+
+    const now = new Date().toISOString();
+    const runId = Number(s.insertRun.run(runKey, `${report.generator.name} ${report.generator.version}`, report.generatedAt, now).lastInsertRowid);
+
+    report.captures.forEach((c, i) => {
+      const id = ids[i]!;
+      s.insertCapture.run(id.sha256, runId, id.file, id.size, c.format, c.compressed ? 1 : 0, JSON.stringify(c.linkTypes),
+        c.packets, c.bytes, c.firstSeen, c.lastSeen, JSON.stringify(c.warnings));
+    });
+
+    for (const name of SCALAR_STAT_NAMES) s.insertCounter.run(runId, name, report.stats[name]);
+    for (const [name, value] of Object.entries(report.stats.analyzers)) s.insertCounter.run(runId, ANALYZER_PREFIX + name, value);
+    for (const [name, value] of Object.entries(report.stats.capsHit)) s.insertCounter.run(runId, CAP_PREFIX + name, value);
+
+    for (const a of report.assets) {
+      s.insertAsset.run(runId, a.id, a.mac, a.vendor, a.vendorSource, a.model, a.firmware, a.serial, a.purdueLevel, a.zone,
+        a.firstSeen, a.lastSeen, a.packets, a.bytes);
+      for (const ip of a.ips) s.insertAttribute.run(runId, a.id, 'ip', ip);
+      for (const hostname of a.hostnames) s.insertAttribute.run(runId, a.id, 'hostname', hostname);
+      for (const role of a.roles) s.insertAttribute.run(runId, a.id, 'role', role);
+      for (const p of a.protocols) {
+        s.insertAssetProtocol.run(runId, a.id, p.name, p.role);
+        for (const port of p.ports) s.insertAssetPort.run(runId, a.id, p.name, p.role, port);
+      }
+      for (const f of a.facts) {
+        const capture = ids[f.captureIndex];
+        if (capture === undefined) {
+          throw new StoreError(`asset ${a.id}: fact ${f.field} names capture index ${f.captureIndex}, the report has ${ids.length}`);
+        }
+        s.insertFact.run(runId, a.id, f.field, f.value, f.protocol, f.frame, capture.sha256);
+      }
+    }
+
+    for (const c of report.communications) {
+      s.insertCommunication.run(runId, c.src, c.dst, c.protocol, c.transport, c.port, c.packets, c.bytes, c.flows, c.firstSeen, c.lastSeen);
+      for (const [kind, count] of Object.entries(c.operations)) {
+        if (count !== undefined) s.insertOperation.run(runId, c.src, c.dst, c.protocol, c.transport, c.port, kind, count);
+      }
+    }
+
+    for (const p of report.protocols) s.insertProtocol.run(runId, p.name, p.packets, p.bytes, p.flows);
+
+    report.alerts.forEach((alert, ordinal) => {
+      const key = alertKey(alert);
+      s.insertAlert.run(runId, ordinal, key, JSON.stringify(alert));
+      if (key !== null) s.insertAlertState.run(key, now);
+    });
+    report.vulnerabilities.forEach((v, ordinal) => s.insertVulnerability.run(runId, ordinal, JSON.stringify(v)));
+    report.risk.forEach((r, ordinal) => s.insertRisk.run(runId, ordinal, JSON.stringify(r)));
+
+    return { outcome, runKey, removedRuns: removed.map(([, key]) => key), newCaptures };
+  }
+
+  /** Every stored capture, in time order (then hash); a fact's captureIndex in assets() indexes this list. */
+  captures(): StoredCapture[] {
+    const rows = this.sql.captures.all() as Row[];
+    return rows.map((r) => ({
+      file: r.file as string,
+      format: r.format as CaptureReport['format'],
+      compressed: r.compressed === 1,
+      linkTypes: JSON.parse(r.link_types as string) as string[],
+      packets: r.packets as number,
+      bytes: r.bytes as number,
+      firstSeen: r.first_seen as string | null,
+      lastSeen: r.last_seen as string | null,
+      warnings: JSON.parse(r.warnings as string) as string[],
+      sha256: r.sha256 as string,
+      size: r.size as number,
+      runKey: r.run_key as string,
+    }));
+  }
+
+  totals(): StoreTotals {
+    const count = (stmt: Database.Statement): number => (stmt.get() as { n: number | null }).n ?? 0;
+    const captureRow = this.sql.captureTotals.get() as { n: number; size: number | null };
+    return {
+      runs: count(this.sql.countRuns),
+      captures: captureRow.n,
+      captureBytes: captureRow.size ?? 0,
+      assets: count(this.sql.countAssets),
+      communications: count(this.sql.countCommunications),
+      alerts: count(this.sql.countAlerts),
+      vulnerabilities: count(this.sql.countVulnerabilities),
+      stats: this.stats(),
+    };
+  }
+
+  private stats(): ReportStats {
+    const stats = emptyStats();
+    for (const row of this.sql.counterTotals.all() as Array<{ name: string; value: number }>) {
+      if (row.name.startsWith(ANALYZER_PREFIX)) stats.analyzers[row.name.slice(ANALYZER_PREFIX.length)] = row.value;
+      else if (row.name.startsWith(CAP_PREFIX)) stats.capsHit[row.name.slice(CAP_PREFIX.length)] = row.value;
+      else if (Object.hasOwn(SCALAR_STATS, row.name)) stats[row.name as ScalarStat] = row.value;
+    }
+    return stats;
+  }
+
+  /**
+   * Assets merged over runs by id: union of ips/hostnames/roles/protocols/ports/facts, earliest firstSeen, latest
+   * lastSeen, summed packets/bytes; each identity field (mac, vendor+vendorSource, model, firmware, serial,
+   * purdueLevel, zone) from the run that saw the asset most recently (its lastSeen) among runs that have one.
+   */
+  assets(): AssetReport[] {
+    const s = this.sql;
+    const captureIndex = new Map(this.captures().map((c, i) => [c.sha256, i]));
+    const byId = new Map<string, AssetReport>();
+    for (const r of s.assetTotals.all() as Row[]) {
+      byId.set(r.asset_id as string, {
+        id: r.asset_id as string, mac: null, ips: [], hostnames: [], vendor: null, vendorSource: null, model: null,
+        firmware: null, serial: null, roles: [], purdueLevel: null, zone: null, protocols: [],
+        firstSeen: r.first_seen as string, lastSeen: r.last_seen as string,
+        packets: r.packets as number, bytes: r.bytes as number, facts: [],
+      });
+    }
+    // newest first: the first non-null value met per field wins
+    for (const r of s.assetIdentities.all() as AssetIdentityRow[]) {
+      const a = byId.get(r.asset_id)!;
+      if (a.mac === null) a.mac = r.mac;
+      if (a.vendor === null && r.vendor !== null) {
+        a.vendor = r.vendor;
+        a.vendorSource = r.vendor_source;
+      }
+      if (a.model === null) a.model = r.model;
+      if (a.firmware === null) a.firmware = r.firmware;
+      if (a.serial === null) a.serial = r.serial;
+      if (a.purdueLevel === null) a.purdueLevel = r.purdue_level;
+      if (a.zone === null) a.zone = r.zone;
+    }
+    for (const r of s.assetAttributes.all() as Array<{ asset_id: string; kind: string; value: string }>) {
+      const a = byId.get(r.asset_id)!;
+      if (r.kind === 'ip') a.ips.push(r.value);
+      else if (r.kind === 'hostname') a.hostnames.push(r.value);
+      else a.roles.push(r.value as AssetRole);
+    }
+    const protocolIndex = new Map<string, AssetProtocol>();
+    for (const r of s.assetProtocols.all() as Array<{ asset_id: string; protocol: string; role: AssetProtocol['role'] }>) {
+      const p: AssetProtocol = { name: r.protocol as ProtocolName, role: r.role, ports: [] };
+      byId.get(r.asset_id)!.protocols.push(p);
+      protocolIndex.set(`${r.asset_id}\n${r.protocol}\n${r.role}`, p);
+    }
+    for (const r of s.assetPorts.all() as Array<{ asset_id: string; protocol: string; role: string; port: number }>) {
+      protocolIndex.get(`${r.asset_id}\n${r.protocol}\n${r.role}`)!.ports.push(r.port);
+    }
+    for (const r of s.assetFacts.all() as Row[]) {
+      byId.get(r.asset_id as string)!.facts.push({
+        field: r.field as string, value: r.value as string, protocol: r.protocol as string, frame: r.frame as number,
+        captureIndex: captureIndex.get(r.capture_sha256 as string)!,
+      });
+    }
+    for (const a of byId.values()) {
+      a.ips.sort(compareIps);
+      a.roles.sort((x, y) => ROLE_ORDER.get(x)! - ROLE_ORDER.get(y)!);
+      a.facts.sort((x, y) => x.captureIndex - y.captureIndex || x.frame - y.frame || cmp(x.field, y.field) || cmp(x.value, y.value) || cmp(x.protocol, y.protocol));
+    }
+    return [...byId.values()];
+  }
+
+  /** Communications merged over runs by (src, dst, protocol, transport, port); counters and operations summed. */
+  communications(): CommunicationReport[] {
+    const byKey = new Map<string, CommunicationReport>();
+    const key = (r: Row): string => `${r.src}\n${r.dst}\n${r.protocol}\n${r.transport}\n${r.port}`;
+    for (const r of this.sql.communicationTotals.all() as Row[]) {
+      byKey.set(key(r), {
+        src: r.src as string, dst: r.dst as string, protocol: r.protocol as ProtocolName,
+        transport: r.transport as CommunicationReport['transport'], port: r.port as number,
+        packets: r.packets as number, bytes: r.bytes as number, flows: r.flows as number,
+        firstSeen: r.first_seen as string, lastSeen: r.last_seen as string, operations: {},
+      });
+    }
+    const ops = (this.sql.operationTotals.all() as Row[])
+      .sort((x, y) => OPERATION_ORDER.get(x.kind as string)! - OPERATION_ORDER.get(y.kind as string)!);
+    for (const r of ops) byKey.get(key(r))!.operations[r.kind as OperationKind] = r.count as number;
+    return [...byKey.values()];
+  }
+
+  protocols(): Report['protocols'] {
+    return (this.sql.protocolTotals.all() as Row[]).map((r) => ({
+      name: r.name as ProtocolName, packets: r.packets as number, bytes: r.bytes as number, flows: r.flows as number,
+    }));
+  }
+
+  /** The whole database as one report (what `analyze --db` prints after storing). */
+  toReport(): Report {
+    const parse = (rows: unknown[]): unknown[] => (rows as Array<{ body: string }>).map((r) => JSON.parse(r.body) as unknown);
+    return {
+      schema: REPORT_SCHEMA,
+      generator: { name: 'otwatch', version: VERSION },
+      generatedAt: new Date().toISOString(),
+      captures: this.captures().map(({ sha256: _h, size: _s, runKey: _k, ...capture }) => capture),
+      stats: this.stats(),
+      assets: this.assets(),
+      communications: this.communications(),
+      protocols: this.protocols(),
+      alerts: parse(this.sql.alerts.all()),
+      vulnerabilities: parse(this.sql.vulnerabilities.all()),
+      risk: parse(this.sql.risk.all()),
+    };
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function prepareStatements(db: Database.Database) {
+  const p = (sql: string): Database.Statement => db.prepare(sql);
+  return {
+    captureRun: p('SELECT c.run_id, r.run_key FROM captures c JOIN runs r ON r.id = c.run_id WHERE c.sha256 = ?'),
+    deleteRun: p('DELETE FROM runs WHERE id = ?'),
+    insertRun: p('INSERT INTO runs (run_key, generator, generated_at, ingested_at) VALUES (?, ?, ?, ?)'),
+    insertCapture: p(`INSERT INTO captures (sha256, run_id, file, size, format, compressed, link_types, packets, bytes,
+      first_seen, last_seen, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertCounter: p('INSERT INTO run_counters (run_id, name, value) VALUES (?, ?, ?)'),
+    insertAsset: p(`INSERT INTO run_assets (run_id, asset_id, mac, vendor, vendor_source, model, firmware, serial,
+      purdue_level, zone, first_seen, last_seen, packets, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    // set-valued children: a repeated element in the report is the same element
+    insertAttribute: p('INSERT OR IGNORE INTO run_asset_attributes (run_id, asset_id, kind, value) VALUES (?, ?, ?, ?)'),
+    insertAssetProtocol: p('INSERT OR IGNORE INTO run_asset_protocols (run_id, asset_id, protocol, role) VALUES (?, ?, ?, ?)'),
+    insertAssetPort: p('INSERT OR IGNORE INTO run_asset_protocol_ports (run_id, asset_id, protocol, role, port) VALUES (?, ?, ?, ?, ?)'),
+    insertFact: p(`INSERT OR IGNORE INTO run_asset_facts (run_id, asset_id, field, value, protocol, frame, capture_sha256)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    insertCommunication: p(`INSERT INTO run_communications (run_id, src, dst, protocol, transport, port, packets, bytes,
+      flows, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertOperation: p(`INSERT INTO run_communication_operations (run_id, src, dst, protocol, transport, port, kind, count)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertProtocol: p('INSERT INTO run_protocols (run_id, name, packets, bytes, flows) VALUES (?, ?, ?, ?, ?)'),
+    insertAlert: p('INSERT INTO run_alerts (run_id, ordinal, alert_key, body) VALUES (?, ?, ?, ?)'),
+    insertAlertState: p("INSERT OR IGNORE INTO alert_states (alert_key, status, changed_at) VALUES (?, 'new', ?)"),
+    insertVulnerability: p('INSERT INTO run_vulnerabilities (run_id, ordinal, body) VALUES (?, ?, ?)'),
+    insertRisk: p('INSERT INTO run_risk (run_id, ordinal, body) VALUES (?, ?, ?)'),
+
+    captures: p(`SELECT c.*, r.run_key FROM captures c JOIN runs r ON r.id = c.run_id
+      ORDER BY c.first_seen IS NULL, c.first_seen, c.sha256`),
+    captureTotals: p('SELECT COUNT(*) AS n, SUM(size) AS size FROM captures'),
+    countRuns: p('SELECT COUNT(*) AS n FROM runs'),
+    countAssets: p('SELECT COUNT(*) AS n FROM asset_totals'),
+    countCommunications: p('SELECT COUNT(*) AS n FROM communication_totals'),
+    countAlerts: p('SELECT COUNT(*) AS n FROM run_alerts'),
+    countVulnerabilities: p('SELECT COUNT(*) AS n FROM run_vulnerabilities'),
+    counterTotals: p('SELECT name, value FROM counter_totals ORDER BY name'),
+    assetTotals: p('SELECT * FROM asset_totals ORDER BY asset_id'),
+    // "newest" is by when the traffic was seen, not when it was ingested: re-analysing an old capture must not
+    // bring back firmware that a later capture showed was upgraded. run_key breaks ties deterministically.
+    assetIdentities: p(`SELECT a.asset_id, a.mac, a.vendor, a.vendor_source, a.model, a.firmware, a.serial,
+      a.purdue_level, a.zone FROM run_assets a JOIN runs r ON r.id = a.run_id
+      ORDER BY a.asset_id, a.last_seen DESC, r.run_key DESC`),
+    assetAttributes: p('SELECT DISTINCT asset_id, kind, value FROM run_asset_attributes ORDER BY asset_id, kind, value'),
+    assetProtocols: p('SELECT DISTINCT asset_id, protocol, role FROM run_asset_protocols ORDER BY asset_id, protocol, role'),
+    assetPorts: p(`SELECT DISTINCT asset_id, protocol, role, port FROM run_asset_protocol_ports
+      ORDER BY asset_id, protocol, role, port`),
+    assetFacts: p(`SELECT DISTINCT asset_id, field, value, protocol, frame, capture_sha256 FROM run_asset_facts
+      ORDER BY asset_id`),
+    communicationTotals: p('SELECT * FROM communication_totals ORDER BY src, dst, protocol, transport, port'),
+    operationTotals: p('SELECT * FROM communication_operation_totals ORDER BY src, dst, protocol, transport, port, kind'),
+    protocolTotals: p('SELECT * FROM protocol_totals ORDER BY packets DESC, name'),
+    alerts: p('SELECT a.body FROM run_alerts a JOIN runs r ON r.id = a.run_id ORDER BY r.run_key, a.ordinal'),
+    vulnerabilities: p('SELECT v.body FROM run_vulnerabilities v JOIN runs r ON r.id = v.run_id ORDER BY r.run_key, v.ordinal'),
+    risk: p('SELECT k.body FROM run_risk k JOIN runs r ON r.id = k.run_id ORDER BY r.run_key, k.ordinal'),
+  };
+}
