@@ -8,10 +8,10 @@
 // Usage: node scripts/update-oui.mjs [--manuf PATH] [--ieee DIR] [--prefer ieee] [--out FILE]
 //
 // Output format (UTF-8 text, gzip): '#' comment lines, then
-//   V<TAB>n            followed by n vendor names, one per line (deduplicated, sorted)
-//   P<TAB>m            followed by m lines "<hex-prefix><TAB><vendor-index base36>"
-// The prefix length gives the block size: 6 hex digits = 24-bit MA-L, 7 = 28-bit MA-M, 9 = 36-bit MA-S/IAB.
-// Prefix lines are sorted by length then value. "Private" and "IEEE Registration Authority" (the MA-L parent
+//   V<TAB>n             followed by n vendor names, one per line (deduplicated, sorted)
+//   P<TAB>bits<TAB>m    followed by m lines "<delta base36><TAB><vendor-index base36>" for the blocks of that
+//                       size (bits = 24 MA-L, 28 MA-M, 36 MA-S/IAB), sorted by prefix value; each line's prefix
+//                       is the previous line's plus delta (the first one's is delta), which keeps the file small. "Private" and "IEEE Registration Authority" (the MA-L parent
 // of MA-M/MA-S blocks) carry no vendor information and are left out, so a lookup in such a block finds nothing.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -121,6 +121,17 @@ const prefixes = [...byPrefix.keys()].sort((a, b) => a.length - b.length || (a <
 
 const counts = { 6: 0, 7: 0, 9: 0 };
 for (const p of prefixes) counts[p.length]++;
+const blockLines = [];
+for (const [hexLen, bits] of [[6, 24], [7, 28], [9, 36]]) {
+  blockLines.push(`P\t${bits}\t${counts[hexLen]}`);
+  let previous = 0;
+  for (const p of prefixes) {
+    if (p.length !== hexLen) continue;
+    const value = parseInt(p, 16);
+    blockLines.push(`${(value - previous).toString(36)}\t${vendorIndex.get(byPrefix.get(p)).toString(36)}`);
+    previous = value;
+  }
+}
 const lines = [
   '# otwatch bundled IEEE MAC address block registry (MA-L 24-bit, MA-M 28-bit, MA-S/IAB 36-bit).',
   '# Regenerate with: node scripts/update-oui.mjs  (see the script for the format).',
@@ -128,8 +139,7 @@ const lines = [
   `# Blocks: ${counts[6]} MA-L, ${counts[7]} MA-M, ${counts[9]} MA-S/IAB; ${vendors.length} distinct vendors.`,
   `V\t${vendors.length}`,
   ...vendors,
-  `P\t${prefixes.length}`,
-  ...prefixes.map((p) => `${p}\t${vendorIndex.get(byPrefix.get(p)).toString(36)}`),
+  ...blockLines,
 ];
 const text = lines.join('\n') + '\n';
 const gz = gzipSync(Buffer.from(text, 'utf8'), { level: 9 });

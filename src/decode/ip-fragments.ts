@@ -80,6 +80,8 @@ class PendingDatagram {
 export class IpFragmentReassembler {
   private readonly pending = new Map<string, PendingDatagram>();
   private bufferedBytes = 0;
+  /** Earliest packet time at which some pending datagram can time out. */
+  private nextExpiry = Infinity;
   /** The `meta` of the datagram most recently returned by add(). */
   lastMeta = 0;
 
@@ -130,7 +132,7 @@ export class IpFragmentReassembler {
     if (dgram === undefined) {
       while (this.pending.size >= this.limits.maxDatagrams && this.pending.size > 0) {
         this.counters.fragmentCapHits++;
-        this.dropOldest();
+        this.drop(this.oldest()!);
       }
       if (this.limits.maxDatagrams <= 0) {
         this.counters.fragmentsDropped++;
@@ -138,6 +140,7 @@ export class IpFragmentReassembler {
       }
       dgram = new PendingDatagram(key, ts);
       this.pending.set(key, dgram);
+      if (ts + this.limits.timeoutSec < this.nextExpiry) this.nextExpiry = ts + this.limits.timeoutSec;
     }
 
     if (!more) {
@@ -152,7 +155,7 @@ export class IpFragmentReassembler {
         // Data already received beyond the claimed end: the datagram is inconsistent, drop it whole.
         this.counters.fragmentInvalid++;
         this.counters.fragmentsDropped++;
-        this.remove(dgram);
+        this.drop(dgram);
         return null;
       }
       dgram.totalLen = end;
@@ -167,10 +170,10 @@ export class IpFragmentReassembler {
       this.counters.fragmentCapHits++;
       if (this.pending.size <= 1 || this.oldest() === dgram) {
         this.counters.fragmentsDropped++;
-        this.remove(dgram);
+        this.drop(dgram);
         return null;
       }
-      this.dropOldest();
+      this.drop(this.oldest()!);
     }
 
     const added = this.insert(dgram, fragOffset, end, payload, payloadOff);
@@ -191,8 +194,7 @@ export class IpFragmentReassembler {
     const hdr = dgram.header;
     if (hdr.length + dgram.totalLen > MAX_REASSEMBLED_DATAGRAM) {
       this.counters.fragmentInvalid++;
-      this.counters.fragmentsDropped += dgram.fragmentCount;
-      this.remove(dgram);
+      this.drop(dgram);
       return null;
     }
     const out = Buffer.allocUnsafe(hdr.length + dgram.totalLen);
@@ -206,15 +208,20 @@ export class IpFragmentReassembler {
 
   /** Drop datagrams whose first fragment is older than the timeout at packet time `now`. */
   expire(now: number): void {
-    if (this.pending.size === 0) return;
+    // Cheap per-packet check: nothing can expire before the earliest deadline.
+    if (this.pending.size === 0 || now <= this.nextExpiry) return;
     const limit = now - this.limits.timeoutSec;
-    // Map order is creation order, so the oldest datagrams come first.
+    let next = Infinity;
+    // Map order is creation order; packet time may step backwards a little, so scan all (few) datagrams.
     for (const dgram of this.pending.values()) {
-      if (dgram.firstTs >= limit) break;
-      this.counters.fragmentTimeouts++;
-      this.counters.fragmentsDropped += dgram.fragmentCount;
-      this.remove(dgram);
+      if (dgram.firstTs < limit) {
+        this.counters.fragmentTimeouts++;
+        this.drop(dgram);
+      } else if (dgram.firstTs + this.limits.timeoutSec < next) {
+        next = dgram.firstTs + this.limits.timeoutSec;
+      }
     }
+    this.nextExpiry = next;
   }
 
   /** Drop everything pending (end of capture); pending fragments count as dropped. */
@@ -222,6 +229,7 @@ export class IpFragmentReassembler {
     for (const dgram of this.pending.values()) this.counters.fragmentsDropped += dgram.fragmentCount;
     this.pending.clear();
     this.bufferedBytes = 0;
+    this.nextExpiry = Infinity;
   }
 
   /** Copies the bytes of [start, end) not yet held; returns how many were new. */
@@ -254,9 +262,8 @@ export class IpFragmentReassembler {
     return undefined;
   }
 
-  private dropOldest(): void {
-    const dgram = this.oldest();
-    if (dgram === undefined) return;
+  /** Discard a pending datagram and count its held fragments as dropped. */
+  private drop(dgram: PendingDatagram): void {
     this.counters.fragmentsDropped += dgram.fragmentCount;
     this.remove(dgram);
   }
