@@ -3,11 +3,13 @@
  */
 import { AnalyzerRegistry } from '../decode/dispatch.js';
 import type { L2Analyzer } from './l2.js';
+import { iec104Spec } from './iec104/index.js';
 import { modbusSpec } from './modbus/index.js';
 
 export function defaultAnalyzers(): AnalyzerRegistry {
   const registry = new AnalyzerRegistry();
   registry.register(modbusSpec);
+  registry.register(iec104Spec);
   return registry;
 }
 

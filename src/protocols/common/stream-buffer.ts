@@ -1,0 +1,89 @@
+/**
+ * Per-direction message framing over a TCP byte stream, shared by the TCP analyzers.
+ *
+ * The common case — whole messages inside one segment — is parsed straight from the packet's buffer with no
+ * copy. Only the tail of a message split across segments is copied into a per-direction buffer, which is
+ * bounded: a message that would not fit is dropped, counted, and the parser resyncs on what follows.
+ */
+
+/**
+ * Looks at buf[off..off+len) and returns how many bytes it consumed: > 0 when it handled a whole message (or
+ * skipped garbage while resyncing), 0 when the bytes hold only the start of a message and more are needed.
+ * It must never consume more than `len`.
+ */
+export type MessageConsumer = (buf: Buffer, off: number, len: number) => number;
+
+export class StreamBuffer {
+  private pending: Buffer | null = null;
+  private pendingLen = 0;
+  /** Times the buffer would have exceeded its cap (the partial message was dropped). */
+  overflows = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly consume: MessageConsumer,
+  ) {}
+
+  get buffered(): number {
+    return this.pendingLen;
+  }
+
+  push(buf: Buffer, off: number, len: number): void {
+    if (this.pendingLen === 0) {
+      const used = this.drain(buf, off, len);
+      if (used < len) this.keep(buf, off + used, len - used);
+      return;
+    }
+    if (this.pendingLen + len > this.maxBytes) {
+      // The partial message plus the new bytes exceed the cap: drop the partial message and start over on
+      // the new bytes (the consumer resyncs if they begin mid-message).
+      this.overflows++;
+      this.pendingLen = 0;
+      this.push(buf, off, len);
+      return;
+    }
+    this.ensureCapacity(this.pendingLen + len);
+    buf.copy(this.pending!, this.pendingLen, off, off + len);
+    this.pendingLen += len;
+    const used = this.drain(this.pending!, 0, this.pendingLen);
+    if (used > 0) {
+      this.pending!.copy(this.pending!, 0, used, this.pendingLen);
+      this.pendingLen -= used;
+    }
+  }
+
+  /** Forget any partial message (after a gap in the stream). */
+  reset(): void {
+    this.pendingLen = 0;
+  }
+
+  private drain(buf: Buffer, off: number, len: number): number {
+    let used = 0;
+    while (used < len) {
+      const n = this.consume(buf, off + used, len - used);
+      if (n <= 0) break;
+      used += n > len - used ? len - used : n;
+    }
+    return used;
+  }
+
+  private keep(buf: Buffer, off: number, len: number): void {
+    if (len > this.maxBytes) {
+      this.overflows++;
+      return;
+    }
+    this.ensureCapacity(len);
+    buf.copy(this.pending!, 0, off, off + len);
+    this.pendingLen = len;
+  }
+
+  private ensureCapacity(size: number): void {
+    if (this.pending !== null && this.pending.length >= size) return;
+    let capacity = this.pending === null ? 512 : this.pending.length * 2;
+    while (capacity < size) capacity *= 2;
+    if (capacity > this.maxBytes) capacity = this.maxBytes;
+    const next = Buffer.allocUnsafe(capacity);
+    if (this.pending !== null && this.pendingLen > 0) this.pending.copy(next, 0, 0, this.pendingLen);
+    this.pending = next;
+  }
+}
