@@ -3,6 +3,7 @@
  */
 import { AnalyzerRegistry } from '../decode/dispatch.js';
 import type { L2Analyzer } from './l2.js';
+import { dnp3Spec } from './dnp3/index.js';
 import { iec104Spec } from './iec104/index.js';
 import { modbusSpec } from './modbus/index.js';
 
@@ -10,6 +11,7 @@ export function defaultAnalyzers(): AnalyzerRegistry {
   const registry = new AnalyzerRegistry();
   registry.register(modbusSpec);
   registry.register(iec104Spec);
+  registry.register(dnp3Spec);
   return registry;
 }
 

@@ -1,0 +1,219 @@
+/**
+ * Per-flow DNP3 state: link frames (CRC-checked) → transport segments reassembled per direction into
+ * application fragments → requests paired with responses by application sequence number. Works over TCP
+ * streams and UDP datagrams alike.
+ */
+import type { OperationEvent } from '../../events/types.js';
+import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
+import { StreamBuffer } from '../common/stream-buffer.js';
+import { flowEndpoints } from '../common/endpoints.js';
+import { LinkFrame, frameLink, parseLink } from './link.js';
+import { AppFragment, parseAppFragment } from './app.js';
+import { FUNCTION_NAMES, expectsNoResponse, iinFailure, operationKind } from './names.js';
+
+/** Largest application fragment we reassemble (IEEE 1815 recommends 2048; allow margin). */
+const MAX_FRAGMENT = 8192;
+const MAX_ANOMALY_EVENTS = 50;
+
+class TransportState {
+  readonly buffer = new Uint8Array(MAX_FRAGMENT);
+  length = 0;
+  active = false;
+  nextSeq = -1;
+}
+
+export class Dnp3Session implements FlowAnalyzer {
+  private readonly streams: [StreamBuffer, StreamBuffer];
+  private readonly transport = [new TransportState(), new TransportState()];
+  private readonly link = new LinkFrame();
+  private readonly app = new AppFragment();
+  private readonly endpoints;
+  private meta: PacketMeta = { frame: 0, ts: 0 };
+  private readonly inGarbage = [false, false];
+  private anomalies = 0;
+  /** Requests by requester direction and application sequence (4 bits): index dir * 16 + seq. */
+  private readonly pending: Array<OperationEvent | undefined> = new Array(32);
+
+  constructor(private readonly ctx: AnalyzerContext) {
+    this.endpoints = flowEndpoints(ctx.flow);
+    this.streams = [
+      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
+      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
+    ];
+  }
+
+  onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
+    this.meta = meta;
+    const stream = this.streams[dir];
+    const before = stream.overflows;
+    stream.push(buf, off, len);
+    if (stream.overflows !== before) this.anomaly(dir, 'buffer-cap', 'partial link frame exceeded the buffer cap');
+    // A datagram holds whole frames: whatever is left over will never be completed.
+    if (this.ctx.flow.transport === 'udp' && stream.buffered > 0) {
+      stream.reset();
+      this.ctx.count('dnp3.truncated');
+    }
+  }
+
+  onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
+    this.meta = meta;
+    this.streams[dir].reset();
+    this.transport[dir]!.active = false;
+    this.ctx.count('dnp3.gap');
+    this.anomaly(dir, 'gap', `${bytes} bytes missing`);
+  }
+
+  onClose(): void {
+    const open = this.pending.filter((e): e is OperationEvent => e !== undefined).sort((a, b) => a.frame - b.frame);
+    for (const e of open) this.ctx.sink.emit(e);
+    this.pending.fill(undefined);
+  }
+
+  private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
+    const n = frameLink(buf, off, len);
+    if (n > 0) {
+      this.inGarbage[dir] = false;
+      parseLink(buf, off, n, this.link);
+      this.onLinkFrame(dir);
+      return n;
+    }
+    if (n === 0) return 0;
+    if (!this.inGarbage[dir]) {
+      this.inGarbage[dir] = true;
+      this.ctx.count('dnp3.malformed');
+      this.anomaly(dir, 'malformed', 'no valid link header (start bytes or header CRC)');
+    }
+    let i = off + 1;
+    const end = off + len;
+    while (i < end && buf[i] !== 0x05) i++;
+    return i - off;
+  }
+
+  private onLinkFrame(dir: Dir): void {
+    const link = this.link;
+    if (link.badCrcBlocks > 0) {
+      this.ctx.count('dnp3.crc-error', link.badCrcBlocks);
+      this.anomaly(dir, 'malformed', `${link.badCrcBlocks} user-data block(s) with a bad CRC`);
+      this.transport[dir]!.active = false;
+      return;
+    }
+    // Only primary frames with user data (function 3 confirmed / 4 unconfirmed) carry transport segments.
+    if (!link.primary || (link.linkFunction !== 3 && link.linkFunction !== 4) || link.dataLen < 1) {
+      this.ctx.count('dnp3.link-only');
+      return;
+    }
+    const header = link.data[0]!;
+    const fin = (header & 0x80) !== 0;
+    const fir = (header & 0x40) !== 0;
+    const seq = header & 0x3f;
+    const t = this.transport[dir]!;
+    if (fir) {
+      t.active = true;
+      t.length = 0;
+    } else if (!t.active || seq !== t.nextSeq) {
+      this.ctx.count('dnp3.transport-out-of-sequence');
+      t.active = false;
+      return;
+    }
+    t.nextSeq = (seq + 1) & 0x3f;
+    const payload = link.dataLen - 1;
+    if (t.length + payload > MAX_FRAGMENT) {
+      this.ctx.count('dnp3.fragment-cap');
+      t.active = false;
+      return;
+    }
+    for (let i = 0; i < payload; i++) t.buffer[t.length + i] = link.data[1 + i]!;
+    t.length += payload;
+    if (!fin) return;
+    t.active = false;
+    if (!parseAppFragment(t.buffer, t.length, this.app)) {
+      this.ctx.count('dnp3.malformed');
+      this.anomaly(dir, 'malformed', 'application fragment too short');
+      return;
+    }
+    this.onApplication(dir);
+  }
+
+  private onApplication(dir: Dir): void {
+    const a = this.app;
+    const link = this.link;
+    if (a.functionCode === 0) {
+      this.ctx.count('dnp3.confirm');
+      return;
+    }
+    if (a.functionCode === 130) {
+      this.ctx.count('dnp3.unsolicited');
+      return;
+    }
+    if (a.isResponse) {
+      const requestDir = dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
+      const slot = requestDir * 16 + a.seq;
+      const request = this.pending[slot];
+      if (!request) {
+        this.ctx.count('dnp3.unexpected-response');
+        return;
+      }
+      this.pending[slot] = undefined;
+      request.responseFrame = this.meta.frame;
+      const failure = iinFailure(a.iin);
+      if (failure) {
+        request.result = 'exception';
+        request.exceptionCode = failure.code;
+        request.exceptionName = failure.name;
+      } else {
+        request.result = 'ok';
+      }
+      this.ctx.sink.emit(request);
+      return;
+    }
+    const { kind, detail } = operationKind(a.functionCode, a.firstGroup);
+    const objects: string[] = [];
+    for (let i = 0; i < a.objectCount; i++) objects.push(`g${a.objects[i]! >> 8}v${a.objects[i]! & 0xff}`);
+    const event: OperationEvent = {
+      type: 'operation',
+      protocol: 'dnp3',
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
+      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+      kind,
+      code: a.functionCode,
+      codeName: FUNCTION_NAMES[a.functionCode] ?? `function_${a.functionCode}`,
+      // The outstation's DNP3 address (the destination of a master's request).
+      unit: link.destination,
+      result: expectsNoResponse(a.functionCode) ? 'unknown' : 'no-response',
+    };
+    if (objects.length) event.object = objects.join(',');
+    if (detail) event.detail = detail;
+    if (expectsNoResponse(a.functionCode)) {
+      this.ctx.sink.emit(event);
+      return;
+    }
+    const slot = dir * 16 + a.seq;
+    const previous = this.pending[slot];
+    if (previous) {
+      // Same sequence reused before an answer: the earlier request went unanswered.
+      this.ctx.sink.emit(previous);
+    }
+    this.pending[slot] = event;
+  }
+
+  private anomaly(dir: Dir, anomaly: 'malformed' | 'gap' | 'buffer-cap', detail: string): void {
+    if (this.anomalies >= MAX_ANOMALY_EVENTS) return;
+    this.anomalies++;
+    this.ctx.sink.emit({
+      type: 'anomaly',
+      protocol: 'dnp3',
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
+      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+      anomaly,
+      detail,
+    });
+  }
+}
