@@ -4,6 +4,7 @@
 import { AnalyzerRegistry } from '../decode/dispatch.js';
 import type { L2Analyzer } from './l2.js';
 import { dnp3Spec } from './dnp3/index.js';
+import { enipSpec } from './enip/index.js';
 import { iec104Spec } from './iec104/index.js';
 import { modbusSpec } from './modbus/index.js';
 
@@ -12,6 +13,7 @@ export function defaultAnalyzers(): AnalyzerRegistry {
   registry.register(modbusSpec);
   registry.register(iec104Spec);
   registry.register(dnp3Spec);
+  registry.register(enipSpec);
   return registry;
 }
 

@@ -1,0 +1,427 @@
+/**
+ * Per-flow EtherNet/IP state (TCP and UDP 44818): encapsulation framing, Common Packet Format items, CIP
+ * explicit messages (unconnected via SendRRData, connected via SendUnitData) with Unconnected Send unwrapped
+ * and Multiple Service Packets split into their inner services, each paired with its reply. ListIdentity and
+ * Identity Get_Attributes_All replies become asset facts.
+ */
+import type { FactField, OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
+import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
+import { StreamBuffer } from '../common/stream-buffer.js';
+import { flowEndpoints } from '../common/endpoints.js';
+import { registryName } from '../../util/registries.js';
+import { CipPath, describePath, parseEpath, parseIdentity, type IdentityInfo } from './cip.js';
+import { CLASS, COMMAND_NAMES, ENCAP_STATUS_NAMES, GENERAL_STATUS_NAMES, serviceKind, serviceName } from './names.js';
+
+export const ENCAP_HEADER = 24;
+const MAX_ANOMALY_EVENTS = 50;
+const ITEM_CONNECTED_ADDRESS = 0x00a1;
+const ITEM_CONNECTED_DATA = 0x00b1;
+const ITEM_UNCONNECTED_DATA = 0x00b2;
+const ITEM_LIST_IDENTITY = 0x000c;
+
+export function isKnownCommand(command: number): boolean {
+  return COMMAND_NAMES[command] !== undefined;
+}
+
+/** Size of the encapsulation message at buf[off]: > 0 complete, 0 need more, -1 not a message. */
+export function frameEncap(buf: Uint8Array, off: number, len: number): number {
+  if (len < 2) return 0;
+  const command = buf[off]! | (buf[off + 1]! << 8);
+  if (!isKnownCommand(command)) return -1;
+  if (len < ENCAP_HEADER) return 0;
+  const length = buf[off + 2]! | (buf[off + 3]! << 8);
+  // Options must be zero (Vol. 2 §2-3.6).
+  if ((buf[off + 20]! | buf[off + 21]! | buf[off + 22]! | buf[off + 23]!) !== 0) return -1;
+  const total = ENCAP_HEADER + length;
+  return len < total ? 0 : total;
+}
+
+interface Pending {
+  key: string;
+  events: OperationEvent[];
+  /** the request's class per event, to interpret identity replies */
+  classes: number[];
+}
+
+export class EnipSession implements FlowAnalyzer {
+  private readonly streams: [StreamBuffer, StreamBuffer];
+  private readonly endpoints;
+  private meta: PacketMeta = { frame: 0, ts: 0 };
+  private readonly inGarbage = [false, false];
+  private anomalies = 0;
+  private readonly path = new CipPath();
+  private readonly pending = new Map<string, Pending>();
+  private readonly factsSeen = new Set<string>();
+
+  constructor(private readonly ctx: AnalyzerContext) {
+    this.endpoints = flowEndpoints(ctx.flow);
+    this.streams = [
+      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
+      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
+    ];
+  }
+
+  onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
+    this.meta = meta;
+    const stream = this.streams[dir];
+    const before = stream.overflows;
+    stream.push(buf, off, len);
+    if (stream.overflows !== before) this.anomaly(dir, 'buffer-cap', 'partial encapsulation message exceeded the buffer cap');
+    if (this.ctx.flow.transport === 'udp' && stream.buffered > 0) {
+      stream.reset();
+      this.ctx.count('enip.truncated');
+    }
+  }
+
+  onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
+    this.meta = meta;
+    this.streams[dir].reset();
+    this.ctx.count('enip.gap');
+    this.anomaly(dir, 'gap', `${bytes} bytes missing`);
+  }
+
+  onClose(): void {
+    for (const p of this.pending.values()) for (const e of p.events) this.ctx.sink.emit(e);
+    this.pending.clear();
+  }
+
+  private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
+    const n = frameEncap(buf, off, len);
+    if (n > 0) {
+      this.inGarbage[dir] = false;
+      this.onMessage(dir, buf, off, n);
+      return n;
+    }
+    if (n === 0) return 0;
+    if (!this.inGarbage[dir]) {
+      this.inGarbage[dir] = true;
+      this.ctx.count('enip.malformed');
+      this.anomaly(dir, 'malformed', 'no encapsulation header (unknown command or non-zero options)');
+    }
+    // Resync: the next position whose first two bytes are a known command.
+    let i = off + 1;
+    const end = off + len;
+    while (i + 1 < end && !isKnownCommand(buf[i]! | (buf[i + 1]! << 8))) i++;
+    return i - off;
+  }
+
+  private onMessage(dir: Dir, buf: Buffer, off: number, total: number): void {
+    const command = buf.readUInt16LE(off);
+    const status = buf.readUInt32LE(off + 8);
+    const context = `${buf.readUInt32LE(off + 12)}:${buf.readUInt32LE(off + 16)}`;
+    const dataOff = off + ENCAP_HEADER;
+    const end = off + total;
+    switch (command) {
+      case 0x006f:
+        this.onSendRRData(dir, buf, dataOff, end, status, context);
+        return;
+      case 0x0070:
+        this.onSendUnitData(dir, buf, dataOff, end);
+        return;
+      case 0x0063:
+      case 0x0004:
+      case 0x0064:
+      case 0x0065:
+      case 0x0066: {
+        const kind: OperationKind = command === 0x0065 || command === 0x0066 ? 'connect' : 'identify';
+        const isReply = total > ENCAP_HEADER || status !== 0 || dir === Dir.ToClient;
+        if (command === 0x0063 && total > ENCAP_HEADER) this.onListIdentityReply(dir, buf, dataOff, end);
+        if (command === 0x0066) {
+          // UnRegisterSession has no reply.
+          this.emitNow(this.encapEvent(dir, command, kind, 'unknown'));
+          return;
+        }
+        if (!isReply || (command === 0x0065 && dir === Dir.ToServer)) {
+          this.addPending(`e${command}|${context}`, [this.encapEvent(dir, command, kind, 'no-response')], [-1]);
+          return;
+        }
+        const p = this.takePending(`e${command}|${context}`);
+        const event = p ? p.events[0]! : this.encapEvent(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, command, kind, 'ok');
+        this.complete(event, status === 0 ? 0 : -1, status);
+        return;
+      }
+      default:
+        this.ctx.count(`enip.command.${COMMAND_NAMES[command]}`);
+    }
+  }
+
+  /** Walks the CPF items after the interface handle and timeout; calls back with each item. */
+  private items(buf: Buffer, off: number, end: number, visit: (type: number, itemOff: number, itemLen: number) => void): boolean {
+    if (off + 8 > end) return false;
+    const count = buf.readUInt16LE(off + 6);
+    let p = off + 8;
+    for (let i = 0; i < count; i++) {
+      if (p + 4 > end) return false;
+      const type = buf.readUInt16LE(p);
+      const len = buf.readUInt16LE(p + 2);
+      if (p + 4 + len > end) return false;
+      visit(type, p + 4, len);
+      p += 4 + len;
+    }
+    return true;
+  }
+
+  private onSendRRData(dir: Dir, buf: Buffer, off: number, end: number, status: number, context: string): void {
+    let cipOff = -1;
+    let cipLen = 0;
+    const ok = this.items(buf, off, end, (type, itemOff, itemLen) => {
+      if (type === ITEM_UNCONNECTED_DATA) {
+        cipOff = itemOff;
+        cipLen = itemLen;
+      }
+    });
+    if (!ok) this.malformed(dir, 'CPF items run past the message');
+    const key = `u|${context}`;
+    if (cipOff < 0) {
+      if (status !== 0) {
+        const p = this.takePending(key);
+        if (p) for (const e of p.events) this.complete(e, -1, status);
+      }
+      return;
+    }
+    this.onCip(dir, buf, cipOff, cipOff + cipLen, key);
+  }
+
+  private onSendUnitData(dir: Dir, buf: Buffer, off: number, end: number): void {
+    let dataOff = -1;
+    let dataLen = 0;
+    let connected = false;
+    const ok = this.items(buf, off, end, (type, itemOff, itemLen) => {
+      if (type === ITEM_CONNECTED_ADDRESS) connected = true;
+      if (type === ITEM_CONNECTED_DATA) {
+        dataOff = itemOff;
+        dataLen = itemLen;
+      }
+    });
+    if (!ok) this.malformed(dir, 'CPF items run past the message');
+    if (!connected || dataOff < 0 || dataLen < 2) return;
+    // Connected explicit messages start with a 16-bit sequence count that the reply echoes.
+    const sequence = buf.readUInt16LE(dataOff);
+    this.onCip(dir, buf, dataOff + 2, dataOff + dataLen, `c|${sequence}`);
+  }
+
+  /** A CIP request (paired later under `key`) or reply (completing the request under `key`). */
+  private onCip(dir: Dir, buf: Buffer, off: number, end: number, key: string): void {
+    if (off + 2 > end) {
+      this.malformed(dir, 'CIP message shorter than its header');
+      return;
+    }
+    const service = buf[off]!;
+    if ((service & 0x80) === 0) {
+      const events: OperationEvent[] = [];
+      const classes: number[] = [];
+      this.collectRequests(dir, buf, off, end, events, classes, 0);
+      if (events.length) this.addPending(key, events, classes);
+      return;
+    }
+    const pending = this.takePending(key);
+    if (!pending) {
+      this.ctx.count('cip.unexpected-response');
+      return;
+    }
+    this.completeReplies(buf, off, end, pending, 0);
+  }
+
+  /** Classifies a request, unwrapping Unconnected Send and Multiple Service Packet. */
+  private collectRequests(dir: Dir, buf: Buffer, off: number, end: number, events: OperationEvent[], classes: number[], depth: number): void {
+    if (off + 2 > end || depth > 4) return;
+    const service = buf[off]! & 0x7f;
+    const pathBytes = buf[off + 1]! * 2;
+    if (off + 2 + pathBytes > end) {
+      this.malformed(dir, 'CIP request path runs past the message');
+      return;
+    }
+    parseEpath(buf, off + 2, pathBytes, this.path);
+    const cls = this.path.cls;
+    const dataOff = off + 2 + pathBytes;
+    if (service === 0x52 && cls === CLASS.CONNECTION_MANAGER) {
+      // Unconnected Send: priority/tick, timeout ticks, embedded message size, embedded message, route path.
+      if (dataOff + 4 > end) return;
+      const size = buf.readUInt16LE(dataOff + 2);
+      const inner = dataOff + 4;
+      if (inner + size > end) {
+        this.malformed(dir, 'Unconnected Send embedded message runs past the message');
+        return;
+      }
+      this.collectRequests(dir, buf, inner, inner + size, events, classes, depth + 1);
+      return;
+    }
+    if (service === 0x0a && cls === CLASS.MESSAGE_ROUTER) {
+      if (dataOff + 2 > end) return;
+      const count = buf.readUInt16LE(dataOff);
+      this.ctx.count('cip.multiple-service-packets');
+      for (let i = 0; i < count && dataOff + 2 + 2 * i + 2 <= end; i++) {
+        const start = dataOff + buf.readUInt16LE(dataOff + 2 + 2 * i);
+        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + buf.readUInt16LE(dataOff + 2 + 2 * (i + 1)) : end;
+        if (start >= end || stop > end || stop <= start) {
+          this.malformed(dir, 'Multiple Service Packet offset out of range');
+          return;
+        }
+        this.collectRequests(dir, buf, start, stop, events, classes, depth + 1);
+      }
+      return;
+    }
+    const { kind, detail } = serviceKind(service, cls);
+    const event = this.baseEvent(dir, 'cip', kind, service, serviceName(service, cls), 'no-response');
+    const object = describePath(this.path);
+    if (object) event.object = object;
+    if (this.path.instance >= 0 && !this.path.symbol) event.address = this.path.instance;
+    if (detail) event.detail = detail;
+    if (kind === 'write' || kind === 'file-transfer') event.dataBytes = Math.max(0, end - dataOff);
+    events.push(event);
+    classes.push(cls);
+  }
+
+  /** Walks a reply in the same shape as the request and completes each event. Returns events consumed. */
+  private completeReplies(buf: Buffer, off: number, end: number, pending: Pending, index: number): number {
+    if (index >= pending.events.length || off + 4 > end) {
+      for (let i = index; i < pending.events.length; i++) this.complete(pending.events[i]!, -2, 0);
+      return pending.events.length - index;
+    }
+    const service = buf[off]! & 0x7f;
+    const generalStatus = buf[off + 2]!;
+    const extraWords = buf[off + 3]!;
+    const dataOff = off + 4 + extraWords * 2;
+    if (service === 0x0a && pending.events.length > 1 && dataOff + 2 <= end) {
+      const count = buf.readUInt16LE(dataOff);
+      let used = 0;
+      for (let i = 0; i < count && index + used < pending.events.length && dataOff + 2 + 2 * i + 2 <= end; i++) {
+        const start = dataOff + buf.readUInt16LE(dataOff + 2 + 2 * i);
+        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + buf.readUInt16LE(dataOff + 2 + 2 * (i + 1)) : end;
+        if (start >= end || stop > end || stop < start) break;
+        used += this.completeReplies(buf, start, stop, pending, index + used);
+      }
+      return used;
+    }
+    const event = pending.events[index]!;
+    if (generalStatus === 0 && pending.classes[index] === CLASS.IDENTITY && service === 0x01) {
+      const identity = parseIdentity(buf, dataOff, end);
+      if (identity) this.identityFacts(event.dst.ip, event.dst.mac, identity, 'cip');
+    }
+    this.complete(event, generalStatus === 0 || generalStatus === 0x06 ? 0 : generalStatus, 0);
+    return 1;
+  }
+
+  private onListIdentityReply(dir: Dir, buf: Buffer, off: number, end: number): void {
+    if (off + 2 > end) return;
+    const count = buf.readUInt16LE(off);
+    let p = off + 2;
+    const responder = dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server;
+    for (let i = 0; i < count && p + 4 <= end; i++) {
+      const type = buf.readUInt16LE(p);
+      const len = buf.readUInt16LE(p + 2);
+      const itemEnd = Math.min(p + 4 + len, end);
+      // Identity item: encapsulation version (2) and a 16-byte socket address precede the identity fields.
+      if (type === ITEM_LIST_IDENTITY) {
+        const identity = parseIdentity(buf, p + 4 + 18, itemEnd);
+        if (identity) this.identityFacts(responder.ip, responder.mac, identity, 'enip');
+        else this.malformed(dir, 'ListIdentity item too short');
+      }
+      p += 4 + len;
+    }
+  }
+
+  private identityFacts(ip: string, mac: string | undefined, id: IdentityInfo, protocol: ProtocolName): void {
+    const vendor = registryName('cip-vendors', id.vendorId);
+    const deviceType = registryName('cip-device-types', id.deviceType);
+    const facts: Array<[FactField, string]> = [
+      ['vendor-id', String(id.vendorId)],
+      ['product-code', String(id.productCode)],
+      ['firmware', `${id.revisionMajor}.${String(id.revisionMinor).padStart(2, '0')}`],
+      ['serial', `0x${id.serial.toString(16).padStart(8, '0')}`],
+    ];
+    if (vendor) facts.push(['vendor', vendor]);
+    if (deviceType) facts.push(['device-type', deviceType]);
+    if (id.productName) facts.push(['product', id.productName], ['model', id.productName]);
+    if (id.deviceType === 14) facts.push(['role-hint', 'plc']);
+    for (const [field, value] of facts) {
+      const key = `${ip}|${field}|${value}`;
+      if (this.factsSeen.has(key)) continue;
+      this.factsSeen.add(key);
+      const subject: { ip: string; mac?: string } = { ip };
+      if (mac) subject.mac = mac;
+      this.ctx.sink.emit({ type: 'asset-fact', protocol, ts: this.meta.ts, frame: this.meta.frame, captureIndex: this.ctx.captureIndex, subject, field, value, confidence: 0.95 });
+    }
+  }
+
+  private encapEvent(dir: Dir, command: number, kind: OperationKind, result: OperationEvent['result']): OperationEvent {
+    return this.baseEvent(dir, 'enip', kind, command, COMMAND_NAMES[command] ?? `command_0x${command.toString(16)}`, result);
+  }
+
+  private baseEvent(dir: Dir, protocol: ProtocolName, kind: OperationKind, code: number, codeName: string, result: OperationEvent['result']): OperationEvent {
+    return {
+      type: 'operation',
+      protocol,
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
+      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+      kind,
+      code,
+      codeName,
+      result,
+    };
+  }
+
+  /** status: 0 ok, > 0 CIP general status, -1 encapsulation status `encapStatus`, -2 reply missing its part */
+  private complete(event: OperationEvent, status: number, encapStatus: number): void {
+    event.responseFrame = this.meta.frame;
+    if (status === 0) event.result = 'ok';
+    else if (status === -2) event.result = 'unknown';
+    else {
+      event.result = 'exception';
+      event.exceptionCode = status === -1 ? encapStatus : status;
+      event.exceptionName = status === -1 ? ENCAP_STATUS_NAMES[encapStatus] ?? 'encapsulation_error' : GENERAL_STATUS_NAMES[status] ?? 'cip_error';
+    }
+    this.ctx.sink.emit(event);
+  }
+
+  private emitNow(event: OperationEvent): void {
+    this.ctx.sink.emit(event);
+  }
+
+  private addPending(key: string, events: OperationEvent[], classes: number[]): void {
+    const previous = this.pending.get(key);
+    if (previous) {
+      this.pending.delete(key);
+      for (const e of previous.events) this.ctx.sink.emit(e);
+    }
+    if (this.pending.size >= this.ctx.maxPendingTransactions) {
+      const oldest = this.pending.values().next().value as Pending;
+      this.pending.delete(oldest.key);
+      this.ctx.count('enip.transaction-cap');
+      for (const e of oldest.events) this.ctx.sink.emit(e);
+    }
+    this.pending.set(key, { key, events, classes });
+  }
+
+  private takePending(key: string): Pending | undefined {
+    const p = this.pending.get(key);
+    if (p) this.pending.delete(key);
+    return p;
+  }
+
+  private malformed(dir: Dir, detail: string): void {
+    this.ctx.count('enip.malformed');
+    this.anomaly(dir, 'malformed', detail);
+  }
+
+  private anomaly(dir: Dir, anomaly: 'malformed' | 'gap' | 'buffer-cap', detail: string): void {
+    if (this.anomalies >= MAX_ANOMALY_EVENTS) return;
+    this.anomalies++;
+    this.ctx.sink.emit({
+      type: 'anomaly',
+      protocol: 'enip',
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
+      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+      anomaly,
+      detail,
+    });
+  }
+}
