@@ -41,7 +41,7 @@ function writePcap(path: string, recs: Rec[], opts: { bigEndian: boolean; nano: 
   w16(header, 4, 6);
   w32(header, 262144, 16);
   w32(header, opts.linkType ?? recs[0]?.linkType ?? 1, 20);
-  const parts = [header];
+  const parts: Buffer[] = [header];
   for (const r of recs) {
     const h = Buffer.alloc(16);
     w32(h, r.tsSec, 0);

@@ -130,10 +130,9 @@ class FileSource implements ByteSource {
 
   gunzip(consumed: Buffer): ByteSource {
     const handle = this.handle;
-    const counter = { bytes: 0 };
+    const counter = { bytes: consumed.length };
     let position = consumed.length;
     async function* compressedChunks(): AsyncGenerator<Buffer> {
-      counter.bytes = consumed.length;
       yield consumed;
       for (;;) {
         const chunk = Buffer.allocUnsafe(1024 * 1024);
@@ -144,7 +143,11 @@ class FileSource implements ByteSource {
         yield chunk.subarray(0, bytesRead);
       }
     }
-    return new IteratorSource(gunzipStream(Readable.from(compressedChunks())), () => counter.bytes, null);
+    return new IteratorSource(
+      gunzipStream(Readable.from(compressedChunks())),
+      () => counter.bytes,
+      () => this.close(),
+    );
   }
 
   async close(): Promise<void> {
@@ -168,23 +171,20 @@ class IteratorSource implements ByteSource {
   private consumedBytes = 0;
 
   constructor(
-    private readonly stream: Readable | NodeJS.ReadableStream,
+    stream: Readable | NodeJS.ReadableStream,
+    /** Reports input bytes when they differ from the bytes this source yields (compressed input). */
     private readonly inputCounter: (() => number) | null,
-    /** Bytes read before this source was created (detection prefix) that a gunzip wrapper must replay. */
-    private readonly replay: Buffer | null,
+    /** Releases what lies underneath (the file handle or outer stream of a gunzip source). */
+    private readonly onClose: (() => Promise<void>) | null,
   ) {
     this.iterator = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    if (replay !== null && replay.length > 0) {
-      this.pending = replay;
-      this.consumedBytes = 0;
-    }
   }
 
   async fill(buf: Buffer, offset: number, length: number): Promise<number> {
     let copied = 0;
     while (copied < length) {
       if (this.pending === null) {
-        // Return what we have rather than wait: keeps latency low for live input on stdin.
+        // Return what we have rather than wait for a full buffer: keeps latency low for live input on stdin.
         if (copied > 0 || this.done) break;
         const next = await this.iterator.next();
         if (next.done === true) {
@@ -202,8 +202,7 @@ class IteratorSource implements ByteSource {
         this.pendingOffset = 0;
         this.consumedBytes += chunk.length;
       }
-      const available = this.pending.length - this.pendingOffset;
-      const take = Math.min(available, length - copied);
+      const take = Math.min(this.pending.length - this.pendingOffset, length - copied);
       this.pending.copy(buf, offset + copied, this.pendingOffset, this.pendingOffset + take);
       copied += take;
       this.pendingOffset += take;
@@ -217,27 +216,23 @@ class IteratorSource implements ByteSource {
   }
 
   gunzip(consumed: Buffer): ByteSource {
-    const self = this;
-    const counter = { bytes: 0 };
+    const counter = { bytes: consumed.length };
+    const read = (chunk: Buffer): Promise<number> => this.fill(chunk, 0, chunk.length);
     async function* compressedChunks(): AsyncGenerator<Buffer> {
-      counter.bytes = consumed.length;
       yield consumed;
-      const scratch = Buffer.allocUnsafe(1024 * 1024);
       for (;;) {
-        const n = await self.fill(scratch, 0, scratch.length);
+        const chunk = Buffer.allocUnsafe(1024 * 1024);
+        const n = await read(chunk);
         if (n === 0) return;
         counter.bytes += n;
-        yield Buffer.from(scratch.subarray(0, n));
+        yield chunk.subarray(0, n);
       }
     }
-    const outer = this;
-    const source = new IteratorSource(gunzipStream(Readable.from(compressedChunks())), () => counter.bytes, null);
-    const innerClose = source.close.bind(source);
-    source.close = async () => {
-      await innerClose();
-      await outer.close();
-    };
-    return source;
+    return new IteratorSource(
+      gunzipStream(Readable.from(compressedChunks())),
+      () => counter.bytes,
+      () => this.close(),
+    );
   }
 
   async close(): Promise<void> {
@@ -249,8 +244,7 @@ class IteratorSource implements ByteSource {
         // The stream is being abandoned; its teardown error is of no interest.
       }
     }
-    void this.stream;
-    void this.replay;
+    if (this.onClose !== null) await this.onClose();
   }
 }
 
@@ -485,8 +479,6 @@ class PcapngFramer implements RecordFramer {
   private sectionInterfaces: SectionInterface[] = [];
   private nameEntries = 0;
   private droppedNameEntries = 0;
-  private droppedInterfaces = 0;
-  private badInterfaceRefs = 0;
 
   constructor(
     private readonly sink: PacketSink,
@@ -600,7 +592,6 @@ class PcapngFramer implements RecordFramer {
     const interfaceId = obsolete ? u16(buf, body, le) : u32(buf, body, le);
     const capLen = u32(buf, body + 12, le);
     if (interfaceId >= this.sectionInterfaces.length) {
-      this.badInterfaceRefs++;
       this.badBlock(
         `packet block at byte offset ${baseOffset + body - 8} refers to interface ${interfaceId} but the section ` +
           `declares ${this.sectionInterfaces.length}; skipped`,
@@ -650,12 +641,10 @@ class PcapngFramer implements RecordFramer {
     const le = this.le;
     if (bodyEnd - body < 8) {
       this.badBlock(`interface description block at byte offset ${blockOffset} is too short; skipped`);
-      // Keep interface numbering aligned with what writers intended: later ids still count this one.
       return;
     }
     const summary = this.sink.summary;
     if (summary.interfaces.length >= this.limits.maxInterfaces) {
-      this.droppedInterfaces++;
       this.badBlock(`interface limit ${this.limits.maxInterfaces} reached at byte offset ${blockOffset}; interface ignored`);
       return;
     }
@@ -771,8 +760,6 @@ class PcapngFramer implements RecordFramer {
     if (this.droppedNameEntries > 0) {
       this.sink.warn(`${this.droppedNameEntries} name resolution entries dropped (maxNameEntries ${this.limits.maxNameEntries})`);
     }
-    void this.droppedInterfaces;
-    void this.badInterfaceRefs;
   }
 }
 
@@ -932,15 +919,19 @@ export async function readCapture(
   } catch (err) {
     throw new CaptureInputError(describeOpenError(source, err));
   }
+  let isRegularFile: boolean;
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) throw new CaptureInputError(`${source}: is a directory`);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    isRegularFile = stat.isFile();
   } catch (err) {
     await handle.close();
-    if (err instanceof CaptureInputError) throw err;
     throw new CaptureInputError(describeOpenError(source, err));
   }
-  return readFromSource(new FileSource(handle), source, onPacket, opts);
+  if (isRegularFile) return readFromSource(new FileSource(handle), source, onPacket, opts);
+  // FIFOs, /dev/stdin, process substitution: no positional reads, so read them as a stream.
+  const stream = handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 });
+  return readFromSource(new IteratorSource(stream, null, () => handle.close()), source, onPacket, opts);
 }
 
 /** Reads a capture from a byte stream (stdin, a socket, a test stream). `name` is used in messages. */

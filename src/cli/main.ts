@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}' (try 'otwatch help')`);
     }
   } catch (err) {
-    if (err instanceof CaptureInputError || err instanceof UsageError) {
+    if (err instanceof CaptureInputError || err instanceof UsageError || (err instanceof Error && err.name === "SimulateError")) {
       console.error(`otwatch: ${err.message}`);
       return 2;
     }
@@ -149,7 +149,7 @@ async function cmdSimulate(args: string[]): Promise<number> {
     truthPath: values.truth,
     format: values.out.endsWith('.pcapng') ? 'pcapng' : 'pcap',
   });
-  console.error(`otwatch: wrote ${values.out} (${result.packets} packets, ${result.bytes} bytes)${values.truth ? ` and ${values.truth}` : ''}`);
+  console.error(`otwatch: wrote ${values.out} (${result.frames} frames, ${result.bytes} bytes)${values.truth ? ` and ${values.truth}` : ''}`);
   return 0;
 }
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { macFromString } from '../util/addr.js';
 
-const DEFAULT_DATA_PATH = new URL('../../data/oui/oui.txt.gz', import.meta.url);
+export const DEFAULT_OUI_DATA_PATH = new URL('../../data/oui/oui.txt.gz', import.meta.url);
 
 interface OuiTable {
   vendors: string[];
@@ -19,7 +19,7 @@ interface OuiTable {
 }
 
 let table: OuiTable | null = null;
-let dataPath: URL | string = DEFAULT_DATA_PATH;
+let dataPath: URL | string = DEFAULT_OUI_DATA_PATH;
 
 /** Parses the bundled format. Throws on a corrupt file: that is a packaging bug, not bad input. */
 export function parseOuiData(text: string): OuiTable {

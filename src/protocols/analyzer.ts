@@ -58,7 +58,10 @@ export interface AnalyzerContext {
   readonly maxPendingTransactions: number;
   /** Upper bound on bytes an analyzer buffers per direction while waiting for a complete message. */
   readonly maxBufferBytes: number;
-  /** Analyzer-level counters (malformed, resyncs, cap hits) that end up in the report's stats. */
+  /**
+   * Analyzer-level counters (malformed, resyncs, cap hits) that end up in the report's stats.analyzers. A name
+   * without a dot is prefixed with the protocol ("malformed" → "modbus.malformed"); a dotted one is kept.
+   */
   count(counter: string, n?: number): void;
   /**
    * Ask the flow layer to swap client and server (when content shows the guessed sides were wrong, e.g. the

@@ -355,6 +355,18 @@ export class TcpConversation {
     yield;
   }
 
+  /** SYN, SYN/ACK, then the client's RST (a half-open "SYN scan" probe of an open port). */
+  *halfOpen(): Generator<void> {
+    this.emit(true, TCP_SYN, this.mss, null, 0, 0);
+    yield;
+    this.t += this.halfRttUs;
+    this.emit(false, TCP_SYN | TCP_ACK, this.mss, null, 0, 0);
+    yield;
+    this.t += this.halfRttUs;
+    this.emit(true, TCP_RST, 0, null, 0, 0);
+    yield;
+  }
+
   /**
    * Sends `len` bytes of `data` from one side, segmented over the MSS with PSH on the last segment; the
    * receiver ACKs every second full segment (keeping bytes in flight well under the window).

@@ -58,8 +58,26 @@ export class Rng {
     return new Rng((this.u32() ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0);
   }
 
+  /**
+   * Fills with pseudo-random bytes. Long runs (ciphertext, program blocks) are copied from a fixed
+   * deterministic pool at a random offset: as opaque as needed on the wire, and far cheaper than a draw per byte.
+   */
   fill(buf: Buffer, off: number, len: number): void {
-    for (let i = 0; i < len; i++) buf[off + i] = this.u32() & 0xff;
+    if (len <= 64) {
+      for (let i = 0; i < len; i += 4) {
+        const v = this.u32();
+        for (let k = 0; k < 4 && i + k < len; k++) buf[off + i + k] = (v >>> (k * 8)) & 0xff;
+      }
+      return;
+    }
+    const pool = randomPool();
+    let done = 0;
+    while (done < len) {
+      const start = this.u32() % (pool.length >>> 1);
+      const n = Math.min(len - done, pool.length - start);
+      pool.copy(buf, off + done, start, start + n);
+      done += n;
+    }
   }
 }
 
@@ -71,4 +89,14 @@ export function hashString(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
+}
+
+let pool: Buffer | null = null;
+function randomPool(): Buffer {
+  if (pool === null) {
+    pool = Buffer.allocUnsafe(1 << 20);
+    const r = new Rng(0x0badc0de);
+    for (let i = 0; i < pool.length; i += 4) pool.writeUInt32LE(r.u32(), i);
+  }
+  return pool;
 }

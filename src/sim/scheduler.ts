@@ -30,14 +30,21 @@ export class Scheduler {
     return !this.stopped && t < this.endUs;
   }
 
+  private inRun = false;
+  private pending: ProcessEntry[] = [];
+
+  /** Starts a process; one spawned while another runs joins the queue after that process's step. */
   spawn(factory: SimProcessFactory): void {
     const slot = newSlot();
     const entry: ProcessEntry = { id: this.nextId++, slot, it: factory(slot) };
-    if (!entry.it.next().done) this.push(entry);
+    if (entry.it.next().done) return;
+    if (this.inRun) this.pending.push(entry);
+    else this.push(entry);
   }
 
   run(writer: SimCaptureWriter, sizeBytes?: number): void {
     const heap = this.heap;
+    this.inRun = true;
     while (heap.length > 0) {
       const top = heap[0]!;
       const slot = top.slot;
@@ -56,7 +63,9 @@ export class Scheduler {
       } else {
         this.siftDown(0);
       }
+      while (this.pending.length > 0) this.push(this.pending.shift()!);
     }
+    this.inRun = false;
   }
 
   private less(a: ProcessEntry, b: ProcessEntry): boolean {

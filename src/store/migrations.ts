@@ -21,7 +21,8 @@ CREATE TABLE runs (
   -- the run's capture hashes, sorted, comma-separated: one run per distinct set of captures
   run_key       TEXT NOT NULL UNIQUE,
   generator     TEXT NOT NULL,
-  generated_at  TEXT NOT NULL,
+  -- the report's generatedAt: when the analysis ran
+  analyzed_at   TEXT NOT NULL,
   ingested_at   TEXT NOT NULL
 ) STRICT;
 
@@ -42,7 +43,8 @@ CREATE TABLE captures (
 ) STRICT;
 CREATE INDEX captures_run ON captures(run_id);
 
--- ReportStats flattened: "packets", "tcpGaps", ..., "analyzers.<name>", "capsHit.<name>".
+-- ReportStats flattened: "packets", "tcpGaps", ..., "analyzers.<name>", "capsHit.<name>". Not durationMs: it
+-- describes the analysing process, not the traffic, and would make re-analysing a capture change the store.
 CREATE TABLE run_counters (
   run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   name    TEXT NOT NULL,
@@ -126,6 +128,8 @@ CREATE TABLE run_communications (
   last_seen   TEXT NOT NULL,
   PRIMARY KEY (run_id, src, dst, protocol, transport, port)
 ) STRICT;
+-- the merge groups by the communication key across runs
+CREATE INDEX run_communications_key ON run_communications(src, dst, protocol, transport, port);
 
 CREATE TABLE run_communication_operations (
   run_id     INTEGER NOT NULL,
@@ -140,6 +144,7 @@ CREATE TABLE run_communication_operations (
   FOREIGN KEY (run_id, src, dst, protocol, transport, port)
     REFERENCES run_communications(run_id, src, dst, protocol, transport, port) ON DELETE CASCADE
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX run_communication_operations_key ON run_communication_operations(src, dst, protocol, transport, port, kind);
 
 CREATE TABLE run_protocols (
   run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

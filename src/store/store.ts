@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import Database from 'better-sqlite3';
-import { OPERATION_KINDS, type OperationKind, type ProtocolName } from '../events/types.js';
+import type { OperationKind, ProtocolName } from '../events/types.js';
 import {
   ASSET_ROLES, REPORT_SCHEMA,
   type AssetProtocol, type AssetReport, type AssetRole, type CaptureReport, type CommunicationReport, type Report,
@@ -33,17 +33,17 @@ export interface CaptureIdentity {
 
 /**
  * - added: none of the captures was stored before.
- * - replaced: exactly these captures were stored as one run; that run's contribution was replaced.
- * - superseded: this run contains all captures of one or more stored runs (plus new ones); those were removed.
- * - already-covered: every capture is already part of one stored run analysed together with other captures;
- *   nothing changed (storing it would count those captures twice).
+ * - replaced: exactly these captures were stored as one run; that run's contribution was replaced (same run id).
+ * - superseded: new captures plus all captures of one or more stored runs; those runs were removed.
+ * - already-covered: every capture is already stored, in other groupings (inside a larger run, or split over
+ *   several runs); nothing changed: storing it would count those captures twice.
  */
 export type IngestOutcome = 'added' | 'replaced' | 'superseded' | 'already-covered';
 
 export interface IngestResult {
   outcome: IngestOutcome;
-  /** the run that holds these captures after the call */
-  runKey: string;
+  /** the runs that hold these captures after the call (one, except when already covered by several) */
+  runKeys: string[];
   /** runs deleted by this call (their keys) */
   removedRuns: string[];
   /** how many of the report's captures the database did not hold before */
@@ -66,7 +66,7 @@ export interface StoreTotals {
   communications: number;
   alerts: number;
   vulnerabilities: number;
-  /** every ReportStats counter summed over runs (durationMs too: total analysis time) */
+  /** every ReportStats counter summed over runs; durationMs is not stored and is 0 */
   stats: ReportStats;
 }
 
@@ -120,12 +120,14 @@ export function identifyFile(path: string): Promise<CaptureIdentity> {
   });
 }
 
-type ScalarStat = Exclude<keyof ReportStats, 'analyzers' | 'capsHit'>;
-// A Record (not an array) so that adding a ReportStats field without storing it fails to compile.
+// durationMs describes the analysing process, not the traffic: storing it would make re-analysing a capture
+// change the store.
+type ScalarStat = Exclude<keyof ReportStats, 'analyzers' | 'capsHit' | 'durationMs'>;
+// A Record (not an array) so that adding a ReportStats field without deciding about it fails to compile.
 const SCALAR_STATS: Record<ScalarStat, true> = {
   packets: true, bytes: true, decodeErrors: true, unsupportedLink: true, flows: true, flowsEvicted: true,
   flowsTimedOut: true, ipFragmentsReassembled: true, ipFragmentsDropped: true, tcpGaps: true,
-  tcpOutOfOrderDropped: true, tcpRetransmissions: true, events: true, durationMs: true,
+  tcpOutOfOrderDropped: true, tcpRetransmissions: true, events: true,
 };
 const SCALAR_STAT_NAMES = Object.keys(SCALAR_STATS) as ScalarStat[];
 const ANALYZER_PREFIX = 'analyzers.';
@@ -133,7 +135,7 @@ const CAP_PREFIX = 'capsHit.';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function emptyStats(): ReportStats {
-  const stats = { analyzers: {}, capsHit: {} } as unknown as ReportStats;
+  const stats = { analyzers: {}, capsHit: {}, durationMs: 0 } as unknown as ReportStats;
   for (const name of SCALAR_STAT_NAMES) stats[name] = 0;
   return stats;
 }
@@ -143,7 +145,6 @@ function errorMessage(err: unknown): string {
 }
 
 const ROLE_ORDER = new Map<string, number>(ASSET_ROLES.map((role, i) => [role, i]));
-const OPERATION_ORDER = new Map<string, number>(OPERATION_KINDS.map((kind, i) => [kind, i]));
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** IPv4 numerically, then everything else (IPv6) as text: a stable, human order for address lists. */
@@ -325,34 +326,38 @@ export class Store {
       else overlapping.set(row.run_id, row.run_key);
     }
     let outcome: IngestOutcome = 'added';
+    let keepRunId: number | null = null;
     const removed: Array<[number, string]> = [];
-    for (const [runId, key] of overlapping) {
-      if (key === runKey) {
+    if (overlapping.size > 0) {
+      const [firstId, firstKey] = overlapping.entries().next().value!;
+      if (firstKey === runKey) {
+        // the same unit again: replace it in place, keeping its id so nothing but ingest metadata moves
         outcome = 'replaced';
-        removed.push([runId, key]);
-        continue;
+        keepRunId = firstId;
+        removed.push([firstId, firstKey]);
+      } else if (newCaptures === 0) {
+        return { outcome: 'already-covered', runKeys: [...new Set(overlapping.values())].sort(), removedRuns: [], newCaptures: 0 };
+      } else {
+        for (const [runId, key] of overlapping) {
+          const theirs = key.split(',');
+          if (!theirs.every((h) => mine.has(h))) {
+            const theirSet = new Set(theirs);
+            const shared = ids.filter((id) => theirSet.has(id.sha256)).map((id) => id.file);
+            throw new StoreConflictError(
+              `captures ${shared.join(', ')} are already stored as part of an analysis of ${theirs.length} captures ` +
+                `that this one does not fully contain; storing it would count them twice. Analyse all of those ` +
+                `captures together with the new ones, or only the captures the database does not hold yet.`,
+            );
+          }
+          outcome = 'superseded';
+          removed.push([runId, key]);
+        }
       }
-      const theirs = key.split(',');
-      if (theirs.every((h) => mine.has(h))) {
-        if (outcome === 'added') outcome = 'superseded';
-        removed.push([runId, key]);
-        continue;
-      }
-      const theirSet = new Set(theirs);
-      if (ids.every((id) => theirSet.has(id.sha256))) {
-        return { outcome: 'already-covered', runKey: key, removedRuns: [], newCaptures: 0 };
-      }
-      const shared = ids.filter((id) => theirSet.has(id.sha256)).map((id) => id.file);
-      throw new StoreConflictError(
-        `captures ${shared.join(', ')} are already stored as part of an analysis of ${theirs.length} captures ` +
-          `that this one does not fully contain; storing it would count them twice. Analyse all of those captures ` +
-          `together, or only the captures the database does not hold yet.`,
-      );
     }
     for (const [runId] of removed) s.deleteRun.run(runId);
 
     const now = new Date().toISOString();
-    const runId = Number(s.insertRun.run(runKey, `${report.generator.name} ${report.generator.version}`, report.generatedAt, now).lastInsertRowid);
+    const runId = Number(s.insertRun.run(keepRunId, runKey, `${report.generator.name} ${report.generator.version}`, report.generatedAt, now).lastInsertRowid);
 
     report.captures.forEach((c, i) => {
       const id = ids[i]!;
@@ -400,7 +405,7 @@ export class Store {
     report.vulnerabilities.forEach((v, ordinal) => s.insertVulnerability.run(runId, ordinal, JSON.stringify(v)));
     report.risk.forEach((r, ordinal) => s.insertRisk.run(runId, ordinal, JSON.stringify(r)));
 
-    return { outcome, runKey, removedRuns: removed.map(([, key]) => key), newCaptures };
+    return { outcome, runKeys: [runKey], removedRuns: removed.map(([, key]) => key), newCaptures };
   }
 
   /** Every stored capture, in time order (then hash); a fact's captureIndex in assets() indexes this list. */
@@ -509,20 +514,20 @@ export class Store {
 
   /** Communications merged over runs by (src, dst, protocol, transport, port); counters and operations summed. */
   communications(): CommunicationReport[] {
-    const byKey = new Map<string, CommunicationReport>();
-    const key = (r: Row): string => `${r.src}\n${r.dst}\n${r.protocol}\n${r.transport}\n${r.port}`;
-    for (const r of this.sql.communicationTotals.all() as Row[]) {
-      byKey.set(key(r), {
-        src: r.src as string, dst: r.dst as string, protocol: r.protocol as ProtocolName,
-        transport: r.transport as CommunicationReport['transport'], port: r.port as number,
-        packets: r.packets as number, bytes: r.bytes as number, flows: r.flows as number,
-        firstSeen: r.first_seen as string, lastSeen: r.last_seen as string, operations: {},
-      });
+    const comms = (this.sql.communicationTotals.all() as Row[]).map((r): CommunicationReport => ({
+      src: r.src as string, dst: r.dst as string, protocol: r.protocol as ProtocolName,
+      transport: r.transport as CommunicationReport['transport'], port: r.port as number,
+      packets: r.packets as number, bytes: r.bytes as number, flows: r.flows as number,
+      firstSeen: r.first_seen as string, lastSeen: r.last_seen as string, operations: {},
+    }));
+    // both queries are ordered by the communication key: walk them together instead of building a key index
+    let i = 0;
+    for (const r of this.sql.operationTotals.all() as Row[]) {
+      while (i < comms.length && !sameCommunication(comms[i]!, r)) i++;
+      if (i === comms.length) throw new StoreError(`operations of ${r.src} -> ${r.dst} ${r.protocol} have no communication row`);
+      comms[i]!.operations[r.kind as OperationKind] = r.count as number;
     }
-    const ops = (this.sql.operationTotals.all() as Row[])
-      .sort((x, y) => OPERATION_ORDER.get(x.kind as string)! - OPERATION_ORDER.get(y.kind as string)!);
-    for (const r of ops) byKey.get(key(r))!.operations[r.kind as OperationKind] = r.count as number;
-    return [...byKey.values()];
+    return comms;
   }
 
   protocols(): Report['protocols'] {
@@ -550,6 +555,10 @@ export class Store {
   }
 }
 
+function sameCommunication(c: CommunicationReport, r: Row): boolean {
+  return c.src === r.src && c.dst === r.dst && c.protocol === r.protocol && c.transport === r.transport && c.port === r.port;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -559,7 +568,8 @@ function prepareStatements(db: Database.Database) {
   return {
     captureRun: p('SELECT c.run_id, r.run_key FROM captures c JOIN runs r ON r.id = c.run_id WHERE c.sha256 = ?'),
     deleteRun: p('DELETE FROM runs WHERE id = ?'),
-    insertRun: p('INSERT INTO runs (run_key, generator, generated_at, ingested_at) VALUES (?, ?, ?, ?)'),
+    // id NULL: a new rowid; otherwise the id of the run being replaced
+    insertRun: p('INSERT INTO runs (id, run_key, generator, analyzed_at, ingested_at) VALUES (?, ?, ?, ?, ?)'),
     insertCapture: p(`INSERT INTO captures (sha256, run_id, file, size, format, compressed, link_types, packets, bytes,
       first_seen, last_seen, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertCounter: p('INSERT INTO run_counters (run_id, name, value) VALUES (?, ?, ?)'),

@@ -216,10 +216,34 @@ export class EnipSession implements FlowAnalyzer {
     }
     const pending = this.takePending(key);
     if (!pending) {
+      // The request was not captured (capture started mid-exchange): the reply still tells what was done.
       this.ctx.count('cip.unexpected-response');
+      this.unmatchedReplies(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, buf, off, end, 0);
       return;
     }
     this.completeReplies(buf, off, end, pending, 0);
+  }
+
+  /** Operations known only from their replies (a Multiple Service Packet reply yields one per inner reply). */
+  private unmatchedReplies(requestDir: Dir, buf: Buffer, off: number, end: number, depth: number): void {
+    if (off + 4 > end || depth > 4) return;
+    const service = buf[off]! & 0x7f;
+    const generalStatus = buf[off + 2]!;
+    const dataOff = off + 4 + buf[off + 3]! * 2;
+    if (service === 0x0a && dataOff + 2 <= end) {
+      const count = buf.readUInt16LE(dataOff);
+      for (let i = 0; i < count && dataOff + 2 + 2 * i + 2 <= end; i++) {
+        const start = dataOff + buf.readUInt16LE(dataOff + 2 + 2 * i);
+        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + buf.readUInt16LE(dataOff + 2 + 2 * (i + 1)) : end;
+        if (start >= end || stop > end || stop < start) break;
+        this.unmatchedReplies(requestDir, buf, start, stop, depth + 1);
+      }
+      return;
+    }
+    const { kind, detail } = serviceKind(service, -1);
+    const event = this.baseEvent(requestDir, 'cip', kind, service, serviceName(service, -1), 'unknown');
+    if (detail) event.detail = detail;
+    this.complete(event, generalStatus === 0 || generalStatus === 0x06 ? 0 : generalStatus, 0);
   }
 
   /** Classifies a request, unwrapping Unconnected Send and Multiple Service Packet. */

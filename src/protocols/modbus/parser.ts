@@ -99,7 +99,8 @@ export const CAN_BE_RESPONSE = 2;
 export function classifyPdu(buf: Uint8Array, pduOff: number, pduLen: number): number {
   if (pduLen < 1) return 0;
   const fc = buf[pduOff]!;
-  if (fc & 0x80) return pduLen === 2 ? CAN_BE_RESPONSE : 0;
+  // Requests never carry the exception bit, whatever their length.
+  if (fc & 0x80) return CAN_BE_RESPONSE;
   const b1 = pduLen > 1 ? buf[pduOff + 1]! : -1;
   let mask = 0;
   switch (fc) {
@@ -136,7 +137,8 @@ export function classifyPdu(buf: Uint8Array, pduOff: number, pduLen: number): nu
       return mask;
     case FC.EncapsulatedInterfaceTransport:
       if (b1 === MEI_READ_DEVICE_IDENTIFICATION) {
-        if (pduLen === 4) return CAN_BE_REQUEST;
+        // A response has at least 7 bytes before its objects; requests are 4 (some tools pad them).
+        if (pduLen >= 4 && pduLen < 7) return CAN_BE_REQUEST;
         return pduLen >= 7 ? CAN_BE_RESPONSE : 0;
       }
       return CAN_BE_REQUEST | CAN_BE_RESPONSE;

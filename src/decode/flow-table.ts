@@ -1,0 +1,1052 @@
+/**
+ * The flow table: bidirectional flows keyed by (IP version, protocol, VLAN, both endpoints), client/server
+ * sides, TCP state and per-direction counters, TCP reassembly and the application analyzer of each flow.
+ *
+ * Hot path (every IP packet): one symmetric numeric hash, one Map lookup (collisions chained through
+ * `Flow.nextInBucket`, compared on the real key fields), a few field updates, an O(1) LRU touch and, for flows
+ * that have an analyzer, the reassembly step and the analyzer call. No strings and no allocation per packet:
+ * strings are made once per flow, and copies only for out-of-order segments and the first bytes being probed.
+ *
+ * Flows live in three LRU lists (open TCP, closed TCP, everything else) so each idle timeout is checked from
+ * its list's tail in O(expired). The table is capped at `maxFlows`: the least recently active flow is evicted
+ * (closed TCP flows first) and summarised.
+ */
+import {
+  Dir,
+  type AnalyzerContext,
+  type AnalyzerSpec,
+  type FlowAnalyzer,
+  type FlowInfo,
+  type PacketMeta,
+} from '../protocols/analyzer.js';
+import type { Endpoint, EventSink, ProtocolName } from '../events/types.js';
+import { ip4ToString, ip6ToString, macToString } from '../util/addr.js';
+import { IpProto, TcpFlag, type DecodedPacket } from './packet.js';
+import { TcpStream, type ReassemblyCounters, type StreamReceiver } from './tcp-reassembly.js';
+import {
+  AnalyzerRegistry,
+  CLAIM_NONE,
+  CLAIM_UNDECIDED,
+  Dispatcher,
+  type AppTransport,
+  type ProbeFlowView,
+  type ProbeState,
+} from './dispatch.js';
+import type { FlowEndReason, FlowSummary, FlowTransport, TcpFlowState } from './flow-types.js';
+
+export interface FlowTableOptions {
+  registry: AnalyzerRegistry;
+  sink: EventSink;
+  onFlowEnd: (summary: FlowSummary) => void;
+  captureIndex?: number;
+  /** default 500_000 */
+  maxFlows?: number;
+  /** default 3600 */
+  tcpIdleTimeoutSec?: number;
+  /** after FIN both ways or RST; default 10 */
+  tcpClosedTimeoutSec?: number;
+  /** UDP, ICMP and other IP protocols; default 180 */
+  udpIdleTimeoutSec?: number;
+  /** handed to analyzers; default 1024 */
+  maxPendingTransactions?: number;
+  /** handed to analyzers; default 1 MiB */
+  maxAnalyzerBufferBytes?: number;
+  /** per direction; default 256 KiB */
+  maxOutOfOrderBytes?: number;
+  /** per direction; default 64 */
+  maxOutOfOrderSegments?: number;
+  /** first bytes kept per direction while probing; default 2048 */
+  maxProbeBytes?: number;
+  /** TCP payload segments probed before deciding; default 8 */
+  maxProbeSegments?: number;
+  /** UDP datagrams probed before deciding; default 4 */
+  maxProbeDatagrams?: number;
+  /** idle timeouts are checked at most this often (packet time); default 1 */
+  expiryCheckIntervalSec?: number;
+  /** called when an analyzer throws (it is then detached from its flow); for logging */
+  onAnalyzerError?: (protocol: ProtocolName, error: unknown) => void;
+  /** Test hook: AND-ed into every flow hash (0 puts all flows in one bucket to exercise collision chains). */
+  hashMask?: number;
+}
+
+export interface FlowTableCounters extends ReassemblyCounters {
+  /** IP packets processed */
+  packets: number;
+  /** packets skipped because their addresses or payload lay outside the buffer (decoder contract breach) */
+  packetsIgnored: number;
+  flows: number;
+  flowsEvicted: number;
+  flowsTimedOut: number;
+  flowsClosed: number;
+  /** "<protocol>.<counter>" from analyzers, "<protocol>.analyzer-error", "<protocol>.probe-error",
+   *  "dispatch.unclaimed", "dispatch.claimed-probe", "dispatch.claimed-port" */
+  analyzerCounters: Record<string, number>;
+  /** "flow-table.max-flows", "tcp.out-of-order" */
+  capsHit: Record<string, number>;
+}
+
+const APP_PROBING = 0;
+const APP_ATTACHED = 1;
+const APP_UNCLAIMED = 2;
+const APP_DETACHED = 3;
+
+const LIST_TCP_OPEN = 0;
+const LIST_TCP_CLOSED = 1;
+const LIST_OTHER = 2;
+
+const SYN_A = 1;
+const SYN_B = 2;
+const SYNACK_A = 4;
+const SYNACK_B = 8;
+const FIN_A = 16;
+const FIN_B = 32;
+const RST_A = 64;
+const RST_B = 128;
+
+const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+const CONTROL_FLAGS = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST;
+
+/** One bidirectional flow. A = the sender of the flow's first packet; client/server are mapped onto A/B. */
+class Flow implements ProbeFlowView {
+  id = 0;
+  hash = 0;
+  nextInBucket: Flow | undefined = undefined;
+  lruPrev: Flow | null = null;
+  lruNext: Flow | null = null;
+  lruList = LIST_OTHER;
+  ended = false;
+
+  ipVersion: 4 | 6 = 4;
+  proto = 0;
+  /** VLAN of A's packets (part of the flow key) */
+  vlan = 0;
+  /**
+   * VLAN of B's packets, -1 until B has sent one. An rx-only SPAN of routed traffic shows each direction on
+   * its ingress VLAN, so the two directions of one conversation may carry different tags; B's VLAN is
+   * learned from its first packet and then enforced like A's (overlapping address spaces stay apart).
+   */
+  vlanB = -1;
+  /** IPv4 addresses (IPv6: 0) */
+  a4 = 0;
+  b4 = 0;
+  /** IPv6 addresses as four uint32 words each (IPv4: 0) */
+  a6w0 = 0;
+  a6w1 = 0;
+  a6w2 = 0;
+  a6w3 = 0;
+  b6w0 = 0;
+  b6w1 = 0;
+  b6w2 = 0;
+  b6w3 = 0;
+  aPort = 0;
+  bPort = 0;
+  ipA = '';
+  ipB = '';
+  macA = 0;
+  macB = 0;
+
+  captureIndex = 0;
+  clientIsA = true;
+  sidesGuessed = false;
+  firstSeen = 0;
+  lastSeen = 0;
+  lastFrame = 0;
+
+  packetsA = 0;
+  packetsB = 0;
+  bytesA = 0;
+  bytesB = 0;
+  payloadA = 0;
+  payloadB = 0;
+  ttlA = 0;
+  ttlB = 0;
+  tcpBits = 0;
+
+  streamA: TcpStream<Flow> | null = null;
+  streamB: TcpStream<Flow> | null = null;
+
+  app = APP_PROBING;
+  probe: ProbeState | null = null;
+  analyzer: FlowAnalyzer | null = null;
+  protocol: ProtocolName = 'ip';
+  claimedBy: 'probe' | 'port' | null = null;
+  visibility: 'clear' | 'opaque' | 'none' = 'none';
+
+  get serverPort(): number {
+    return this.clientIsA ? this.bPort : this.aPort;
+  }
+  get clientPort(): number {
+    return this.clientIsA ? this.aPort : this.bPort;
+  }
+}
+
+/** The analyzer's view of its flow; also its FlowInfo (reflects side swaps). One per claimed flow. */
+class FlowContext implements AnalyzerContext, FlowInfo {
+  constructor(
+    private readonly f: Flow,
+    private readonly protocol: ProtocolName,
+    private readonly counters: AnalyzerCounterSink,
+    readonly sink: EventSink,
+    readonly maxPendingTransactions: number,
+    readonly maxBufferBytes: number,
+  ) {}
+  get flow(): FlowInfo {
+    return this;
+  }
+  get captureIndex(): number {
+    return this.f.captureIndex;
+  }
+  get id(): number {
+    return this.f.id;
+  }
+  get transport(): 'tcp' | 'udp' {
+    return this.f.proto === IpProto.TCP ? 'tcp' : 'udp';
+  }
+  get clientIp(): string {
+    return this.f.clientIsA ? this.f.ipA : this.f.ipB;
+  }
+  get serverIp(): string {
+    return this.f.clientIsA ? this.f.ipB : this.f.ipA;
+  }
+  get clientPort(): number {
+    return this.f.clientPort;
+  }
+  get serverPort(): number {
+    return this.f.serverPort;
+  }
+  get clientMac(): string {
+    return macText(this.f.clientIsA ? this.f.macA : this.f.macB);
+  }
+  get serverMac(): string {
+    return macText(this.f.clientIsA ? this.f.macB : this.f.macA);
+  }
+  get vlan(): number {
+    return this.f.vlan;
+  }
+  get sidesGuessed(): boolean {
+    return this.f.sidesGuessed;
+  }
+  count(counter: string, n = 1): void {
+    this.counters.add(this.protocol, counter, n);
+  }
+  /** Content proved the guess wrong: swap, and from then on the sides count as known. */
+  swapSides(): void {
+    const f = this.f;
+    if (!f.sidesGuessed || f.ended) return;
+    f.clientIsA = !f.clientIsA;
+    f.sidesGuessed = false;
+  }
+}
+
+/** "<protocol>.<counter>" keys without building a string per increment. */
+class AnalyzerCounterSink {
+  private readonly keys = new Map<string, Map<string, string>>();
+  constructor(private readonly out: Record<string, number>) {}
+  add(protocol: string, counter: string, n: number): void {
+    let perProtocol = this.keys.get(protocol);
+    if (perProtocol === undefined) this.keys.set(protocol, (perProtocol = new Map()));
+    let key = perProtocol.get(counter);
+    if (key === undefined) perProtocol.set(counter, (key = counter.includes('.') ? counter : `${protocol}.${counter}`));
+    this.out[key] = (this.out[key] ?? 0) + n;
+  }
+}
+
+export class FlowTable implements StreamReceiver<Flow> {
+  readonly counters: FlowTableCounters = {
+    packets: 0,
+    packetsIgnored: 0,
+    flows: 0,
+    flowsEvicted: 0,
+    flowsTimedOut: 0,
+    flowsClosed: 0,
+    tcpGaps: 0,
+    tcpGapBytes: 0,
+    tcpOutOfOrderDropped: 0,
+    tcpRetransmissions: 0,
+    tcpOverlaps: 0,
+    tcpBogusSequence: 0,
+    analyzerCounters: {},
+    capsHit: {},
+  };
+  readonly registry: AnalyzerRegistry;
+
+  private readonly sink: EventSink;
+  private readonly onFlowEnd: (s: FlowSummary) => void;
+  private readonly onAnalyzerError: ((protocol: ProtocolName, error: unknown) => void) | undefined;
+  private readonly maxFlows: number;
+  private readonly tcpIdleTimeoutSec: number;
+  private readonly tcpClosedTimeoutSec: number;
+  private readonly udpIdleTimeoutSec: number;
+  private readonly maxPendingTransactions: number;
+  private readonly maxAnalyzerBufferBytes: number;
+  private readonly expiryCheckIntervalSec: number;
+  private readonly hashMask: number;
+  private readonly reassemblyLimits: { maxOutOfOrderBytes: number; maxOutOfOrderSegments: number };
+  private readonly dispatcher: Dispatcher;
+  private readonly analyzerCounterSink: AnalyzerCounterSink;
+  private readonly hasTcpSpecs: boolean;
+  private readonly hasUdpSpecs: boolean;
+
+  private captureIndex: number;
+  private readonly buckets = new Map<number, Flow>();
+  private flowCount = 0;
+  private nextFlowId = 1;
+  private readonly lruHead: Array<Flow | null> = [null, null, null];
+  private readonly lruTail: Array<Flow | null> = [null, null, null];
+  /** newest packet time seen (packet clocks drive every timeout) */
+  private clock = -Infinity;
+  private nextExpiryCheck = -Infinity;
+  /** reused for every analyzer call; valid only during the call */
+  private readonly meta: PacketMeta = { frame: 0, ts: 0 };
+  // IPv6 addresses of the current packet as words (read once per packet)
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private d0 = 0;
+  private d1 = 0;
+  private d2 = 0;
+  private d3 = 0;
+
+  constructor(opts: FlowTableOptions) {
+    this.registry = opts.registry;
+    this.sink = opts.sink;
+    this.onFlowEnd = opts.onFlowEnd;
+    this.onAnalyzerError = opts.onAnalyzerError;
+    this.captureIndex = opts.captureIndex ?? 0;
+    this.maxFlows = Math.max(1, opts.maxFlows ?? 500_000);
+    this.tcpIdleTimeoutSec = opts.tcpIdleTimeoutSec ?? 3600;
+    this.tcpClosedTimeoutSec = opts.tcpClosedTimeoutSec ?? 10;
+    this.udpIdleTimeoutSec = opts.udpIdleTimeoutSec ?? 180;
+    this.maxPendingTransactions = opts.maxPendingTransactions ?? 1024;
+    this.maxAnalyzerBufferBytes = opts.maxAnalyzerBufferBytes ?? 1 << 20;
+    this.expiryCheckIntervalSec = opts.expiryCheckIntervalSec ?? 1;
+    this.hashMask = (opts.hashMask ?? 0x3fffffff) & 0x3fffffff;
+    this.reassemblyLimits = {
+      maxOutOfOrderBytes: opts.maxOutOfOrderBytes ?? 256 * 1024,
+      maxOutOfOrderSegments: opts.maxOutOfOrderSegments ?? 64,
+    };
+    this.analyzerCounterSink = new AnalyzerCounterSink(this.counters.analyzerCounters);
+    this.dispatcher = new Dispatcher(
+      this.registry,
+      {
+        maxProbeBytes: opts.maxProbeBytes ?? 2048,
+        maxProbeSegments: opts.maxProbeSegments ?? 8,
+        maxProbeDatagrams: opts.maxProbeDatagrams ?? 4,
+      },
+      (specName) => this.analyzerCounterSink.add(specName, 'probe-error', 1),
+    );
+    this.hasTcpSpecs = this.registry.specsFor('tcp').length > 0;
+    this.hasUdpSpecs = this.registry.specsFor('udp').length > 0;
+  }
+
+  /** Flows created from now on belong to capture `i`. */
+  setCaptureIndex(i: number): void {
+    this.captureIndex = i;
+  }
+
+  get size(): number {
+    return this.flowCount;
+  }
+
+  /** One decoded IP packet (ipVersion 4/6, not a pending fragment; others are ignored). */
+  process(pkt: DecodedPacket): void {
+    const ipVersion = pkt.ipVersion;
+    if (ipVersion === 0 || pkt.fragmentPending) return;
+    const ts = pkt.ts;
+    if (ts > this.clock) {
+      this.clock = ts;
+      if (ts >= this.nextExpiryCheck) {
+        this.nextExpiryCheck = ts + this.expiryCheckIntervalSec;
+        this.expireIdle(ts);
+      }
+    }
+    const proto = pkt.l4Proto;
+    let sport = 0;
+    let dport = 0;
+    if (proto === IpProto.TCP || proto === IpProto.UDP || proto === IpProto.SCTP) {
+      sport = pkt.srcPort;
+      dport = pkt.dstPort;
+    }
+    const vlan = pkt.vlan;
+    let hs: number;
+    let hd: number;
+    if (ipVersion === 4) {
+      hs = endpointHash4(pkt.src4, sport);
+      hd = endpointHash4(pkt.dst4, dport);
+    } else {
+      const b = pkt.l3Buf;
+      const so = pkt.src6Off;
+      const dO = pkt.dst6Off;
+      if (so < 0 || dO < 0 || so + 16 > b.length || dO + 16 > b.length) {
+        this.counters.packetsIgnored++;
+        return;
+      }
+      this.s0 = b.readUInt32BE(so);
+      this.s1 = b.readUInt32BE(so + 4);
+      this.s2 = b.readUInt32BE(so + 8);
+      this.s3 = b.readUInt32BE(so + 12);
+      this.d0 = b.readUInt32BE(dO);
+      this.d1 = b.readUInt32BE(dO + 4);
+      this.d2 = b.readUInt32BE(dO + 8);
+      this.d3 = b.readUInt32BE(dO + 12);
+      hs = endpointHash6(this.s0, this.s1, this.s2, this.s3, sport);
+      hd = endpointHash6(this.d0, this.d1, this.d2, this.d3, dport);
+    }
+    // VLAN is matched per direction in match(), not hashed: the two directions may be tagged differently.
+    const hash = flowHash(hs, hd, proto, 0) & this.hashMask;
+    this.counters.packets++;
+
+    let f = this.buckets.get(hash);
+    let fromA = true;
+    while (f !== undefined) {
+      const side = this.match(f, pkt, ipVersion, proto, vlan, sport, dport);
+      if (side !== 0) {
+        fromA = side === 1;
+        break;
+      }
+      f = f.nextInBucket;
+    }
+    if (f === undefined) {
+      // B's first packet on another VLAN than A's (asymmetric tagging): join the flow still missing B's VLAN.
+      for (f = this.buckets.get(hash); f !== undefined; f = f.nextInBucket) {
+        if (f.vlanB < 0 && f.ipVersion === ipVersion && f.proto === proto && this.matchAddresses(f, pkt, ipVersion, sport, dport) === 2) break;
+      }
+      if (f !== undefined) fromA = false;
+    }
+    if (f === undefined) {
+      f = this.createFlow(pkt, hash, ipVersion, proto, sport, dport);
+    } else if (
+      proto === IpProto.TCP &&
+      f.lruList === LIST_TCP_CLOSED &&
+      (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN
+    ) {
+      // A new connection attempt on the 5-tuple of a finished one: a new flow.
+      this.endFlow(f, 'closed');
+      f = this.createFlow(pkt, hash, ipVersion, proto, sport, dport);
+      fromA = true;
+    }
+
+    if (!fromA && f.vlanB < 0) f.vlanB = vlan;
+    if (ts > f.lastSeen) f.lastSeen = ts;
+    f.lastFrame = pkt.frame;
+    if (this.lruHead[f.lruList] !== f) {
+      this.lruUnlink(f);
+      this.lruPushHead(f, f.lruList);
+    }
+    const payloadLen = pkt.payloadLen > 0 ? pkt.payloadLen : 0;
+    if (fromA) {
+      f.packetsA++;
+      f.bytesA += pkt.wireLen;
+      f.payloadA += payloadLen;
+    } else {
+      if (f.packetsB === 0) {
+        f.ttlB = pkt.ttl;
+        if (pkt.hasEth) f.macB = pkt.srcMac;
+      }
+      f.packetsB++;
+      f.bytesB += pkt.wireLen;
+      f.payloadB += payloadLen;
+    }
+
+    if (proto === IpProto.TCP) this.onTcp(f, fromA, pkt, payloadLen);
+    else if (proto === IpProto.UDP && payloadLen > 0 && f.app < APP_UNCLAIMED) {
+      if (!payloadInBounds(pkt, payloadLen)) {
+        this.counters.packetsIgnored++;
+        return;
+      }
+      this.payload(f, fromA, pkt.l4Buf, pkt.payloadOff, payloadLen, pkt.frame, ts);
+    }
+  }
+
+  /**
+   * End every flow (end of capture): analyzers are closed and summaries emitted. TCP flows that had already
+   * finished (FIN both ways / RST) end as 'closed', the others with `endReason`.
+   */
+  flushAll(endReason: FlowEndReason = 'end-of-capture'): void {
+    for (let list = 0; list < 3; list++) {
+      const reason = list === LIST_TCP_CLOSED ? 'closed' : endReason;
+      for (let f = this.lruTail[list] ?? null; f !== null; f = this.lruTail[list] ?? null) this.endFlow(f, reason);
+    }
+    this.clock = -Infinity;
+    this.nextExpiryCheck = -Infinity;
+  }
+
+  // ---- StreamReceiver (TCP reassembly output)
+
+  streamData(stream: TcpStream<Flow>, buf: Buffer, off: number, len: number, frame: number, ts: number): void {
+    const f = stream.owner;
+    this.payload(f, stream === f.streamA, buf, off, len, frame, ts);
+  }
+
+  streamGap(stream: TcpStream<Flow>, bytes: number, frame: number, ts: number): void {
+    const f = stream.owner;
+    const fromA = stream === f.streamA;
+    if (f.app === APP_ATTACHED) {
+      const meta = this.meta;
+      meta.frame = frame;
+      meta.ts = ts;
+      try {
+        f.analyzer!.onGap(fromA === f.clientIsA ? Dir.ToServer : Dir.ToClient, bytes, meta);
+      } catch (error) {
+        this.analyzerFailed(f, error);
+      }
+    } else if (f.app === APP_PROBING) {
+      const st = f.probe;
+      if (st === null) return; // nothing probed yet: the analyzer will start after the gap
+      const dir = fromA === f.clientIsA ? Dir.ToServer : Dir.ToClient;
+      this.settle(f, st, this.dispatcher.gap(st, f, fromA, dir, bytes, frame, ts));
+    }
+  }
+
+  // ---- per packet
+
+  /** 1: packet sent by A, 2: sent by B, 0: another flow. */
+  private match(
+    f: Flow,
+    pkt: DecodedPacket,
+    ipVersion: number,
+    proto: number,
+    vlan: number,
+    sport: number,
+    dport: number,
+  ): number {
+    if (f.ipVersion !== ipVersion || f.proto !== proto) return 0;
+    const side = this.matchAddresses(f, pkt, ipVersion, sport, dport);
+    if (side === 1) return f.vlan === vlan ? 1 : 0;
+    if (side === 2) return f.vlanB === vlan || (f.vlanB < 0 && f.vlan === vlan) ? 2 : 0;
+    return 0;
+  }
+
+  private matchAddresses(f: Flow, pkt: DecodedPacket, ipVersion: number, sport: number, dport: number): number {
+    if (ipVersion === 4) {
+      const src = pkt.src4 >>> 0;
+      const dst = pkt.dst4 >>> 0;
+      if (f.aPort === sport && f.bPort === dport && f.a4 === src && f.b4 === dst) return 1;
+      if (f.aPort === dport && f.bPort === sport && f.a4 === dst && f.b4 === src) return 2;
+      return 0;
+    }
+    if (
+      f.aPort === sport &&
+      f.bPort === dport &&
+      f.a6w0 === this.s0 &&
+      f.a6w1 === this.s1 &&
+      f.a6w2 === this.s2 &&
+      f.a6w3 === this.s3 &&
+      f.b6w0 === this.d0 &&
+      f.b6w1 === this.d1 &&
+      f.b6w2 === this.d2 &&
+      f.b6w3 === this.d3
+    ) {
+      return 1;
+    }
+    if (
+      f.aPort === dport &&
+      f.bPort === sport &&
+      f.a6w0 === this.d0 &&
+      f.a6w1 === this.d1 &&
+      f.a6w2 === this.d2 &&
+      f.a6w3 === this.d3 &&
+      f.b6w0 === this.s0 &&
+      f.b6w1 === this.s1 &&
+      f.b6w2 === this.s2 &&
+      f.b6w3 === this.s3
+    ) {
+      return 2;
+    }
+    return 0;
+  }
+
+  private onTcp(f: Flow, fromA: boolean, pkt: DecodedPacket, payloadLen: number): void {
+    const flags = pkt.tcpFlags;
+    if ((flags & CONTROL_FLAGS) !== 0) this.tcpControl(f, fromA, flags);
+    if (f.app >= APP_UNCLAIMED) return;
+    if (payloadLen > 0 && !payloadInBounds(pkt, payloadLen)) {
+      this.counters.packetsIgnored++;
+      payloadLen = 0;
+    }
+    let streamA = f.streamA;
+    let streamB = f.streamB;
+    if (streamA === null || streamB === null) {
+      streamA = f.streamA = new TcpStream(f, this, this.reassemblyLimits, this.counters);
+      streamB = f.streamB = new TcpStream(f, this, this.reassemblyLimits, this.counters);
+    }
+    const frame = pkt.frame;
+    const ts = pkt.ts;
+    if ((flags & TcpFlag.ACK) !== 0) {
+      // Acknowledged peer data we never saw is lost: tell the analyzer before this side's bytes.
+      const peer = fromA ? streamB : streamA;
+      if (peer.started) {
+        peer.acked(pkt.tcpAck, frame, ts);
+        if (f.app >= APP_UNCLAIMED) return;
+      }
+    }
+    if (payloadLen > 0 || (flags & (TcpFlag.SYN | TcpFlag.FIN)) !== 0) {
+      (fromA ? streamA : streamB).segment(pkt.tcpSeq, flags, pkt.l4Buf, pkt.payloadOff, payloadLen, frame, ts);
+    }
+    if ((flags & TcpFlag.RST) !== 0) {
+      if (f.app < APP_UNCLAIMED) streamA.flush(frame, ts);
+      if (f.app < APP_UNCLAIMED) streamB.flush(frame, ts);
+    }
+  }
+
+  /** SYN/FIN/RST bookkeeping (rare path). */
+  private tcpControl(f: Flow, fromA: boolean, flags: number): void {
+    let bits = f.tcpBits;
+    if ((flags & TcpFlag.SYN) !== 0) {
+      const synAck = (flags & TcpFlag.ACK) !== 0;
+      bits |= synAck ? (fromA ? SYNACK_A : SYNACK_B) : fromA ? SYN_A : SYN_B;
+      // The handshake outranks a port guess made from an earlier stray packet, unless an analyzer (or its
+      // probing) already relies on the guessed directions.
+      if (f.sidesGuessed && f.probe === null && f.claimedBy === null) {
+        f.clientIsA = synAck ? !fromA : fromA;
+        f.sidesGuessed = false;
+      }
+    }
+    if ((flags & TcpFlag.FIN) !== 0) bits |= fromA ? FIN_A : FIN_B;
+    if ((flags & TcpFlag.RST) !== 0) bits |= fromA ? RST_A : RST_B;
+    f.tcpBits = bits;
+    if (
+      f.lruList === LIST_TCP_OPEN &&
+      ((bits & (RST_A | RST_B)) !== 0 || (bits & (FIN_A | FIN_B)) === (FIN_A | FIN_B))
+    ) {
+      this.lruUnlink(f);
+      this.lruPushHead(f, LIST_TCP_CLOSED);
+    }
+  }
+
+  /** Payload for the application layer: reassembled TCP bytes or a whole UDP datagram. */
+  private payload(f: Flow, fromA: boolean, buf: Buffer, off: number, len: number, frame: number, ts: number): void {
+    if (f.app === APP_ATTACHED) {
+      const meta = this.meta;
+      meta.frame = frame;
+      meta.ts = ts;
+      try {
+        f.analyzer!.onData(fromA === f.clientIsA ? Dir.ToServer : Dir.ToClient, buf, off, len, meta);
+      } catch (error) {
+        this.analyzerFailed(f, error);
+      }
+    } else if (f.app === APP_PROBING) {
+      this.probeData(f, fromA, buf, off, len, frame, ts);
+    }
+  }
+
+  private probeData(f: Flow, fromA: boolean, buf: Buffer, off: number, len: number, frame: number, ts: number): void {
+    const transport: AppTransport = f.proto === IpProto.TCP ? 'tcp' : 'udp';
+    let st = f.probe;
+    if (st === null) st = f.probe = this.dispatcher.newState(transport);
+    const dir = fromA === f.clientIsA ? Dir.ToServer : Dir.ToClient;
+    const decision = this.dispatcher.offer(transport, st, f, fromA, dir, buf, off, len, frame, ts);
+    if (decision === CLAIM_UNDECIDED) return;
+    const stored = st.lastStored;
+    this.settle(f, st, decision);
+    // What was not kept for replay goes live (zero-copy when the first chunk decided).
+    if (stored < len && f.app === APP_ATTACHED) this.payload(f, fromA, buf, off + stored, len - stored, frame, ts);
+  }
+
+  /** Apply a dispatch decision: claim (create, announce, replay) or give up on the flow. */
+  private settle(f: Flow, st: ProbeState, decision: number): void {
+    if (decision === CLAIM_UNDECIDED) return;
+    f.probe = null;
+    if (decision === CLAIM_NONE || decision < 0) {
+      this.analyzerCounterSink.add('dispatch', 'unclaimed', 1);
+      this.detach(f, APP_UNCLAIMED);
+      return;
+    }
+    const spec = st.specs[decision]!;
+    const entries = st.entries;
+    const first = entries.length > 0 ? entries[0]! : null;
+    this.claim(f, spec, st.claimBy, first?.frame ?? f.lastFrame, first?.ts ?? f.lastSeen);
+    const meta = this.meta;
+    for (let i = 0; i < entries.length && f.app === APP_ATTACHED; i++) {
+      const e = entries[i]!;
+      const dir = e.fromA === f.clientIsA ? Dir.ToServer : Dir.ToClient;
+      meta.frame = e.frame;
+      meta.ts = e.ts;
+      try {
+        if (e.gap > 0) f.analyzer!.onGap(dir, e.gap, meta);
+        else f.analyzer!.onData(dir, e.fromA ? st.bufA! : st.bufB!, e.start, e.len, meta);
+      } catch (error) {
+        this.analyzerFailed(f, error);
+      }
+    }
+  }
+
+  private claim(f: Flow, spec: AnalyzerSpec, by: 'probe' | 'port', frame: number, ts: number): void {
+    f.protocol = spec.name;
+    f.claimedBy = by;
+    f.visibility = by === 'probe' ? 'clear' : 'opaque';
+    this.analyzerCounterSink.add('dispatch', by === 'probe' ? 'claimed-probe' : 'claimed-port', 1);
+    this.sink.emit({
+      type: 'protocol',
+      protocol: spec.name,
+      ts,
+      frame,
+      captureIndex: f.captureIndex,
+      flowId: f.id,
+      src: endpoint(f, f.clientIsA),
+      dst: endpoint(f, !f.clientIsA),
+      visibility: f.visibility,
+      by,
+    });
+    const ctx = new FlowContext(
+      f,
+      spec.name,
+      this.analyzerCounterSink,
+      this.sink,
+      this.maxPendingTransactions,
+      this.maxAnalyzerBufferBytes,
+    );
+    try {
+      f.analyzer = spec.create(ctx);
+      f.app = APP_ATTACHED;
+    } catch (error) {
+      this.analyzerFailed(f, error);
+    }
+  }
+
+  /** An analyzer threw: a bug in it, never fatal to the engine. Count, report, and stop feeding it this flow. */
+  private analyzerFailed(f: Flow, error: unknown): void {
+    this.analyzerCounterSink.add(f.protocol, 'analyzer-error', 1);
+    this.detach(f, APP_DETACHED);
+    if (this.onAnalyzerError !== undefined) this.onAnalyzerError(f.protocol, error);
+  }
+
+  /** No analyzer from now on: drop reassembly state (a stream mid-callback finishes into a no-op). */
+  private detach(f: Flow, state: number): void {
+    f.app = state;
+    f.analyzer = null;
+    f.probe = null;
+    f.streamA = null;
+    f.streamB = null;
+  }
+
+  // ---- flow lifecycle
+
+  private createFlow(
+    pkt: DecodedPacket,
+    hash: number,
+    ipVersion: number,
+    proto: number,
+    sport: number,
+    dport: number,
+  ): Flow {
+    if (this.flowCount >= this.maxFlows) this.evictOne();
+    const f = new Flow();
+    f.id = this.nextFlowId++;
+    f.hash = hash;
+    f.ipVersion = ipVersion === 6 ? 6 : 4;
+    f.proto = proto;
+    f.vlan = pkt.vlan;
+    f.aPort = sport;
+    f.bPort = dport;
+    if (ipVersion === 4) {
+      f.a4 = pkt.src4 >>> 0;
+      f.b4 = pkt.dst4 >>> 0;
+      f.ipA = ip4ToString(f.a4);
+      f.ipB = ip4ToString(f.b4);
+    } else {
+      f.a6w0 = this.s0;
+      f.a6w1 = this.s1;
+      f.a6w2 = this.s2;
+      f.a6w3 = this.s3;
+      f.b6w0 = this.d0;
+      f.b6w1 = this.d1;
+      f.b6w2 = this.d2;
+      f.b6w3 = this.d3;
+      f.ipA = ip6ToString(pkt.l3Buf, pkt.src6Off);
+      f.ipB = ip6ToString(pkt.l3Buf, pkt.dst6Off);
+    }
+    if (pkt.hasEth) {
+      f.macA = pkt.srcMac;
+      f.macB = pkt.dstMac; // until B sends a frame of its own
+    }
+    f.ttlA = pkt.ttl;
+    f.captureIndex = this.captureIndex;
+    f.firstSeen = pkt.ts;
+    f.lastSeen = pkt.ts;
+    f.lastFrame = pkt.frame;
+    this.chooseSides(f, pkt, proto, sport, dport);
+    switch (proto) {
+      case IpProto.TCP:
+        f.protocol = 'tcp';
+        if (!this.hasTcpSpecs) f.app = APP_UNCLAIMED;
+        break;
+      case IpProto.UDP:
+        f.protocol = 'udp';
+        if (!this.hasUdpSpecs) f.app = APP_UNCLAIMED;
+        break;
+      case IpProto.ICMP:
+        f.protocol = 'icmp';
+        f.app = APP_UNCLAIMED;
+        break;
+      case IpProto.ICMPV6:
+        f.protocol = 'icmpv6';
+        f.app = APP_UNCLAIMED;
+        break;
+      case IpProto.IGMP:
+        f.protocol = 'igmp';
+        f.app = APP_UNCLAIMED;
+        break;
+      default:
+        f.protocol = 'ip';
+        f.app = APP_UNCLAIMED;
+    }
+    f.nextInBucket = this.buckets.get(hash);
+    this.buckets.set(hash, f);
+    this.lruPushHead(f, proto === IpProto.TCP ? LIST_TCP_OPEN : LIST_OTHER);
+    this.flowCount++;
+    this.counters.flows++;
+    return f;
+  }
+
+  /**
+   * TCP: SYN sender is the client, SYN-ACK sender the server; otherwise (mid-stream) the side on a well-known
+   * or analyzer-listed port is the server, else the lower port. UDP: the first sender is the client unless
+   * only its source port looks like a server port. ICMP: echo replies come from the server.
+   */
+  private chooseSides(f: Flow, pkt: DecodedPacket, proto: number, sport: number, dport: number): void {
+    if (proto === IpProto.TCP) {
+      const flags = pkt.tcpFlags;
+      if ((flags & SYN_ACK) === TcpFlag.SYN) {
+        f.clientIsA = true;
+        f.sidesGuessed = false;
+      } else if ((flags & SYN_ACK) === SYN_ACK) {
+        f.clientIsA = false;
+        f.sidesGuessed = false;
+      } else {
+        f.clientIsA = this.destinationIsServer('tcp', sport, dport);
+        f.sidesGuessed = true;
+      }
+    } else if (proto === IpProto.UDP) {
+      const srcServer = this.looksLikeServerPort('udp', sport);
+      const dstServer = this.looksLikeServerPort('udp', dport);
+      if (dstServer && !srcServer) {
+        f.clientIsA = true;
+        f.sidesGuessed = false;
+      } else {
+        f.clientIsA = !(srcServer && !dstServer);
+        f.sidesGuessed = true;
+      }
+    } else if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) {
+      const type = pkt.icmpType;
+      const request = proto === IpProto.ICMP ? type === 8 || type === 13 : type === 128;
+      const reply = proto === IpProto.ICMP ? type === 0 || type === 14 : type === 129;
+      f.clientIsA = !reply;
+      f.sidesGuessed = !request && !reply;
+    } else {
+      f.clientIsA = true;
+      f.sidesGuessed = true;
+    }
+  }
+
+  private looksLikeServerPort(transport: AppTransport, port: number): boolean {
+    return (port > 0 && port < 1024) || this.registry.isServerPort(transport, port);
+  }
+
+  private destinationIsServer(transport: AppTransport, sport: number, dport: number): boolean {
+    const srcServer = this.looksLikeServerPort(transport, sport);
+    const dstServer = this.looksLikeServerPort(transport, dport);
+    if (dstServer !== srcServer) return dstServer;
+    return dport <= sport;
+  }
+
+  private evictOne(): void {
+    // Finished TCP flows go first (they end as 'closed'); else the least recently active flow.
+    const capKey = 'flow-table.max-flows';
+    this.counters.capsHit[capKey] = (this.counters.capsHit[capKey] ?? 0) + 1;
+    const closed = this.lruTail[LIST_TCP_CLOSED] ?? null;
+    if (closed !== null) {
+      this.endFlow(closed, 'closed');
+      return;
+    }
+    const open = this.lruTail[LIST_TCP_OPEN] ?? null;
+    const other = this.lruTail[LIST_OTHER] ?? null;
+    const victim = open === null ? other : other === null ? open : open.lastSeen <= other.lastSeen ? open : other;
+    if (victim === null) return;
+    this.counters.flowsEvicted++;
+    this.endFlow(victim, 'evicted');
+  }
+
+  private expireIdle(now: number): void {
+    this.expireList(LIST_TCP_CLOSED, now - this.tcpClosedTimeoutSec, 'closed');
+    this.expireList(LIST_TCP_OPEN, now - this.tcpIdleTimeoutSec, 'timeout');
+    this.expireList(LIST_OTHER, now - this.udpIdleTimeoutSec, 'timeout');
+  }
+
+  private expireList(list: number, cutoff: number, reason: FlowEndReason): void {
+    for (let f = this.lruTail[list] ?? null; f !== null && f.lastSeen <= cutoff; f = this.lruTail[list] ?? null) {
+      if (reason === 'timeout') this.counters.flowsTimedOut++;
+      this.endFlow(f, reason);
+    }
+  }
+
+  private endFlow(f: Flow, reason: FlowEndReason): void {
+    if (f.ended) return;
+    const frame = f.lastFrame;
+    const ts = f.lastSeen;
+    // Deliver what reassembly still holds (holes become gaps), then decide a flow still being probed.
+    if (f.app <= APP_ATTACHED && f.streamA !== null) f.streamA.flush(frame, ts);
+    if (f.app <= APP_ATTACHED && f.streamB !== null) f.streamB.flush(frame, ts);
+    if (f.app === APP_PROBING && f.probe !== null) this.settle(f, f.probe, this.dispatcher.finish(f.probe, f));
+    if (f.app === APP_ATTACHED) {
+      const meta = this.meta;
+      meta.frame = frame;
+      meta.ts = ts;
+      try {
+        f.analyzer!.onClose(meta);
+      } catch (error) {
+        this.analyzerFailed(f, error);
+      }
+    }
+    f.ended = true;
+    this.bucketRemove(f);
+    this.lruUnlink(f);
+    this.flowCount--;
+    if (reason === 'closed') this.counters.flowsClosed++;
+    const summary = summarize(f, reason);
+    this.detach(f, f.app === APP_ATTACHED ? APP_DETACHED : f.app);
+    this.onFlowEnd(summary);
+  }
+
+  private bucketRemove(f: Flow): void {
+    const head = this.buckets.get(f.hash);
+    if (head === f) {
+      if (f.nextInBucket === undefined) this.buckets.delete(f.hash);
+      else this.buckets.set(f.hash, f.nextInBucket);
+    } else {
+      let p = head;
+      while (p !== undefined && p.nextInBucket !== f) p = p.nextInBucket;
+      if (p !== undefined) p.nextInBucket = f.nextInBucket;
+    }
+    f.nextInBucket = undefined;
+  }
+
+  private lruUnlink(f: Flow): void {
+    const list = f.lruList;
+    const prev = f.lruPrev;
+    const next = f.lruNext;
+    if (prev !== null) prev.lruNext = next;
+    else if (this.lruHead[list] === f) this.lruHead[list] = next;
+    if (next !== null) next.lruPrev = prev;
+    else if (this.lruTail[list] === f) this.lruTail[list] = prev;
+    f.lruPrev = null;
+    f.lruNext = null;
+  }
+
+  private lruPushHead(f: Flow, list: number): void {
+    f.lruList = list;
+    const head = this.lruHead[list] ?? null;
+    f.lruPrev = null;
+    f.lruNext = head;
+    if (head !== null) head.lruPrev = f;
+    else this.lruTail[list] = f;
+    this.lruHead[list] = f;
+  }
+}
+
+function payloadInBounds(pkt: DecodedPacket, len: number): boolean {
+  const off = pkt.payloadOff;
+  return off >= 0 && off + len <= pkt.l4Buf.length;
+}
+
+function macText(mac: number): string {
+  return mac === 0 ? '' : macToString(mac);
+}
+
+function endpoint(f: Flow, isA: boolean): Endpoint {
+  const mac = isA ? f.macA : f.macB;
+  const out: Endpoint = { ip: isA ? f.ipA : f.ipB, port: isA ? f.aPort : f.bPort };
+  if (mac !== 0) out.mac = macToString(mac);
+  return out;
+}
+
+function transportOf(proto: number): FlowTransport {
+  if (proto === IpProto.TCP) return 'tcp';
+  if (proto === IpProto.UDP) return 'udp';
+  if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return 'icmp';
+  return 'other';
+}
+
+function tcpStateOf(f: Flow): TcpFlowState {
+  if (f.proto !== IpProto.TCP) return 'none';
+  const bits = f.tcpBits;
+  const clientSyn = f.clientIsA ? SYN_A : SYN_B;
+  const serverSynAck = f.clientIsA ? SYNACK_B : SYNACK_A;
+  const syn = (bits & (SYN_A | SYN_B)) !== 0;
+  const synAck = (bits & (SYNACK_A | SYNACK_B)) !== 0;
+  if ((bits & (RST_A | RST_B)) !== 0) return (bits & clientSyn) !== 0 && (bits & serverSynAck) === 0 ? 'rejected' : 'reset';
+  if ((bits & (FIN_A | FIN_B)) === (FIN_A | FIN_B)) return 'closed';
+  if (!syn && !synAck) return 'midstream';
+  if (syn && !synAck) {
+    const serverPackets = f.clientIsA ? f.packetsB : f.packetsA;
+    return serverPackets === 0 ? 'syn-only' : 'established';
+  }
+  return 'established';
+}
+
+function summarize(f: Flow, reason: FlowEndReason): FlowSummary {
+  const c = f.clientIsA;
+  return {
+    id: f.id,
+    captureIndex: f.captureIndex,
+    transport: transportOf(f.proto),
+    ipProto: f.proto,
+    ipVersion: f.ipVersion,
+    vlan: f.vlan,
+    clientIp: c ? f.ipA : f.ipB,
+    serverIp: c ? f.ipB : f.ipA,
+    clientPort: c ? f.aPort : f.bPort,
+    serverPort: c ? f.bPort : f.aPort,
+    clientMac: macText(c ? f.macA : f.macB),
+    serverMac: macText(c ? f.macB : f.macA),
+    protocol: f.protocol,
+    visibility: f.visibility,
+    claimedBy: f.claimedBy,
+    firstSeen: f.firstSeen,
+    lastSeen: f.lastSeen,
+    packetsToServer: c ? f.packetsA : f.packetsB,
+    packetsToClient: c ? f.packetsB : f.packetsA,
+    bytesToServer: c ? f.bytesA : f.bytesB,
+    bytesToClient: c ? f.bytesB : f.bytesA,
+    payloadToServer: c ? f.payloadA : f.payloadB,
+    payloadToClient: c ? f.payloadB : f.payloadA,
+    tcpState: tcpStateOf(f),
+    sidesGuessed: f.sidesGuessed,
+    clientTtl: c ? f.ttlA : f.ttlB,
+    serverTtl: c ? f.ttlB : f.ttlA,
+    endReason: reason,
+  };
+}
+
+// ---- hashing: murmur3-style mixing, symmetric in the two endpoints (both directions hit one bucket)
+
+const SEED = 0x9747b28c;
+
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function endpointHash4(ip: number, port: number): number {
+  return mix(mix(SEED, ip), port);
+}
+
+function endpointHash6(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  return mix(mix(mix(mix(mix(SEED, w0), w1), w2), w3), port);
+}
+
+function flowHash(h1: number, h2: number, proto: number, vlan: number): number {
+  let h = h1 < h2 ? mix(mix(SEED, h1), h2) : mix(mix(SEED, h2), h1);
+  h = mix(h, proto | (vlan << 8));
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h & 0x3fffffff;
+}

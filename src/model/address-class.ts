@@ -1,0 +1,122 @@
+/**
+ * Classification and ordering of textual addresses for the inventory (per host / per flow end, never per
+ * packet). Addresses arrive as the flow layer prints them: dotted IPv4, RFC 5952 IPv6, MAC aa:bb:cc:dd:ee:ff.
+ */
+
+export type IpKind = 'unicast' | 'multicast' | 'broadcast' | 'unspecified' | 'invalid';
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** IPv4 as a 32-bit number, or -1. */
+export function parseIp4(text: string): number {
+  const m = IPV4.exec(text);
+  if (!m) return -1;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return -1;
+    value = value * 256 + octet;
+  }
+  return value;
+}
+
+/** IPv6 as 32 lower-case hex digits (fully expanded), or null. Accepts an embedded dotted IPv4 tail. */
+export function expandIp6(text: string): string | null {
+  if (!text.includes(':')) return null;
+  let head = text.toLowerCase();
+  const zone = head.indexOf('%');
+  if (zone >= 0) head = head.slice(0, zone);
+  const lastColon = head.lastIndexOf(':');
+  const lastPart = head.slice(lastColon + 1);
+  if (lastPart.includes('.')) {
+    const v4 = parseIp4(lastPart);
+    if (v4 < 0) return null;
+    head = `${head.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return null;
+  const left = halves[0] ? halves[0].split(':') : [];
+  const right = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const words = [...left];
+  if (halves.length === 2) {
+    if (left.length + right.length > 7) return null;
+    for (let i = left.length + right.length; i < 8; i++) words.push('0');
+  } else if (left.length !== 8) return null;
+  words.push(...right);
+  let out = '';
+  for (const w of words) {
+    if (!/^[0-9a-f]{1,4}$/.test(w)) return null;
+    out += w.padStart(4, '0');
+  }
+  return out.length === 32 ? out : null;
+}
+
+export function classifyIp(text: string): IpKind {
+  const v4 = parseIp4(text);
+  if (v4 >= 0) {
+    if (v4 === 0) return 'unspecified';
+    if (v4 === 0xffffffff) return 'broadcast';
+    // 224/4 multicast; 240/4 is reserved and never a host on a real network.
+    if (v4 >= 0xe0000000) return 'multicast';
+    return 'unicast';
+  }
+  const v6 = expandIp6(text);
+  if (v6 === null) return 'invalid';
+  if (/^0{32}$/.test(v6)) return 'unspecified';
+  if (v6.startsWith('ff')) return 'multicast';
+  return 'unicast';
+}
+
+export function isLinkLocalIp(text: string): boolean {
+  const v4 = parseIp4(text);
+  if (v4 >= 0) return v4 >>> 16 === 0xa9fe;
+  const v6 = expandIp6(text);
+  return v6 !== null && /^fe[89ab]/.test(v6);
+}
+
+/** The /24 (IPv4) or /64 (IPv6) network of an address, as a string key; null for invalid input. */
+export function subnetKey(text: string): string | null {
+  const v4 = parseIp4(text);
+  if (v4 >= 0) return `4:${Math.floor(v4 / 256)}`;
+  const v6 = expandIp6(text);
+  return v6 === null ? null : `6:${v6.slice(0, 16)}`;
+}
+
+export function isMacText(text: string): boolean {
+  return MAC.test(text);
+}
+
+/** I/G bit of a textual MAC: multicast or broadcast. */
+export function isGroupMacText(mac: string): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+}
+
+export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
+
+/**
+ * A key whose lexicographic order is numeric address order: MACs first, then IPv4, then IPv6, then anything
+ * unparseable (by text).
+ */
+export function addressSortKey(text: string): string {
+  if (MAC.test(text)) return `0${text}`;
+  const v4 = parseIp4(text);
+  if (v4 >= 0) return `1${v4.toString(16).padStart(8, '0')}`;
+  const v6 = expandIp6(text);
+  if (v6 !== null) return `2${v6}`;
+  return `3${text}`;
+}
+
+const ID_KIND_RANK: Record<string, string> = { mac: '0', ip: '1', broadcast: '2', multicast: '3', unspecified: '4' };
+
+/** Sort key for endpoint ids ("mac:..", "ip:..", "broadcast:..", "multicast:..", "unspecified:.."). */
+export function endpointSortKey(id: string): string {
+  const colon = id.indexOf(':');
+  const kind = colon < 0 ? '' : id.slice(0, colon);
+  const rank = ID_KIND_RANK[kind] ?? '9';
+  return `${rank}${addressSortKey(id.slice(colon + 1))}`;
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,948 @@
+/**
+ * Asset inventory and communications map, built from flow summaries, events, ARP and non-IP frames.
+ *
+ * Keying (docs/report.md, "Asset keying"): hosts on the capture's L2 segment are keyed by MAC, hosts seen only
+ * through a router by IP. Which MACs are routers is only known once the whole capture is seen, so the feeders
+ * accumulate per IP and per MAC, and `build()` resolves IP → owning asset:
+ *   1. an IP claimed by ARP (or a DHCP / PROFINET-DCP identity binding) belongs to the claiming MAC;
+ *   2. otherwise to the non-router MAC it was seen with most often;
+ *   3. otherwise (only seen behind a router, or no link layer) it is its own asset "ip:<address>".
+ * A MAC is a router when it carries more distinct IPs, or more subnets, than one host plausibly has
+ * (`InventoryOptions.routerIpThreshold`, `routerSubnetThreshold`), or when it carries an IPv4 address
+ * outside the /24s of the addresses it ARP-announced for itself.
+ *
+ * Memory grows with hosts and edges, never with packets or flows: every table has an explicit cap, and each
+ * time one is hit it is counted in `capsHit` (reported in stats.capsHit).
+ *
+ * Operations (OperationEvents) are counted on the communication edge of the flow that carried them, so an
+ * edge's operations describe its packets: UMAS requests riding a Modbus flow are counted on that flow's
+ * "modbus" edge (the asset still lists "umas" among its protocols). They are held per flow until the flow
+ * ends; operations whose flow never ended by `build()` go to an edge with the same endpoints and port.
+ */
+import type { OperationKind, OtEvent, ProtocolName } from '../events/types.js';
+import type { AssetProtocol, AssetReport, CommunicationReport } from '../report/types.js';
+import { isoTime } from '../report/time.js';
+import {
+  BROADCAST_MAC,
+  classifyIp,
+  compareText,
+  endpointSortKey,
+  addressSortKey,
+  isGroupMacText,
+  isLinkLocalIp,
+  isMacText,
+  parseIp4,
+  subnetKey,
+} from './address-class.js';
+import { describeMac } from './oui.js';
+import { inferRoles } from './roles.js';
+import { normalizeVendorName } from './vendor-names.js';
+
+/** What the inventory needs from the flow layer's end-of-flow summary (a structural subset of it). */
+export interface FlowEnd {
+  id: number;
+  captureIndex: number;
+  transport: 'tcp' | 'udp' | 'icmp' | 'other';
+  ipProto: number;
+  clientIp: string;
+  serverIp: string;
+  clientPort: number;
+  serverPort: number;
+  /** 'aa:bb:cc:dd:ee:ff', '' when the link carried none */
+  clientMac: string;
+  serverMac: string;
+  protocol: ProtocolName;
+  /** epoch seconds */
+  firstSeen: number;
+  lastSeen: number;
+  packetsToServer: number;
+  packetsToClient: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  tcpState: 'syn-only' | 'rejected' | 'established' | 'closed' | 'reset' | 'midstream' | 'none';
+}
+
+export interface InventoryOptions {
+  /** distinct IP hosts tracked */
+  maxHosts: number;
+  /** distinct MAC addresses tracked */
+  maxMacs: number;
+  /** distinct communication edges (IP and L2) */
+  maxCommunications: number;
+  maxFactsPerAsset: number;
+  maxHostnamesPerAsset: number;
+  /** distinct IPs remembered per MAC (enough to tell a router; beyond it the MAC is a router anyway) */
+  maxIpsPerMac: number;
+  /** distinct MACs remembered per IP */
+  maxMacsPerIp: number;
+  maxProtocolsPerHost: number;
+  maxPortsPerProtocol: number;
+  /** flows with operations waiting for their flow's end */
+  maxPendingFlowOperations: number;
+  /** a MAC carrying more distinct non-link-local IPv4 addresses than this (not its own) is a router */
+  routerIpThreshold: number;
+  /** a MAC carrying addresses of more /24 (IPv4) or /64 (IPv6) subnets than this is a router */
+  routerSubnetThreshold: number;
+}
+
+export const DEFAULT_INVENTORY_OPTIONS: Readonly<InventoryOptions> = {
+  maxHosts: 200_000,
+  maxMacs: 200_000,
+  maxCommunications: 1_000_000,
+  maxFactsPerAsset: 64,
+  maxHostnamesPerAsset: 16,
+  maxIpsPerMac: 256,
+  maxMacsPerIp: 4,
+  maxProtocolsPerHost: 64,
+  maxPortsPerProtocol: 32,
+  maxPendingFlowOperations: 100_000,
+  routerIpThreshold: 5,
+  routerSubnetThreshold: 2,
+};
+
+/** Identity bindings from these protocols are as authoritative as ARP (the device states its own IP + MAC). */
+const BINDING_FACT_PROTOCOLS: ReadonlySet<string> = new Set(['profinet-dcp', 'dhcp']);
+
+type ProtocolRole = AssetProtocol['role'];
+type Transport = CommunicationReport['transport'];
+
+interface ProtocolUse {
+  name: ProtocolName;
+  role: ProtocolRole;
+  ports: number[];
+}
+
+interface StoredFact {
+  field: string;
+  value: string;
+  protocol: string;
+  frame: number;
+  captureIndex: number;
+}
+
+interface BestFact {
+  value: string;
+  confidence: number;
+  ts: number;
+  protocol: string;
+}
+
+/** Traffic and identity common to IP and MAC records. */
+interface HostData {
+  firstSeen: number;
+  lastSeen: number;
+  packets: number;
+  bytes: number;
+  /** key `${name}/${role}` */
+  protocols: Map<string, ProtocolUse> | null;
+  facts: StoredFact[] | null;
+  factKeys: Set<string> | null;
+  best: Map<string, BestFact> | null;
+}
+
+interface IpRecord extends HostData {
+  ip: string;
+  /** MAC the IP was seen with in flows → number of flows */
+  seenWith: Map<string, number>;
+  /** MAC that claimed the IP (ARP, DHCP, DCP) → claims */
+  claims: Map<string, { count: number; first: number }> | null;
+}
+
+interface MacRecord extends HostData {
+  mac: string;
+  /** distinct IPs this MAC carried as source/destination */
+  ips: Set<string>;
+  ipsOverflow: boolean;
+  /** IPs this MAC claimed for itself in ARP */
+  arpIps: Set<string> | null;
+  /** sent ARP/L2 frames, was described by a protocol, or used an unspecified source IP: a host, not a relay */
+  ownTraffic: boolean;
+  /** L2 protocols (role peer) by name, kept apart so the per-frame path needs no string keys */
+  l2Protocols: Map<ProtocolName, ProtocolUse> | null;
+}
+
+interface Edge {
+  src: string;
+  dst: string;
+  protocol: ProtocolName;
+  transport: Transport;
+  port: number;
+  packets: number;
+  bytes: number;
+  flows: number;
+  firstSeen: number;
+  lastSeen: number;
+  operations: Map<OperationKind, number> | null;
+}
+
+interface PendingOperations {
+  srcIp: string;
+  dstIp: string;
+  port: number;
+  protocol: ProtocolName;
+  counts: Map<OperationKind, number>;
+  /** protocols of the operations, when one differs from the flow's (UMAS inside Modbus) */
+  protocols: Set<ProtocolName>;
+}
+
+interface TrafficTotals {
+  packets: number;
+  bytes: number;
+  flows: number;
+}
+
+export interface InventoryBuild {
+  assets: AssetReport[];
+  communications: CommunicationReport[];
+  protocols: Array<{ name: ProtocolName; packets: number; bytes: number; flows: number }>;
+}
+
+function newHostData(ts: number): HostData {
+  return { firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, protocols: null, facts: null, factKeys: null, best: null };
+}
+
+function touch(host: HostData, first: number, last: number): void {
+  if (first < host.firstSeen) host.firstSeen = first;
+  if (last > host.lastSeen) host.lastSeen = last;
+}
+
+/** EtherType (or 802.3 length + destination) → protocol token for non-IP frames. */
+function l2Protocol(etherType: number, dstMac: string): ProtocolName {
+  switch (etherType) {
+    case 0x0806:
+      return 'arp';
+    case 0x8892:
+      return 'profinet-rt';
+    case 0x88cc:
+      return 'lldp';
+    case 0x88b8:
+      return 'goose';
+    case 0x88ba:
+      return 'sv';
+    case 0x88a4:
+      return 'ethercat';
+    case 0x88f7:
+      return 'ptp';
+  }
+  if (etherType <= 1500) {
+    if (dstMac === '01:80:c2:00:00:00') return 'stp';
+    if (dstMac === '01:00:0c:cc:cc:cc') return 'cdp';
+  }
+  return 'ethernet';
+}
+
+export class Inventory {
+  private readonly options: InventoryOptions;
+  private readonly ipRecords = new Map<string, IpRecord>();
+  private readonly macRecords = new Map<string, MacRecord>();
+  private readonly edges = new Map<string, Edge>();
+  /** src MAC → dst endpoint id → protocol → edge; nested so a frame needs no key string */
+  private readonly l2Edges = new Map<string, Map<string, Map<ProtocolName, Edge>>>();
+  private edgeCount = 0;
+  private readonly groupMacIds = new Map<string, string>();
+  private readonly pendingOperations = new Map<string, PendingOperations>();
+  private readonly totals = new Map<ProtocolName, TrafficTotals>();
+  private readonly caps = new Map<string, number>();
+  private readonly counts = new Map<string, number>();
+
+  constructor(options: Partial<InventoryOptions> = {}) {
+    this.options = { ...DEFAULT_INVENTORY_OPTIONS, ...options };
+  }
+
+  /** Every cap hit so far, e.g. { "inventory.hosts": 3 } (for the report's stats.capsHit). */
+  get capsHit(): Record<string, number> {
+    return Object.fromEntries([...this.caps].sort((a, b) => compareText(a[0], b[0])));
+  }
+
+  /** Non-cap counters (e.g. "inventory.operations-without-flow"). */
+  get counters(): Record<string, number> {
+    return Object.fromEntries([...this.counts].sort((a, b) => compareText(a[0], b[0])));
+  }
+
+  private hitCap(name: string): void {
+    this.caps.set(name, (this.caps.get(name) ?? 0) + 1);
+  }
+
+  // ---- records ---------------------------------------------------------------------------------------------
+
+  private ipRecord(ip: string, ts: number): IpRecord | null {
+    let rec = this.ipRecords.get(ip);
+    if (rec) return rec;
+    if (this.ipRecords.size >= this.options.maxHosts) {
+      this.hitCap('inventory.hosts');
+      return null;
+    }
+    rec = { ...newHostData(ts), ip, seenWith: new Map(), claims: null };
+    this.ipRecords.set(ip, rec);
+    return rec;
+  }
+
+  private macRecord(mac: string, ts: number): MacRecord | null {
+    let rec = this.macRecords.get(mac);
+    if (rec) return rec;
+    if (this.macRecords.size >= this.options.maxMacs) {
+      this.hitCap('inventory.macs');
+      return null;
+    }
+    rec = {
+      ...newHostData(ts),
+      mac,
+      ips: new Set(),
+      ipsOverflow: false,
+      arpIps: null,
+      ownTraffic: false,
+      l2Protocols: null,
+    };
+    this.macRecords.set(mac, rec);
+    return rec;
+  }
+
+  private addProtocolUse(host: HostData, name: ProtocolName, role: ProtocolRole, port: number): void {
+    if (host.protocols === null) host.protocols = new Map();
+    const key = `${name}/${role}`;
+    let use = host.protocols.get(key);
+    if (!use) {
+      if (host.protocols.size >= this.options.maxProtocolsPerHost) {
+        this.hitCap('inventory.protocols-per-host');
+        return;
+      }
+      use = { name, role, ports: [] };
+      host.protocols.set(key, use);
+    }
+    this.addPort(use, port);
+  }
+
+  private addPort(use: ProtocolUse, port: number): void {
+    if (use.ports.includes(port)) return;
+    if (use.ports.length >= this.options.maxPortsPerProtocol) {
+      this.hitCap('inventory.ports-per-protocol');
+      return;
+    }
+    use.ports.push(port);
+  }
+
+  private addFact(host: HostData, field: string, value: string, protocol: string, frame: number, captureIndex: number, confidence: number, ts: number): void {
+    if (host.best === null) host.best = new Map();
+    const best = host.best.get(field);
+    if (!best || confidence > best.confidence || (confidence === best.confidence && ts >= best.ts)) {
+      host.best.set(field, { value, confidence, ts, protocol });
+    }
+    if (host.facts === null || host.factKeys === null) {
+      host.facts = [];
+      host.factKeys = new Set();
+    }
+    const key = `${field}\u0000${value}\u0000${protocol}`;
+    if (host.factKeys.has(key)) return;
+    if (host.facts.length >= this.options.maxFactsPerAsset) {
+      this.hitCap('inventory.facts-per-asset');
+      return;
+    }
+    host.factKeys.add(key);
+    host.facts.push({ field, value, protocol, frame, captureIndex });
+  }
+
+  private claim(ipRec: IpRecord, mac: string, ts: number): void {
+    if (ipRec.claims === null) ipRec.claims = new Map();
+    const existing = ipRec.claims.get(mac);
+    if (existing) existing.count++;
+    else if (ipRec.claims.size >= this.options.maxMacsPerIp) this.hitCap('inventory.macs-per-ip');
+    else ipRec.claims.set(mac, { count: 1, first: ts });
+  }
+
+  private noteMacCarriesIp(macRec: MacRecord, ip: string): void {
+    if (macRec.ips.has(ip)) return;
+    if (macRec.ips.size >= this.options.maxIpsPerMac) {
+      if (!macRec.ipsOverflow) this.hitCap('inventory.ips-per-mac');
+      macRec.ipsOverflow = true;
+      return;
+    }
+    macRec.ips.add(ip);
+  }
+
+  // ---- feeders ---------------------------------------------------------------------------------------------
+
+  /**
+   * The endpoint id a flow side counts under before IP ownership is resolved: "ip:<addr>" for a unicast host
+   * (resolved in build()), "mac:<mac>" for an unspecified source address with a MAC (DHCP discover),
+   * "broadcast:<addr>" / "multicast:<addr>" / "unspecified:<addr>" otherwise. Null when a cap refused it.
+   */
+  private flowEndpoint(ip: string, mac: string, first: number, last: number): string | null {
+    const kind = classifyIp(ip);
+    const unicastMac = mac !== '' && isMacText(mac) && !isGroupMacText(mac);
+    if (kind === 'unspecified' || kind === 'invalid') {
+      if (!unicastMac) return `unspecified:${ip}`;
+      const macRec = this.macRecord(mac, first);
+      if (!macRec) return null;
+      touch(macRec, first, last);
+      macRec.ownTraffic = true;
+      return `mac:${mac}`;
+    }
+    if (kind === 'broadcast') return `broadcast:${ip}`;
+    if (kind === 'multicast') return `multicast:${ip}`;
+    // A unicast-looking IP sent to a group MAC is a directed (subnet) broadcast or multicast.
+    if (mac !== '' && !unicastMac && isMacText(mac)) return `${mac === BROADCAST_MAC ? 'broadcast' : 'multicast'}:${ip}`;
+    const ipRec = this.ipRecord(ip, first);
+    if (!ipRec) return null;
+    touch(ipRec, first, last);
+    if (unicastMac) {
+      const macRec = this.macRecord(mac, first);
+      if (macRec) {
+        touch(macRec, first, last);
+        this.noteMacCarriesIp(macRec, ip);
+        const flows = ipRec.seenWith.get(mac);
+        if (flows !== undefined) ipRec.seenWith.set(mac, flows + 1);
+        else if (ipRec.seenWith.size < this.options.maxMacsPerIp) ipRec.seenWith.set(mac, 1);
+        else this.hitCap('inventory.macs-per-ip');
+      }
+    }
+    return `ip:${ip}`;
+  }
+
+  private hostForEndpoint(id: string): HostData | undefined {
+    if (id.startsWith('ip:')) return this.ipRecords.get(id.slice(3));
+    if (id.startsWith('mac:')) return this.macRecords.get(id.slice(4));
+    return undefined;
+  }
+
+  private addTotals(protocol: ProtocolName, packets: number, bytes: number, flows: number): void {
+    let t = this.totals.get(protocol);
+    if (!t) {
+      t = { packets: 0, bytes: 0, flows: 0 };
+      this.totals.set(protocol, t);
+    }
+    t.packets += packets;
+    t.bytes += bytes;
+    t.flows += flows;
+  }
+
+  private newEdge(src: string, dst: string, protocol: ProtocolName, transport: Transport, port: number, ts: number): Edge | null {
+    if (this.edgeCount >= this.options.maxCommunications) {
+      this.hitCap('inventory.communications');
+      return null;
+    }
+    this.edgeCount++;
+    return { src, dst, protocol, transport, port, packets: 0, bytes: 0, flows: 0, firstSeen: ts, lastSeen: ts, operations: null };
+  }
+
+  /** One finished flow (called once per flow by the flow layer). */
+  onFlowEnd(f: FlowEnd): void {
+    const packets = f.packetsToServer + f.packetsToClient;
+    const bytes = f.bytesToServer + f.bytesToClient;
+    this.addTotals(f.protocol, packets, bytes, 1);
+    const src = this.flowEndpoint(f.clientIp, f.clientMac, f.firstSeen, f.lastSeen);
+    const dst = this.flowEndpoint(f.serverIp, f.serverMac, f.firstSeen, f.lastSeen);
+    const pendingKey = `${f.captureIndex}:${f.id}`;
+    const pending = this.pendingOperations.get(pendingKey);
+    if (pending) this.pendingOperations.delete(pendingKey);
+    if (src === null || dst === null) return;
+
+    const port = f.transport === 'tcp' || f.transport === 'udp' ? f.serverPort : f.transport === 'other' ? f.ipProto : 0;
+    const client = this.hostForEndpoint(src);
+    const server = this.hostForEndpoint(dst);
+    if (client) {
+      client.packets += packets;
+      client.bytes += bytes;
+    }
+    if (server) {
+      server.packets += packets;
+      server.bytes += bytes;
+    }
+    if (f.transport === 'udp' && f.clientPort === f.serverPort) {
+      if (client) this.addProtocolUse(client, f.protocol, 'peer', port);
+      if (server) this.addProtocolUse(server, f.protocol, 'peer', port);
+    } else {
+      if (client) this.addProtocolUse(client, f.protocol, 'client', port);
+      // A host that refused or never answered a connection does not serve that protocol.
+      const served =
+        f.transport !== 'tcp' ||
+        (f.packetsToClient > 0 && f.tcpState !== 'syn-only' && f.tcpState !== 'rejected');
+      if (server && served) this.addProtocolUse(server, f.protocol, 'server', port);
+    }
+    // Operations may name a protocol inside the flow's (UMAS inside Modbus): both hosts list it too.
+    if (pending) {
+      for (const name of pending.protocols) {
+        if (name === f.protocol) continue;
+        if (client) this.addProtocolUse(client, name, 'client', port);
+        if (server) this.addProtocolUse(server, name, 'server', port);
+      }
+    }
+
+    const key = `${src}\u0000${dst}\u0000${f.protocol}\u0000${f.transport}\u0000${port}`;
+    let edge = this.edges.get(key);
+    if (!edge) {
+      const created = this.newEdge(src, dst, f.protocol, f.transport, port, f.firstSeen);
+      if (!created) return;
+      edge = created;
+      this.edges.set(key, edge);
+    }
+    edge.packets += packets;
+    edge.bytes += bytes;
+    edge.flows++;
+    if (f.firstSeen < edge.firstSeen) edge.firstSeen = f.firstSeen;
+    if (f.lastSeen > edge.lastSeen) edge.lastSeen = f.lastSeen;
+    if (pending) {
+      if (edge.operations === null) edge.operations = new Map();
+      for (const [kind, n] of pending.counts) edge.operations.set(kind, (edge.operations.get(kind) ?? 0) + n);
+    }
+  }
+
+  /** A protocol event. Operations and asset facts are used; the rest is ignored. */
+  onEvent(e: OtEvent): void {
+    if (e.type === 'asset-fact') this.onFact(e.protocol, e.subject, e.field, e.value, e.confidence, e.ts, e.frame, e.captureIndex);
+    else if (e.type === 'operation') {
+      const key = `${e.captureIndex}:${e.flowId}`;
+      let pending = this.pendingOperations.get(key);
+      if (!pending) {
+        if (this.pendingOperations.size >= this.options.maxPendingFlowOperations) {
+          this.hitCap('inventory.pending-flow-operations');
+          return;
+        }
+        pending = { srcIp: e.src.ip, dstIp: e.dst.ip, port: e.dst.port, protocol: e.protocol, counts: new Map(), protocols: new Set() };
+        this.pendingOperations.set(key, pending);
+      }
+      pending.counts.set(e.kind, (pending.counts.get(e.kind) ?? 0) + 1);
+      pending.protocols.add(e.protocol);
+    }
+  }
+
+  private onFact(
+    protocol: ProtocolName,
+    subject: { ip?: string; mac?: string },
+    field: string,
+    value: string,
+    confidence: number,
+    ts: number,
+    frame: number,
+    captureIndex: number,
+  ): void {
+    const ip = subject.ip !== undefined && classifyIp(subject.ip) === 'unicast' ? subject.ip : undefined;
+    const mac = subject.mac !== undefined && isMacText(subject.mac) && !isGroupMacText(subject.mac) ? subject.mac : undefined;
+    // An IP subject is preferred: a MAC taken from a routed flow would be the router's.
+    if (ip !== undefined) {
+      const ipRec = this.ipRecord(ip, ts);
+      if (!ipRec) return;
+      touch(ipRec, ts, ts);
+      if (mac !== undefined && BINDING_FACT_PROTOCOLS.has(protocol)) {
+        const macRec = this.macRecord(mac, ts);
+        if (macRec) {
+          touch(macRec, ts, ts);
+          macRec.ownTraffic = true;
+          this.claim(ipRec, mac, ts);
+        }
+      }
+      this.addFact(ipRec, field, value, protocol, frame, captureIndex, confidence, ts);
+    } else if (mac !== undefined) {
+      const macRec = this.macRecord(mac, ts);
+      if (!macRec) return;
+      touch(macRec, ts, ts);
+      macRec.ownTraffic = true;
+      this.addFact(macRec, field, value, protocol, frame, captureIndex, confidence, ts);
+    }
+  }
+
+  /**
+   * An ARP request or reply: the sender states its own IP→MAC binding (authoritative for asset keying).
+   * Probes (sender IP 0.0.0.0) only prove the MAC exists. Traffic volume of ARP frames is counted by
+   * observeL2, which the caller also feeds with them.
+   */
+  observeArp(senderMac: string, senderIp: string, ts: number, _frame: number, _captureIndex: number, _op: number): void {
+    if (!isMacText(senderMac) || isGroupMacText(senderMac)) return;
+    const macRec = this.macRecord(senderMac, ts);
+    if (!macRec) return;
+    touch(macRec, ts, ts);
+    macRec.ownTraffic = true;
+    if (classifyIp(senderIp) !== 'unicast') return;
+    const ipRec = this.ipRecord(senderIp, ts);
+    if (!ipRec) return;
+    touch(ipRec, ts, ts);
+    this.claim(ipRec, senderMac, ts);
+    if (macRec.arpIps === null) macRec.arpIps = new Set();
+    if (!macRec.arpIps.has(senderIp)) {
+      if (macRec.arpIps.size < this.options.maxIpsPerMac) macRec.arpIps.add(senderIp);
+      else this.hitCap('inventory.ips-per-mac');
+    }
+  }
+
+  /**
+   * Non-IP traffic (PROFINET, LLDP, GOOSE, STP, ARP, ...) between two MACs: `packets` frames of one EtherType
+   * seen between `firstSeen` and `lastSeen`. The engine aggregates frames per (src, dst, EtherType) and hands
+   * the aggregates over at the end of each capture; a single frame is packets = 1, firstSeen = lastSeen.
+   * Allocates only when a new MAC, protocol or edge appears.
+   */
+  observeL2(
+    srcMac: string,
+    dstMac: string,
+    etherType: number,
+    packets: number,
+    bytes: number,
+    firstSeen: number,
+    lastSeen: number,
+    _captureIndex = 0,
+  ): void {
+    const name = l2Protocol(etherType, dstMac);
+    this.addTotals(name, packets, bytes, 0);
+    if (!isMacText(srcMac) || isGroupMacText(srcMac) || !isMacText(dstMac)) return;
+    const src = this.macRecord(srcMac, firstSeen);
+    if (!src) return;
+    touch(src, firstSeen, lastSeen);
+    src.packets += packets;
+    src.bytes += bytes;
+    src.ownTraffic = true;
+    this.addL2Protocol(src, name);
+
+    let dstId: string | undefined;
+    if (isGroupMacText(dstMac)) {
+      dstId = this.groupMacIds.get(dstMac);
+      if (dstId === undefined) {
+        dstId = `${dstMac === BROADCAST_MAC ? 'broadcast' : 'multicast'}:${dstMac}`;
+        this.groupMacIds.set(dstMac, dstId);
+      }
+    } else {
+      const dst = this.macRecord(dstMac, firstSeen);
+      if (!dst) return;
+      touch(dst, firstSeen, lastSeen);
+      dst.packets += packets;
+      dst.bytes += bytes;
+      dst.ownTraffic = true;
+      this.addL2Protocol(dst, name);
+      dstId = dstMac;
+    }
+
+    let byDst = this.l2Edges.get(srcMac);
+    if (!byDst) {
+      byDst = new Map();
+      this.l2Edges.set(srcMac, byDst);
+    }
+    let byProtocol = byDst.get(dstId);
+    if (!byProtocol) {
+      byProtocol = new Map();
+      byDst.set(dstId, byProtocol);
+    }
+    let edge = byProtocol.get(name);
+    if (!edge) {
+      const dstEndpoint = dstId === dstMac ? `mac:${dstMac}` : dstId;
+      const created = this.newEdge(`mac:${srcMac}`, dstEndpoint, name, 'ethernet', 0, firstSeen);
+      if (!created) return;
+      edge = created;
+      byProtocol.set(name, edge);
+    }
+    edge.packets += packets;
+    edge.bytes += bytes;
+    if (firstSeen < edge.firstSeen) edge.firstSeen = firstSeen;
+    if (lastSeen > edge.lastSeen) edge.lastSeen = lastSeen;
+  }
+
+  private addL2Protocol(rec: MacRecord, name: ProtocolName): void {
+    if (rec.l2Protocols === null) rec.l2Protocols = new Map();
+    if (rec.l2Protocols.has(name)) return;
+    if (rec.l2Protocols.size >= this.options.maxProtocolsPerHost) {
+      this.hitCap('inventory.protocols-per-host');
+      return;
+    }
+    rec.l2Protocols.set(name, { name, role: 'peer', ports: [0] });
+  }
+
+  // ---- build -----------------------------------------------------------------------------------------------
+
+  /** MACs that relay traffic for other hosts (routers, gateways, firewalls in routed mode). */
+  private routerMacs(): Set<string> {
+    const routers = new Set<string>();
+    const { routerIpThreshold, routerSubnetThreshold } = this.options;
+    for (const rec of this.macRecords.values()) {
+      if (rec.ipsOverflow) {
+        routers.add(rec.mac);
+        continue;
+      }
+      const own = new Set<string>();
+      for (const ip of rec.arpIps ?? []) own.add(ip);
+      for (const ip of rec.ips) if (this.claimedBy(ip) === rec.mac) own.add(ip);
+      const ownV4Subnets = new Set<string>();
+      for (const ip of own) if (parseIp4(ip) >= 0) ownV4Subnets.add(subnetKey(ip)!);
+      let v4 = 0;
+      let v6 = 0;
+      let foreignV4Subnet = false;
+      const subnets4 = new Set<string>();
+      const subnets6 = new Set<string>();
+      for (const ip of rec.ips) {
+        if (own.has(ip) || isLinkLocalIp(ip)) continue;
+        const subnet = subnetKey(ip);
+        if (subnet === null) continue;
+        if (parseIp4(ip) >= 0) {
+          v4++;
+          subnets4.add(subnet);
+          if (ownV4Subnets.size > 0 && !ownV4Subnets.has(subnet)) foreignV4Subnet = true;
+        } else {
+          v6++;
+          subnets6.add(subnet);
+        }
+      }
+      if (
+        v4 > routerIpThreshold ||
+        // IPv6 hosts rotate temporary addresses within their /64s, so only far more addresses count.
+        v6 > routerIpThreshold * 4 ||
+        subnets4.size > routerSubnetThreshold ||
+        subnets6.size > routerSubnetThreshold ||
+        foreignV4Subnet
+      ) {
+        routers.add(rec.mac);
+      }
+    }
+    return routers;
+  }
+
+  /** The MAC with the most authoritative claims on an IP (ties: earliest claim, then lowest MAC). */
+  private claimedBy(ip: string): string | null {
+    const claims = this.ipRecords.get(ip)?.claims;
+    if (!claims) return null;
+    let best: string | null = null;
+    let bestCount = -1;
+    let bestFirst = Infinity;
+    for (const [mac, c] of claims) {
+      if (
+        c.count > bestCount ||
+        (c.count === bestCount && (c.first < bestFirst || (c.first === bestFirst && best !== null && mac < best)))
+      ) {
+        best = mac;
+        bestCount = c.count;
+        bestFirst = c.first;
+      }
+    }
+    return best;
+  }
+
+  private ownerMac(rec: IpRecord, routers: ReadonlySet<string>): string | null {
+    const claimed = this.claimedBy(rec.ip);
+    if (claimed !== null) return claimed;
+    let best: string | null = null;
+    let bestFlows = 0;
+    for (const [mac, flows] of rec.seenWith) {
+      if (routers.has(mac)) continue;
+      if (flows > bestFlows || (flows === bestFlows && best !== null && mac < best)) {
+        best = mac;
+        bestFlows = flows;
+      }
+    }
+    return best;
+  }
+
+  /** The report's assets, communications and protocol totals. Does not modify the inventory. */
+  build(): InventoryBuild {
+    const routers = this.routerMacs();
+    const ipOwner = new Map<string, string>(); // ip → asset id
+    const assets = new Map<string, AssetBuilder>();
+    const assetFor = (id: string, mac: string | null): AssetBuilder => {
+      let a = assets.get(id);
+      if (!a) {
+        a = new AssetBuilder(id, mac);
+        assets.set(id, a);
+      }
+      return a;
+    };
+
+    for (const rec of this.ipRecords.values()) {
+      const mac = this.ownerMac(rec, routers);
+      const id = mac !== null ? `mac:${mac}` : `ip:${rec.ip}`;
+      ipOwner.set(rec.ip, id);
+      const asset = assetFor(id, mac);
+      asset.ips.push(rec.ip);
+      asset.merge(rec);
+    }
+    for (const rec of this.macRecords.values()) {
+      const id = `mac:${rec.mac}`;
+      const isRouter = routers.has(rec.mac);
+      if (!assets.has(id) && !isRouter && !rec.ownTraffic) continue;
+      const asset = assetFor(id, rec.mac);
+      asset.isRouter = isRouter;
+      asset.merge(rec);
+      for (const use of rec.l2Protocols?.values() ?? []) asset.addProtocol(use);
+    }
+
+    const resolve = (endpoint: string): string =>
+      endpoint.startsWith('ip:') ? (ipOwner.get(endpoint.slice(3)) ?? endpoint) : endpoint;
+    const merged = new Map<string, Edge>();
+    const mergeEdge = (e: Edge): void => {
+      const src = resolve(e.src);
+      const dst = resolve(e.dst);
+      const key = `${src}\u0000${dst}\u0000${e.protocol}\u0000${e.transport}\u0000${e.port}`;
+      let out = merged.get(key);
+      if (!out) {
+        out = { ...e, src, dst, operations: null, packets: 0, bytes: 0, flows: 0 };
+        merged.set(key, out);
+      }
+      out.packets += e.packets;
+      out.bytes += e.bytes;
+      out.flows += e.flows;
+      if (e.firstSeen < out.firstSeen) out.firstSeen = e.firstSeen;
+      if (e.lastSeen > out.lastSeen) out.lastSeen = e.lastSeen;
+      if (e.operations) {
+        if (out.operations === null) out.operations = new Map();
+        for (const [kind, n] of e.operations) out.operations.set(kind, (out.operations.get(kind) ?? 0) + n);
+      }
+    };
+    for (const e of this.edges.values()) mergeEdge(e);
+    for (const byDst of this.l2Edges.values()) for (const byProtocol of byDst.values()) for (const e of byProtocol.values()) mergeEdge(e);
+
+    const operationsWithoutFlow = this.attachPendingOperations(merged, resolve);
+
+    const assetList = [...assets.values()]
+      .map((a) => a.toReport(this.options))
+      .sort((a, b) => compareText(endpointSortKey(a.id), endpointSortKey(b.id)));
+    const communications = [...merged.values()].map(edgeReport).sort(compareCommunications);
+    const protocols = [...this.totals]
+      .map(([name, t]) => ({ name, packets: t.packets, bytes: t.bytes, flows: t.flows }))
+      .sort((a, b) => compareText(a.name, b.name));
+    if (operationsWithoutFlow > 0) this.counts.set('inventory.operations-without-flow', operationsWithoutFlow);
+    else this.counts.delete('inventory.operations-without-flow');
+    return { assets: assetList, communications, protocols };
+  }
+
+  /** Operations of flows that have not ended: onto an edge with the same endpoints and port. Returns the rest. */
+  private attachPendingOperations(merged: Map<string, Edge>, resolve: (endpoint: string) => string): number {
+    if (this.pendingOperations.size === 0) return 0;
+    const byEndpoints = new Map<string, Edge[]>();
+    for (const e of merged.values()) {
+      const key = `${e.src}\u0000${e.dst}\u0000${e.port}`;
+      const list = byEndpoints.get(key);
+      if (list) list.push(e);
+      else byEndpoints.set(key, [e]);
+    }
+    let unattributed = 0;
+    for (const p of this.pendingOperations.values()) {
+      const src = resolve(`ip:${p.srcIp}`);
+      const dst = resolve(`ip:${p.dstIp}`);
+      const candidates = byEndpoints.get(`${src}\u0000${dst}\u0000${p.port}`);
+      if (!candidates) {
+        for (const n of p.counts.values()) unattributed += n;
+        continue;
+      }
+      const edge = candidates.find((e) => e.protocol === p.protocol) ?? candidates.sort(compareEdgesForChoice)[0]!;
+      if (edge.operations === null) edge.operations = new Map();
+      for (const [kind, n] of p.counts) edge.operations.set(kind, (edge.operations.get(kind) ?? 0) + n);
+    }
+    return unattributed;
+  }
+}
+
+function compareEdgesForChoice(a: Edge, b: Edge): number {
+  return b.flows - a.flows || compareText(a.protocol, b.protocol) || compareText(a.transport, b.transport);
+}
+
+function edgeReport(e: Edge): CommunicationReport {
+  const operations: Partial<Record<OperationKind, number>> = {};
+  if (e.operations) for (const kind of [...e.operations.keys()].sort()) operations[kind] = e.operations.get(kind)!;
+  return {
+    src: e.src,
+    dst: e.dst,
+    protocol: e.protocol,
+    transport: e.transport,
+    port: e.port,
+    packets: e.packets,
+    bytes: e.bytes,
+    flows: e.flows,
+    firstSeen: isoTime(e.firstSeen),
+    lastSeen: isoTime(e.lastSeen),
+    operations,
+  };
+}
+
+function compareCommunications(a: CommunicationReport, b: CommunicationReport): number {
+  return (
+    compareText(endpointSortKey(a.src), endpointSortKey(b.src)) ||
+    compareText(endpointSortKey(a.dst), endpointSortKey(b.dst)) ||
+    compareText(a.protocol, b.protocol) ||
+    a.port - b.port ||
+    compareText(a.transport, b.transport)
+  );
+}
+
+/** Merges the IP and MAC records that make one asset. */
+class AssetBuilder {
+  readonly ips: string[] = [];
+  isRouter = false;
+  private firstSeen = Infinity;
+  private lastSeen = -Infinity;
+  private packets = 0;
+  private bytes = 0;
+  private readonly protocols = new Map<string, ProtocolUse>();
+  private readonly facts: StoredFact[] = [];
+  private readonly factKeys = new Set<string>();
+  private readonly best = new Map<string, BestFact>();
+  private readonly hostnames = new Set<string>();
+  private readonly factProtocols = new Set<string>();
+  private readonly roleHints: string[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly mac: string | null,
+  ) {}
+
+  merge(rec: HostData): void {
+    if (rec.firstSeen < this.firstSeen) this.firstSeen = rec.firstSeen;
+    if (rec.lastSeen > this.lastSeen) this.lastSeen = rec.lastSeen;
+    this.packets += rec.packets;
+    this.bytes += rec.bytes;
+    for (const use of rec.protocols?.values() ?? []) this.addProtocol(use);
+    for (const fact of rec.facts ?? []) {
+      const key = `${fact.field}\u0000${fact.value}\u0000${fact.protocol}`;
+      if (this.factKeys.has(key)) continue;
+      this.factKeys.add(key);
+      this.facts.push(fact);
+      this.factProtocols.add(fact.protocol);
+      if (fact.field === 'hostname') this.hostnames.add(fact.value);
+      if (fact.field === 'role-hint') this.roleHints.push(fact.value);
+    }
+    for (const [field, b] of rec.best ?? []) {
+      const current = this.best.get(field);
+      if (!current || b.confidence > current.confidence || (b.confidence === current.confidence && b.ts > current.ts)) {
+        this.best.set(field, b);
+      }
+    }
+  }
+
+  addProtocol(use: ProtocolUse): void {
+    const key = `${use.name}/${use.role}`;
+    const existing = this.protocols.get(key);
+    if (!existing) this.protocols.set(key, { name: use.name, role: use.role, ports: [...use.ports] });
+    else for (const port of use.ports) if (!existing.ports.includes(port)) existing.ports.push(port);
+  }
+
+  toReport(options: InventoryOptions): AssetReport {
+    const protocols: AssetProtocol[] = [...this.protocols.values()]
+      .map((p) => ({ name: p.name, role: p.role, ports: [...p.ports].sort((a, b) => a - b) }))
+      .sort((a, b) => compareText(a.name, b.name) || compareText(a.role, b.role));
+    let vendor: string | null = null;
+    let vendorSource: string | null = null;
+    const declared = this.best.get('vendor');
+    if (declared && normalizeVendorName(declared.value) !== '') {
+      vendor = normalizeVendorName(declared.value);
+      vendorSource = declared.protocol;
+    } else if (this.mac !== null) {
+      const registered = describeMac(this.mac).vendor;
+      if (registered !== null) {
+        vendor = normalizeVendorName(registered);
+        vendorSource = 'oui';
+      }
+    }
+    const model = this.best.get('model') ?? this.best.get('product');
+    return {
+      id: this.id,
+      mac: this.mac,
+      ips: [...this.ips].sort((a, b) => compareText(addressSortKey(a), addressSortKey(b))),
+      hostnames: [...this.hostnames].sort().slice(0, options.maxHostnamesPerAsset),
+      vendor,
+      vendorSource,
+      model: model?.value ?? null,
+      firmware: this.best.get('firmware')?.value ?? null,
+      serial: this.best.get('serial')?.value ?? null,
+      roles: inferRoles({ protocols, factProtocols: this.factProtocols, roleHints: this.roleHints, isRouter: this.isRouter }),
+      purdueLevel: null,
+      zone: null,
+      protocols,
+      firstSeen: isoTime(this.firstSeen),
+      lastSeen: isoTime(this.lastSeen),
+      packets: this.packets,
+      bytes: this.bytes,
+      facts: this.facts.slice(0, options.maxFactsPerAsset).map((f) => ({ ...f })),
+    };
+  }
+}
