@@ -7,6 +7,7 @@ import { dnp3Spec } from './dnp3/index.js';
 import { enipSpec } from './enip/index.js';
 import { iec104Spec } from './iec104/index.js';
 import { modbusSpec } from './modbus/index.js';
+import { opcuaSpec } from './opcua/index.js';
 import { s7commSpec } from './s7comm/index.js';
 
 export function defaultAnalyzers(): AnalyzerRegistry {
@@ -16,6 +17,7 @@ export function defaultAnalyzers(): AnalyzerRegistry {
   registry.register(iec104Spec);
   registry.register(dnp3Spec);
   registry.register(enipSpec);
+  registry.register(opcuaSpec);
   return registry;
 }
 

@@ -66,40 +66,25 @@ export class SimCaptureWriter {
 
   /** Appends one frame; `tsUs` is microseconds since the Unix epoch. */
   write(tsUs: number, frame: Buffer, len: number): void {
-    const b = this.buf;
-    if (this.format === 'pcap') {
-      this.ensure(16 + len);
-      let o = this.used;
-      const sec = Math.floor(tsUs / 1e6);
-      b.writeUInt32LE(sec, o);
-      b.writeUInt32LE(tsUs - sec * 1e6, o + 4);
-      b.writeUInt32LE(len, o + 8);
-      b.writeUInt32LE(len, o + 12);
-      o += 16;
-      frame.copy(b, o, 0, len);
-      this.used = o + len;
-      this.bytesWritten += 16 + len;
-    } else {
-      const padded = (len + 3) & ~3;
-      const total = 32 + padded;
-      this.ensure(total);
-      let o = this.used;
-      b.writeUInt32LE(6, o);
-      b.writeUInt32LE(total, o + 4);
-      b.writeUInt32LE(0, o + 8);
-      b.writeUInt32LE(Math.floor(tsUs / 4294967296), o + 12);
-      b.writeUInt32LE(tsUs % 4294967296, o + 16);
-      b.writeUInt32LE(len, o + 20);
-      b.writeUInt32LE(len, o + 24);
-      o += 28;
-      frame.copy(b, o, 0, len);
-      o += len;
-      for (let i = len; i < padded; i++) b[o++] = 0;
-      b.writeUInt32LE(total, o);
-      this.used = o + 4;
-      this.bytesWritten += total;
-    }
+    const total = recordBytes(this.format, len);
+    this.ensure(total);
+    this.used = putRecord(this.format, this.buf, this.used, tsUs, frame, len);
+    this.bytesWritten += total;
     this.frames++;
+  }
+
+  /** Appends `len` bytes of ready-made records (`frames` of them) from `block`, written through without a copy. */
+  writeRecords(block: Buffer, len: number, frames: number): void {
+    if (len <= this.buf.length - this.used) {
+      block.copy(this.buf, this.used, 0, len);
+      this.used += len;
+    } else {
+      this.flush();
+      let off = 0;
+      while (off < len) off += writeSync(this.fd, block, off, len - off);
+    }
+    this.bytesWritten += len;
+    this.frames += frames;
   }
 
   flush(): void {
@@ -112,4 +97,50 @@ export class SimCaptureWriter {
     this.flush();
     closeSync(this.fd);
   }
+}
+
+/** Size of one capture record holding a `len`-byte frame. */
+export function recordBytes(format: SimCaptureFormat, len: number): number {
+  return format === 'pcap' ? 16 + len : 32 + ((len + 3) & ~3);
+}
+
+/** Offset of the frame bytes inside a record. */
+export function recordFrameOffset(format: SimCaptureFormat): number {
+  return format === 'pcap' ? 16 : 28;
+}
+
+/** Writes the record's timestamp fields (µs since the Unix epoch) at record offset `o`. */
+export function putRecordTs(format: SimCaptureFormat, b: Buffer, o: number, tsUs: number): void {
+  if (format === 'pcap') {
+    const sec = Math.floor(tsUs / 1e6);
+    b.writeUInt32LE(sec, o);
+    b.writeUInt32LE(tsUs - sec * 1e6, o + 4);
+  } else {
+    const hi = Math.floor(tsUs / 4294967296);
+    b.writeUInt32LE(hi, o + 12);
+    b.writeUInt32LE(tsUs - hi * 4294967296, o + 16);
+  }
+}
+
+/** Writes one record (header, frame, pcapng padding and trailer) at `o`; returns the offset after it. */
+export function putRecord(format: SimCaptureFormat, b: Buffer, o: number, tsUs: number, frame: Buffer, len: number): number {
+  if (format === 'pcap') {
+    putRecordTs(format, b, o, tsUs);
+    b.writeUInt32LE(len, o + 8);
+    b.writeUInt32LE(len, o + 12);
+    frame.copy(b, o + 16, 0, len);
+    return o + 16 + len;
+  }
+  const padded = (len + 3) & ~3;
+  const total = 32 + padded;
+  b.writeUInt32LE(6, o);
+  b.writeUInt32LE(total, o + 4);
+  b.writeUInt32LE(0, o + 8);
+  putRecordTs(format, b, o, tsUs);
+  b.writeUInt32LE(len, o + 20);
+  b.writeUInt32LE(len, o + 24);
+  frame.copy(b, o + 28, 0, len);
+  b.fill(0, o + 28 + len, o + 28 + padded);
+  b.writeUInt32LE(total, o + 28 + padded);
+  return o + total;
 }

@@ -5,14 +5,32 @@
  * order is deterministic), then resumes it to build its next frame into the same slot.
  */
 import { newSlot, type FrameSlot } from './packets.js';
-import type { SimCaptureWriter } from './pcap-out.js';
 
 export type SimProcessFactory = (slot: FrameSlot) => Iterator<void>;
 
+/** Where the scheduler's frames go (the capture writer, or the period recorder in front of it). */
+export interface FrameSink {
+  readonly bytesWritten: number;
+  write(tsUs: number, frame: Buffer, len: number): void;
+}
+
+/**
+ * Looks at each frame before it is written. Returning false pauses the run: the frame stays pending and
+ * run() returns (it may be resumed, or abandoned).
+ */
+export type FrameGate = (tsUs: number, slot: FrameSlot) => boolean;
+
+/** Process groups: the plant's own cycles, and incidents (which the period replay must not repeat). */
+export const GROUP_BASELINE = 0;
+export const GROUP_INCIDENT = 1;
+
 interface ProcessEntry {
   id: number;
+  group: number;
   slot: FrameSlot;
   it: Iterator<void>;
+  /** time of the process's last written frame (-Infinity before its first) */
+  lastTs: number;
 }
 
 export class Scheduler {
@@ -22,6 +40,11 @@ export class Scheduler {
   private stopped = false;
   lastTs = 0;
   firstTs = -1;
+  /** group given to processes spawned from outside a running process */
+  spawnGroup = GROUP_BASELINE;
+  /** live incident processes (spawned in GROUP_INCIDENT, or by such a process) */
+  liveIncidents = 0;
+  private running_: ProcessEntry | null = null;
 
   constructor(readonly startUs: number, readonly endUs: number) {}
 
@@ -30,31 +53,60 @@ export class Scheduler {
     return !this.stopped && t < this.endUs;
   }
 
-  private inRun = false;
+  /** Makes every process wind down: each closes its sessions and ends. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   private pending: ProcessEntry[] = [];
 
   /** Starts a process; one spawned while another runs joins the queue after that process's step. */
   spawn(factory: SimProcessFactory): void {
     const slot = newSlot();
-    const entry: ProcessEntry = { id: this.nextId++, slot, it: factory(slot) };
+    const group = this.running_ !== null ? this.running_.group : this.spawnGroup;
+    const entry: ProcessEntry = { id: this.nextId++, group, slot, it: factory(slot), lastTs: Number.NEGATIVE_INFINITY };
     if (entry.it.next().done) return;
-    if (this.inRun) this.pending.push(entry);
+    if (group === GROUP_INCIDENT) this.liveIncidents++;
+    if (this.running_ !== null) this.pending.push(entry);
     else this.push(entry);
   }
 
-  run(writer: SimCaptureWriter, sizeBytes?: number): void {
+  /**
+   * Whether every process is between two of its transactions at `tsUs`: its last frame and its next one are
+   * at least `minGapUs` apart. Request/response exchanges and TCP segments of one message are much closer.
+   */
+  allQuiet(tsUs: number, minGapUs: number): boolean {
     const heap = this.heap;
-    this.inRun = true;
+    for (let i = 0; i < heap.length; i++) {
+      const e = heap[i]!;
+      const next = e.slot.ts < tsUs ? tsUs : e.slot.ts;
+      if (next - e.lastTs < minGapUs) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Writes frames in time order until no process is left, or until `gate` refuses a frame (then the run
+   * can be resumed by calling run() again).
+   */
+  run(sink: FrameSink, sizeBytes?: number, gate?: FrameGate): void {
+    const heap = this.heap;
     while (heap.length > 0) {
       const top = heap[0]!;
       const slot = top.slot;
       // A process spawned late may start before the last written frame; never go back in time.
       const ts = slot.ts < this.lastTs ? this.lastTs : slot.ts;
+      if (gate !== undefined && !gate(ts, slot)) return;
       if (this.firstTs < 0) this.firstTs = ts;
-      writer.write(ts, slot.buf, slot.len);
+      sink.write(ts, slot.buf, slot.len);
       this.lastTs = ts;
-      if (sizeBytes !== undefined && !this.stopped && writer.bytesWritten >= sizeBytes) this.stopped = true;
-      if (top.it.next().done) {
+      top.lastTs = ts;
+      if (sizeBytes !== undefined && !this.stopped && sink.bytesWritten >= sizeBytes) this.stopped = true;
+      this.running_ = top;
+      const done = top.it.next().done;
+      this.running_ = null;
+      if (done) {
+        if (top.group === GROUP_INCIDENT) this.liveIncidents--;
         const last = heap.pop()!;
         if (heap.length > 0) {
           heap[0] = last;
@@ -65,7 +117,6 @@ export class Scheduler {
       }
       while (this.pending.length > 0) this.push(this.pending.shift()!);
     }
-    this.inRun = false;
   }
 
   private less(a: ProcessEntry, b: ProcessEntry): boolean {
