@@ -71,6 +71,8 @@ export interface OperationEvent extends EventBase {
   exceptionName?: string;
   /** frame of the response when paired */
   responseFrame?: number;
+  /** the response's own wire code when it is not implied by the request's (e.g. a DNP3 authentication challenge) */
+  responseCode?: number;
   /** bytes of payload moved (writes, downloads, file transfers) when known */
   dataBytes?: number;
 }

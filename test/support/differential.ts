@@ -30,3 +30,19 @@ export function addCode(map: Map<number, Set<number>>, frame: number | undefined
 }
 
 export const parseNumber = (v: string): number => (v.startsWith('0x') ? parseInt(v, 16) : Number(v));
+
+/**
+ * Frames that repeat TCP payload already seen in the same direction (same stream, sequence number and length).
+ * tshark dissects them again; our reassembly delivers each byte once, so they are not operations for us.
+ */
+export async function tcpRepeatedFrames(file: string): Promise<Set<number>> {
+  const { tsharkFields } = await import('./trace.js');
+  const seen = new Set<string>();
+  const repeated = new Set<number>();
+  for (const [frame, [stream = [], src = [], port = [], seq = [], len = []]] of tsharkFields(file, 'tcp.len > 0', ['tcp.stream', 'ip.src', 'tcp.srcport', 'tcp.seq', 'tcp.len'])) {
+    const key = `${stream[0]}|${src[0]}|${port[0]}|${seq[0]}|${len[0]}`;
+    if (seen.has(key)) repeated.add(frame);
+    seen.add(key);
+  }
+  return repeated;
+}

@@ -62,6 +62,11 @@ function contextPrimitive(buf: Uint8Array, p: number, end: number, n: number, t:
   return readTag(buf, p, end, t) && t.context && !t.opening && !t.closing && t.number === n;
 }
 
+/** An opening context tag `n` at p (a function, so callers' narrowing of `t` does not outlive the call). */
+function openingTag(buf: Uint8Array, p: number, end: number, n: number, t: Tag): boolean {
+  return readTag(buf, p, end, t) && t.opening && t.number === n;
+}
+
 function appPrimitive(buf: Uint8Array, p: number, end: number, n: number, t: Tag): boolean {
   return readTag(buf, p, end, t) && !t.context && t.number === n;
 }
@@ -89,11 +94,7 @@ function constructedLength(buf: Uint8Array, p: number, end: number, n: number, t
   const start = t.next;
   const after = skipElement(buf, p, end, t, MAX_TAGS_PER_SERVICE);
   if (after < 0) return -1;
-  return after - start - (after - start > 0 ? closingTagSize(n) : 0);
-}
-
-function closingTagSize(n: number): number {
-  return n >= 15 ? 2 : 1;
+  return after - start - (n >= 15 ? 2 : 1);
 }
 
 /** Walks the top level of a parameter list for the first object identifier in context tag `n`. */
@@ -156,7 +157,8 @@ export function decodeConfirmedRequest(service: number, buf: Uint8Array, off: nu
         return;
       }
       if (service !== CONFIRMED.READ_PROPERTY && service !== CONFIRMED.READ_RANGE && p < end) {
-        const n = constructedLength(buf, p, end, service === CONFIRMED.WRITE_PROPERTY ? 3 : 3, t);
+        // propertyValue / listOfElements, both [3]
+        const n = constructedLength(buf, p, end, 3, t);
         if (n >= 0) info.dataBytes = n;
         else info.malformed = true;
       }
@@ -179,7 +181,7 @@ export function decodeConfirmedRequest(service: number, buf: Uint8Array, off: nu
       return;
     case CONFIRMED.CREATE_OBJECT:
       // objectSpecifier [0] { objectType [0] | objectIdentifier [1] }, then optional initial values [1]
-      if (!readTag(buf, p, end, t) || !t.opening || t.number !== 0) {
+      if (!openingTag(buf, p, end, 0, t)) {
         info.malformed = true;
         return;
       }
@@ -257,7 +259,7 @@ function accessSpecifications(buf: Uint8Array, p: number, end: number, write: bo
       info.objectType = objectTypeOf(buf, t.valueOff);
       info.instance = objectInstanceOf(buf, t.valueOff);
     }
-    if (!readTag(buf, t.next, end, t) || !t.opening || t.number !== 1) {
+    if (!openingTag(buf, t.next, end, 1, t)) {
       info.malformed = true;
       return;
     }
@@ -416,7 +418,7 @@ export function visitReadPropertyMultipleAck(buf: Uint8Array, off: number, end: 
       info.objectType = objectType;
       info.instance = instance;
     }
-    if (!readTag(buf, t.next, end, t) || !t.opening || t.number !== 1) return false;
+    if (!openingTag(buf, t.next, end, 1, t)) return false;
     p = t.next;
     let property = -1;
     let arrayIndex = -1;

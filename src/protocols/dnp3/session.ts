@@ -150,11 +150,15 @@ export class Dnp3Session implements FlowAnalyzer {
       const slot = requestDir * 16 + a.seq;
       const request = this.pending[slot];
       if (!request) {
+        // Outstations repeat a response when the master retries or the link layer re-sends; without a request
+        // waiting there is nothing to complete, so it is counted and shown as an anomaly, not as an operation.
         this.ctx.count('dnp3.unexpected-response');
+        this.anomaly(dir, 'unexpected-response', `response with sequence ${a.seq} and no request waiting`);
         return;
       }
       this.pending[slot] = undefined;
       request.responseFrame = this.meta.frame;
+      request.responseCode = a.functionCode;
       const failure = iinFailure(a.iin);
       if (failure) {
         request.result = 'exception';
@@ -200,7 +204,7 @@ export class Dnp3Session implements FlowAnalyzer {
     this.pending[slot] = event;
   }
 
-  private anomaly(dir: Dir, anomaly: 'malformed' | 'gap' | 'buffer-cap', detail: string): void {
+  private anomaly(dir: Dir, anomaly: 'malformed' | 'gap' | 'buffer-cap' | 'unexpected-response', detail: string): void {
     if (this.anomalies >= MAX_ANOMALY_EVENTS) return;
     this.anomalies++;
     this.ctx.sink.emit({

@@ -576,14 +576,14 @@ export class OpcuaSession implements FlowAnalyzer {
   }
 
   private describeResponse(dir: Dir, r: Reader, code: number, event: OperationEvent): void {
-    if (code === 431) {
-      // GetEndpoints: EndpointDescription[]
+    if (code === 428) {
+      // GetEndpoints response: EndpointDescription[]
       const summary = this.endpointDescriptions(dir, r);
       if (summary) event.detail = summary;
       return;
     }
-    if (code === 464) {
-      // CreateSession: SessionId, AuthenticationToken, RevisedSessionTimeout, ServerNonce, ServerCertificate
+    if (code === 461) {
+      // CreateSession response: SessionId, AuthenticationToken, RevisedSessionTimeout, ServerNonce, ServerCertificate
       r.nodeId();
       r.nodeId();
       r.skip(8);

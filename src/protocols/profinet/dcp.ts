@@ -302,12 +302,13 @@ export class DcpTracker {
   /** A DCP frame: buf[off..off+len) starts at the FrameID. */
   onFrame(buf: Uint8Array, off: number, len: number, srcMac: number, dstMac: number, frame: number, ts: number, ctx: L2Context): void {
     this.expire(ts, ctx);
-    const pdu = this.pdu;
-    const status = parseDcp(buf, off, len, pdu);
-    if (status === DcpParse.TRUNCATED && pdu.blockCount === 0 && len < DCP_HEADER) {
+    if (len < DCP_HEADER) {
       ctx.count('profinet-dcp.truncated');
       return;
     }
+    const pdu = this.pdu;
+    const status = parseDcp(buf, off, len, pdu);
+    // Whatever blocks parsed before the damage are still used.
     if (status !== DcpParse.OK) ctx.count(status === DcpParse.TOO_MANY_BLOCKS ? 'profinet-dcp.blocks-cap' : 'profinet-dcp.malformed');
     const name = DCP_SERVICE_NAMES[pdu.serviceId];
     if (name === undefined) {
@@ -320,6 +321,11 @@ export class DcpTracker {
     }
     if (pdu.isResponse) this.onResponse(buf, srcMac, dstMac, frame, ts, ctx);
     else this.onRequest(buf, srcMac, dstMac, frame, ts, ctx);
+  }
+
+  /** The IP a MAC announced in a DCP IP block, '' when none was seen. */
+  ipOf(mac: number): string {
+    return this.hosts.get(mac) ?? '';
   }
 
   /** Reports every request still waiting (end of capture) and forgets them. */

@@ -9,7 +9,7 @@
 import type { OperationEvent } from '../../events/types.js';
 import type { L2Context } from '../l2.js';
 import { macToString } from '../../util/addr.js';
-import { ALARM_TYPE_NAMES, FRAME_CLASS_COUNTER, FRAME_CLASS_NAME, FRAME_ID, FrameClass, PNIO_BLOCK, frameClass, hex4 } from './names.js';
+import { ALARM_TYPE_NAMES, FRAME_CLASS_COUNTER, FRAME_CLASS_NAME, FRAME_ID, FrameClass, PNIO_BLOCK, hex4 } from './names.js';
 
 /** One cyclic stream: frames of one FrameID sent by one MAC. */
 export interface RtStream {
@@ -18,6 +18,7 @@ export interface RtStream {
   readonly frameClass: FrameClass;
   /** destination of the first frame (an IO controller/device, or a multicast group) */
   readonly dstMac: number;
+  readonly firstFrame: number;
   frames: number;
   bytes: number;
   firstSeen: number;
@@ -72,7 +73,7 @@ export class RtCounter {
         byFrameId = new Map();
         this.bySource.set(srcMac, byFrameId);
       }
-      stream = { srcMac, frameId, frameClass: cls, dstMac, frames: 0, bytes: 0, firstSeen: ts, lastSeen: ts, lastDataStatus: 0 };
+      stream = { srcMac, frameId, frameClass: cls, dstMac, firstFrame: frame, frames: 0, bytes: 0, firstSeen: ts, lastSeen: ts, lastDataStatus: 0 };
       byFrameId.set(frameId, stream);
       this.streamCount++;
       ctx.count('profinet-rt.streams');
@@ -98,7 +99,7 @@ export class RtCounter {
         type: 'protocol',
         protocol: 'profinet-rt',
         ts: s.firstSeen,
-        frame: 0,
+        frame: s.firstFrame,
         captureIndex: ctx.captureIndex,
         flowId: 0,
         src: { ip: this.ipOf(s.srcMac), port: 0, mac: src },

@@ -259,7 +259,7 @@ export class RequestInfo {
 const vlq = new Vlq();
 const vlq2 = new Vlq();
 
-/** Area name of an item address' access area id (0x8a0eNNNN = DB NNNN; 80..84 = I/Q/M/C/T). */
+/** Area name of an item address' access area id (0x8a0eNNNN = DB NNNN; 80..84 = I/Q/M/C/T; native objects). */
 export function areaName(id: number): string {
   if (id >= 0x8a0e0000 && id <= 0x8a0effff) return `DB${id & 0xffff}`;
   switch (id) {
@@ -268,6 +268,9 @@ export function areaName(id: number): string {
     case 82: return 'M';
     case 83: return 'C';
     case 84: return 'T';
+    case 48: return 'CPU';
+    case 50: return 'CPUcommon';
+    case 52: return 'CPUexecUnit';
     default: return `id-${id}`;
   }
 }
