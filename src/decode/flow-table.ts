@@ -229,6 +229,9 @@ class FlowContext implements AnalyzerContext, FlowInfo {
   count(counter: string, n = 1): void {
     this.counters.add(this.protocol, counter, n);
   }
+  confirmSides(): void {
+    if (!this.f.ended) this.f.sidesGuessed = false;
+  }
   /** Content proved the guess wrong: swap, and from then on the sides count as known. */
   swapSides(): void {
     const f = this.f;

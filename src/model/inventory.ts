@@ -447,7 +447,8 @@ export class Inventory {
       server.packets += packets;
       server.bytes += bytes;
     }
-    if (f.transport === 'udp' && f.clientPort === f.serverPort) {
+    // Equal ports say nothing about who serves whom, unless the analyzer confirmed the sides from content.
+    if (f.transport === 'udp' && f.clientPort === f.serverPort && f.sidesGuessed) {
       if (client) this.addProtocolUse(client, f.protocol, 'peer', port);
       if (server) this.addProtocolUse(server, f.protocol, 'peer', port);
     } else {

@@ -68,6 +68,11 @@ export interface AnalyzerContext {
    * first bytes seen were a response). Only honoured while `flow.sidesGuessed` is true.
    */
   swapSides(): void;
+  /**
+   * Content confirmed the current sides (e.g. the client sent a request): stop treating them as guessed. For
+   * UDP exchanges between equal ports (BACnet 47808↔47808) this is what turns "peer" into client/server.
+   */
+  confirmSides(): void;
 }
 
 export interface FlowAnalyzer {

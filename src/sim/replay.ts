@@ -148,10 +148,10 @@ class TcpSession {
   ) {}
 }
 
-/** Which ports a host allocated inside the period (rotated per copy as its OS would allocate them). */
+/** The ephemeral ports a host used in the period (rotated per copy as its OS would allocate them). */
 interface PortRotation {
   ip: number;
-  /** first port allocated in the period, and how many */
+  /** lowest port used in the period, and the extent of the block */
   base: number;
   used: number;
   /** rotation space: [base, portMax] (ports below base belong to sessions opened before the period) */
@@ -227,7 +227,7 @@ export class PeriodRecorder {
   private readonly frameTs: number[] = [];
   private readonly frameSession: number[] = [];
   private readonly cuts: number[] = [];
-  private hostsAtStart = new Map<number, { host: SimHost; nextPort: number }>();
+  private readonly hostsAtStart = new Map<number, { host: SimHost }>();
   private candidateCut = false;
 
   constructor(
@@ -316,7 +316,7 @@ export class PeriodRecorder {
       this.openAtStartCount++;
     }
     this.startSessions = this.openAtStartCount;
-    for (const a of this.plant.assets) this.hostsAtStart.set(a.host.ip, { host: a.host, nextPort: a.host.nextPort });
+    for (const a of this.plant.assets) this.hostsAtStart.set(a.host.ip, { host: a.host });
     this.block = Buffer.allocUnsafe(4 << 20);
   }
 
@@ -395,14 +395,25 @@ export class PeriodRecorder {
     const f = this.format;
     const fo = recordFrameOffset(f);
     const block = this.block;
+    // Client ports of the sessions opened in the period, per client host. Hosts allocate ephemeral ports in
+    // sequence (often well before the SYN), so these form one block per host; copy k moves it k blocks on.
     const rotations: PortRotation[] = [];
     const rotationOf = new Map<number, number>();
-    for (const [ip, h] of this.hostsAtStart) {
-      const used = h.host.nextPort - h.nextPort;
-      // a wrap of the host's port range inside the period is left unrotated (ports then repeat per copy)
-      if (used <= 0) continue;
+    const low = new Map<number, number>();
+    const high = new Map<number, number>();
+    for (const s of this.sessionList) {
+      if (s.atStart || s.openedAt < this.startUs) continue;
+      low.set(s.clientIp, Math.min(low.get(s.clientIp) ?? 65536, s.clientPort));
+      high.set(s.clientIp, Math.max(high.get(s.clientIp) ?? -1, s.clientPort));
+    }
+    for (const [ip, lo] of low) {
+      const portMax = this.hostsAtStart.get(ip)?.host.portMax ?? 65535;
+      const used = high.get(ip)! - lo + 1;
+      const span = portMax - lo + 1;
+      // a block that wrapped around the host's range (or fills it) is left unrotated: its ports repeat per copy
+      if (used * 2 > span) continue;
       rotationOf.set(ip, rotations.length);
-      rotations.push({ ip, base: h.nextPort, used, span: h.host.portMax - h.nextPort + 1 });
+      rotations.push({ ip, base: lo, used, span });
     }
     const hostIndex = new Map<number, number>();
     const idCounts: number[] = [];
@@ -445,15 +456,6 @@ export class PeriodRecorder {
       if (p.l4 < 0) continue;
       period.l4Off[i] = r + p.l4;
       period.l4Proto[i] = p.proto;
-      const srcRot = rotationOf.get(p.srcIp);
-      const dstRot = rotationOf.get(p.dstIp);
-      if (srcRot !== undefined && inRotation(rotations[srcRot]!, p.sport)) {
-        period.portRot[i] = srcRot;
-        period.portSide[i] = 1;
-      } else if (dstRot !== undefined && inRotation(rotations[dstRot]!, p.dport)) {
-        period.portRot[i] = dstRot;
-        period.portSide[i] = 2;
-      }
       if (p.proto === PROTO_UDP && (p.sport === NTP_PORT || p.dport === NTP_PORT) && p.payloadLen >= 48) {
         period.appKind[i] = APP_NTP;
       }
@@ -466,6 +468,11 @@ export class PeriodRecorder {
         continue;
       }
       period.seqDir[i] = sd;
+      const rot = s.atStart ? undefined : rotationOf.get(s.clientIp);
+      if (rot !== undefined) {
+        period.portRot[i] = rot;
+        period.portSide[i] = (sd & 1) === 0 ? 1 : 2;
+      }
       if (p.flags & TCP_ACK) period.ackDir[i] = sd ^ 1;
       if (p.payloadLen > 0) {
         if (s.serverPort === DNP3_PORT) period.appKind[i] = APP_DNP3;
@@ -476,10 +483,6 @@ export class PeriodRecorder {
     period.idStep = Uint32Array.from(idCounts);
     this.period = period;
   }
-}
-
-function inRotation(r: PortRotation, port: number): boolean {
-  return port >= r.base && port < r.base + r.used;
 }
 
 /** RFC 1624 eqn. 3: checksum `hc` after a 16-bit word changed from `oldWord` to `newWord`, as a running sum. */

@@ -16,6 +16,7 @@ import type { FactField, OperationEvent, OperationKind, OperationResult } from '
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { flowEndpoints } from '../common/endpoints.js';
 import { registryName } from '../../util/registries.js';
+import { isGroupMacText } from '../../model/address-class.js';
 import {
   APP_TAG, Apdu, Bvlc, BVLC_TYPE_IPV6, Npdu, Status, Tag, decodeCharacterString, ipv4Text, objectInstanceOf, objectTypeOf,
   parseApdu, parseBvlc, parseNpdu, readTag, readUnsigned,
@@ -161,6 +162,13 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
 
   private senderSubject(dir: Dir): void {
     const e = dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server;
+    // A group MAC on the sending side means the flow's "sender" is really a broadcast address (some stacks
+    // echo broadcasts with the destination as source): nothing it says is about a host.
+    if (e.mac !== undefined && isGroupMacText(e.mac)) {
+      this.subjectIp = '';
+      this.subjectMac = '';
+      return;
+    }
     this.subjectIp = e.ip;
     this.subjectMac = e.mac ?? '';
   }
@@ -277,6 +285,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     if (info.malformed && !apdu.segmented) this.serviceMalformed(dir, service, true);
     const event = this.baseEvent(dir, confirmedServiceKind(service), service, confirmedServiceName(service), 'no-response');
     this.describeRequest(event, service, true);
+    this.routedTarget(event, buf);
     if (apdu.segmented && event.dataBytes === undefined && (event.kind === 'write' || event.kind === 'file-transfer')) event.dataBytes = end - apdu.dataOff;
     const previous = this.pending.get(key);
     if (previous) {
@@ -302,6 +311,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     if (info.malformed) this.serviceMalformed(dir, service, false);
     const event = this.baseEvent(dir, unconfirmedServiceKind(service), service, unconfirmedServiceName(service), 'unknown');
     this.describeRequest(event, service, false);
+    this.routedTarget(event, buf);
     this.ctx.sink.emit(event);
     if (service === UNCONFIRMED.I_AM && !info.malformed) this.iAmFacts(info);
   }
@@ -495,7 +505,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   }
 
   private iAmFacts(info: RequestInfo): void {
-    if (this.subjectIp === '' || info.objectType !== OBJECT_TYPE.DEVICE) return;
+    if (this.subjectIp === '' || info.objectType !== OBJECT_TYPE.DEVICE || info.instance === WILDCARD_INSTANCE) return;
     this.fact('station-name', `device ${info.instance}`, 0.95);
     if (info.vendorId < 0) return;
     this.fact('vendor-id', String(info.vendorId), 0.95);
@@ -545,6 +555,17 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     } else if (service === UNCONFIRMED.PRIVATE_TRANSFER && info.vendorId >= 0) {
       event.detail = `vendor ${info.vendorId} service ${info.serviceNumber}`;
     }
+  }
+
+  /** A request routed to another BACnet network: the real target is DNET/DADR behind the IP peer (a router). */
+  private routedTarget(event: OperationEvent, buf: Buffer): void {
+    const npdu = this.npdu;
+    if (npdu.dnet < 0) return;
+    let target: string;
+    if (npdu.dnet === 0xffff) target = 'to all networks';
+    else if (npdu.dlen === 0) target = `to network ${npdu.dnet} broadcast`;
+    else target = `to network ${npdu.dnet} mac ${buf.toString('hex', npdu.dadrOff, npdu.dadrOff + npdu.dlen)}`;
+    event.detail = event.detail ? `${event.detail}; ${target}` : target;
   }
 
   /** An operation sent in direction `dir` (src = that direction's sender). */

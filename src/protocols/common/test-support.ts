@@ -7,6 +7,7 @@ export interface RecordingContext extends AnalyzerContext {
   counters: Record<string, number>;
   operations(): OperationEvent[];
   swaps: number;
+  confirmations: number;
 }
 
 export function recordingContext(overrides: Partial<FlowInfo> = {}, caps: { maxPendingTransactions?: number; maxBufferBytes?: number } = {}): RecordingContext {
@@ -31,12 +32,16 @@ export function recordingContext(overrides: Partial<FlowInfo> = {}, caps: { maxP
     events: [],
     counters: {},
     swaps: 0,
+    confirmations: 0,
     sink: { emit: (e) => ctx.events.push(e) },
     count(counter, n = 1) {
       ctx.counters[counter] = (ctx.counters[counter] ?? 0) + n;
     },
     swapSides() {
       ctx.swaps++;
+    },
+    confirmSides() {
+      ctx.confirmations++;
     },
     operations() {
       return ctx.events.filter((e): e is OperationEvent => e.type === 'operation');

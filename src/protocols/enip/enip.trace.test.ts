@@ -17,12 +17,12 @@ for (const name of FILES) {
   });
 }
 
-test('ListIdentity reply becomes identity facts (tshark: Rockwell 1756-ENBT/A, revision 4.03, serial 0x00524d8e)', async () => {
+test('ListIdentity reply becomes identity facts (tshark: Rockwell 1756-ENBT/A, revision 4.03, which Rockwell writes 4.003, serial 0x00524d8e)', async () => {
   const { trace } = await traceOf(join(fixtures, 'enip_test.pcap'));
   const facts = Object.fromEntries(trace.facts.filter((f) => f[0] === '10.1.1.164').map((f) => [f[1], f[2]]));
   assert.equal(facts.vendor, 'Rockwell Automation/Allen-Bradley');
   assert.equal(facts.product, '1756-ENBT/A');
-  assert.equal(facts.firmware, '4.03');
+  assert.equal(facts.firmware, '4.003');
   assert.equal(facts.serial, '0x00524d8e');
   assert.equal(facts['device-type'], 'Communications Adapter');
 });

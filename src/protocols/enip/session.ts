@@ -348,10 +348,12 @@ export class EnipSession implements FlowAnalyzer {
   private identityFacts(ip: string, mac: string | undefined, id: IdentityInfo, protocol: ProtocolName): void {
     const vendor = registryName('cip-vendors', id.vendorId);
     const deviceType = registryName('cip-device-types', id.deviceType);
+    // Firmware as Rockwell writes it (and CISA advisories quote it): major.minor with three minor digits,
+    // "32.011" (tshark shows the same revision as "32.11").
     const facts: Array<[FactField, string]> = [
       ['vendor-id', String(id.vendorId)],
       ['product-code', String(id.productCode)],
-      ['firmware', `${id.revisionMajor}.${String(id.revisionMinor).padStart(2, '0')}`],
+      ['firmware', `${id.revisionMajor}.${String(id.revisionMinor).padStart(3, '0')}`],
       ['serial', `0x${id.serial.toString(16).padStart(8, '0')}`],
     ];
     if (vendor) facts.push(['vendor', vendor]);

@@ -28,6 +28,8 @@ import {
 } from './names.js';
 
 export const RPC_CL_HEADER = 80;
+/** PNIO stub before the first block: ArgsMaximum or PNIOStatus, ArgsLength, MaximumCount, Offset, ActualCount. */
+const PNIO_STUB_HEADER = 20;
 const MAX_ANOMALY_EVENTS = 50;
 
 /** Interface a call belongs to: 1..4 the PNIO interfaces (DEA0000x), EPM the endpoint mapper, 0 other. */
@@ -153,11 +155,22 @@ export function parseIm0(buf: Uint8Array, off: number, end: number): Im0 | null 
   };
 }
 
-interface Pending {
+interface PendingCall {
   key: string;
   event: OperationEvent;
   /** record index of a read (to interpret the response), -1 otherwise */
   index: number;
+  owner: PnioCmSession;
+}
+
+/**
+ * Calls awaiting a response, shared by all PNIO CM flows of an analysis: a device answers a call sent to
+ * UDP 34964 from another (ephemeral) port, so the response travels in a different UDP flow than the request.
+ * Each entry belongs to the session that saw the request; that session reports it as unanswered on close.
+ */
+export class PnioCallTable {
+  readonly calls = new Map<string, PendingCall>();
+  constructor(readonly maxCalls = 4096) {}
 }
 
 interface RequestInfo {
@@ -172,14 +185,19 @@ interface RequestInfo {
 }
 
 export class PnioCmSession implements FlowAnalyzer {
-  private readonly endpoints;
+  private endpoints;
   private readonly header = new RpcHeader();
-  private readonly pending = new Map<string, Pending>();
+  /** keys of the calls in the shared table whose request this flow carried */
+  private readonly own = new Set<string>();
   private readonly factsSeen = new Set<string>();
   private meta: PacketMeta = { frame: 0, ts: 0 };
   private anomalies = 0;
+  private seenData = false;
 
-  constructor(private readonly ctx: AnalyzerContext) {
+  constructor(
+    private readonly ctx: AnalyzerContext,
+    private readonly table: PnioCallTable = new PnioCallTable(),
+  ) {
     this.endpoints = flowEndpoints(ctx.flow);
   }
 
@@ -189,6 +207,17 @@ export class PnioCmSession implements FlowAnalyzer {
     if (!parseRpcHeader(buf, off, len, h)) {
       this.malformed(dir, 'not a DCE/RPC connectionless v4 PDU');
       return;
+    }
+    if (!this.seenData) {
+      this.seenData = true;
+      // A flow first seen through a response (device answering from its ephemeral port) has the caller as
+      // its real client.
+      const isResponse = h.ptype === RPC_PTYPE.RESPONSE || h.ptype === RPC_PTYPE.FAULT || h.ptype === RPC_PTYPE.REJECT || h.ptype === RPC_PTYPE.WORKING;
+      if (isResponse && dir === Dir.ToServer && this.ctx.flow.sidesGuessed) {
+        this.ctx.swapSides();
+        this.endpoints = flowEndpoints(this.ctx.flow);
+        dir = Dir.ToClient;
+      }
     }
     if (h.fragLen > len - RPC_CL_HEADER) this.ctx.count('profinet-cm.truncated');
     if (h.fragNum !== 0) {
@@ -215,12 +244,25 @@ export class PnioCmSession implements FlowAnalyzer {
   }
 
   onClose(): void {
-    for (const p of this.pending.values()) this.ctx.sink.emit(p.event);
-    this.pending.clear();
+    for (const key of this.own) {
+      const call = this.table.calls.get(key);
+      if (call === undefined) continue;
+      this.table.calls.delete(key);
+      this.ctx.sink.emit(call.event);
+    }
+    this.own.clear();
   }
 
+  /** Activity UUID in canonical form (its first fields follow each sender's drep) + sequence number. */
   private key(buf: Buffer, h: RpcHeader): string {
-    return `${buf.toString('hex', h.activityOff, h.activityOff + 16)}:${h.seq}`;
+    const a = h.activityOff;
+    const le = h.littleEndian;
+    return `${this.ctx.captureIndex}:${u32(buf, a, le).toString(16)}-${u16(buf, a + 4, le).toString(16)}-${u16(buf, a + 6, le).toString(16)}-${buf.toString('hex', a + 8, a + 16)}:${h.seq}`;
+  }
+
+  private forget(call: PendingCall): void {
+    this.table.calls.delete(call.key);
+    call.owner.own.delete(call.key);
   }
 
   private onRequest(dir: Dir, buf: Buffer, h: RpcHeader): void {
@@ -229,30 +271,42 @@ export class PnioCmSession implements FlowAnalyzer {
     if (h.iface >= RpcInterface.PNIO_DEVICE && h.iface <= RpcInterface.PNIO_PARAMETER_SERVER) this.objectFacts(dir, buf, h);
     if (h.iface === RpcInterface.PNIO_DEVICE && h.opnum === 0) this.connectFacts(dir, buf, h);
     const key = this.key(buf, h);
-    const previous = this.pending.get(key);
-    if (previous !== undefined) {
+    if (this.table.calls.has(key)) {
       // CL RPC retransmits an unanswered call with the same activity and sequence number.
       this.ctx.count('profinet-cm.retransmissions');
       return;
     }
-    if (this.pending.size >= this.ctx.maxPendingTransactions) {
-      const oldest = this.pending.values().next().value as Pending;
-      this.pending.delete(oldest.key);
+    if (this.own.size >= this.ctx.maxPendingTransactions) {
+      const oldest = this.table.calls.get(this.own.values().next().value as string);
       this.ctx.count('profinet-cm.transaction-cap');
+      if (oldest !== undefined) {
+        this.forget(oldest);
+        this.ctx.sink.emit(oldest.event);
+      }
+    }
+    if (this.table.calls.size >= this.table.maxCalls) {
+      const oldest = this.table.calls.values().next().value as PendingCall;
+      this.ctx.count('profinet-cm.calls-cap');
+      this.forget(oldest);
       this.ctx.sink.emit(oldest.event);
     }
-    this.pending.set(key, { key, event, index: info.index });
+    this.table.calls.set(key, { key, event, index: info.index, owner: this });
+    this.own.add(key);
   }
 
   private onResponse(dir: Dir, buf: Buffer, h: RpcHeader): void {
     const key = this.key(buf, h);
-    const p = this.pending.get(key);
+    const p = this.table.calls.get(key);
     let event: OperationEvent;
     let index = -1;
     const requestDir = dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
+    let deviceIp = '';
+    let deviceMac: string | undefined;
     if (p !== undefined) {
-      this.pending.delete(key);
+      this.forget(p);
       event = p.event;
+      deviceIp = event.dst.ip;
+      deviceMac = event.dst.mac;
       index = p.index;
       event.responseFrame = this.meta.frame;
     } else {
@@ -261,6 +315,8 @@ export class PnioCmSession implements FlowAnalyzer {
       const info = this.classify(buf, h, false);
       index = info.index;
       event = this.event(requestDir, h, info, 'unknown');
+      deviceIp = event.dst.ip;
+      deviceMac = event.dst.mac;
     }
     const le = h.littleEndian;
     if (h.ptype === RPC_PTYPE.FAULT || h.ptype === RPC_PTYPE.REJECT) {
@@ -275,7 +331,7 @@ export class PnioCmSession implements FlowAnalyzer {
         const status = u32(buf, h.stubOff, le);
         if (status === 0) {
           event.result = 'ok';
-          if ((h.opnum === 2 || h.opnum === 5) && index === INDEX_IM0) this.im0Facts(requestDir, buf, h);
+          if ((h.opnum === 2 || h.opnum === 5) && index === INDEX_IM0) this.im0Facts(deviceIp, deviceMac, buf, h);
         } else {
           event.result = 'exception';
           event.exceptionCode = status;
@@ -296,8 +352,8 @@ export class PnioCmSession implements FlowAnalyzer {
     }
     if (h.iface === RpcInterface.OTHER) return { kind: 'other', codeName: `opnum_${h.opnum}`, index: -1 };
     const codeName = PNIO_OPNUM_NAMES[h.opnum] ?? `opnum_${h.opnum}`;
-    // Request stub: ArgsMaximum 4 + NDR array header 12; response stub: PNIOStatus 4 + ArgsLength 4 + 12.
-    const blockOff = h.stubOff + (isRequest ? 16 : 20);
+    // Request stub: ArgsMaximum 4, ArgsLength 4, NDR array header 12; response: PNIOStatus 4, ArgsLength 4, 12.
+    const blockOff = h.stubOff + PNIO_STUB_HEADER;
     const end = h.stubOff + h.stubLen;
     const hasBlock = blockOff + 6 <= end;
     const blockType = hasBlock ? (buf[blockOff]! << 8) | buf[blockOff + 1]! : -1;
@@ -392,7 +448,7 @@ export class PnioCmSession implements FlowAnalyzer {
 
   /** ARBlockReq: ARType 2, ARUUID 16, SessionKey 2, CMInitiatorMacAdd 6, ObjectUUID 16, ARProperties 4, timeout 2, UDP port 2, name. */
   private connectFacts(dir: Dir, buf: Buffer, h: RpcHeader): void {
-    const blockOff = h.stubOff + 16;
+    const blockOff = h.stubOff + PNIO_STUB_HEADER;
     const end = h.stubOff + h.stubLen;
     if (blockOff + 58 > end || ((buf[blockOff]! << 8) | buf[blockOff + 1]!) !== PNIO_BLOCK.AR_BLOCK_REQ) return;
     const nameLen = (buf[blockOff + 56]! << 8) | buf[blockOff + 57]!;
@@ -403,8 +459,8 @@ export class PnioCmSession implements FlowAnalyzer {
   }
 
   /** Read response: PNIOStatus 4, ArgsLength 4, array header 12, IODReadResHeader block, then the record data. */
-  private im0Facts(requestDir: Dir, buf: Buffer, h: RpcHeader): void {
-    const blockOff = h.stubOff + 20;
+  private im0Facts(deviceIp: string, deviceMac: string | undefined, buf: Buffer, h: RpcHeader): void {
+    const blockOff = h.stubOff + PNIO_STUB_HEADER;
     const end = h.stubOff + h.stubLen;
     if (blockOff + 4 > end || ((buf[blockOff]! << 8) | buf[blockOff + 1]!) !== PNIO_BLOCK.READ_RES_HEADER) return;
     const recordOff = blockOff + 4 + ((buf[blockOff + 2]! << 8) | buf[blockOff + 3]!);
@@ -413,14 +469,13 @@ export class PnioCmSession implements FlowAnalyzer {
       this.ctx.count('profinet-cm.im0-malformed');
       return;
     }
-    const device = requestDir === Dir.ToServer ? this.endpoints.server : this.endpoints.client;
     const facts: Array<[FactField, string]> = [['vendor-id', hex4(im0.vendorId)]];
     const vendor = PROFINET_VENDORS[im0.vendorId];
     if (vendor) facts.push(['vendor', vendor]);
     if (im0.orderId) facts.push(['order-number', im0.orderId], ['model', im0.orderId]);
     if (im0.serial) facts.push(['serial', im0.serial]);
     facts.push(['hardware-revision', String(im0.hardwareRevision)], ['firmware', im0.softwareRevision]);
-    this.facts(device.ip, device.mac, facts, 0.95);
+    this.facts(deviceIp, deviceMac, facts, 0.95);
   }
 
   private facts(ip: string, mac: string | undefined, facts: Array<[FactField, string]>, confidence: number): void {

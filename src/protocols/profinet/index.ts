@@ -7,7 +7,7 @@ import type { AnalyzerSpec } from '../analyzer.js';
 import type { L2Analyzer, L2Context } from '../l2.js';
 import { DEFAULT_DCP_OPTIONS, DcpTracker, type DcpOptions } from './dcp.js';
 import { DEFAULT_RT_OPTIONS, RtCounter, type RtOptions } from './rt.js';
-import { PnioCmSession, probePnioCm } from './cm.js';
+import { PnioCallTable, PnioCmSession, probePnioCm } from './cm.js';
 import { ETHERTYPE_PROFINET, FrameClass, PNIO_CM_PORT, frameClass } from './names.js';
 
 export type ProfinetOptions = DcpOptions & RtOptions;
@@ -56,12 +56,18 @@ export function profinetL2Analyzer(options: Partial<ProfinetOptions> = {}): Prof
   return new ProfinetL2Analyzer(options);
 }
 
-export const pnioCmSpec: AnalyzerSpec = {
-  name: 'profinet-cm',
-  transports: ['udp'],
-  ports: [PNIO_CM_PORT],
-  probe: probePnioCm,
-  create: (ctx) => new PnioCmSession(ctx),
-};
+/** A CM spec with its own call table (requests and responses of one call travel in different UDP flows). */
+export function createPnioCmSpec(table: PnioCallTable = new PnioCallTable()): AnalyzerSpec {
+  return {
+    name: 'profinet-cm',
+    transports: ['udp'],
+    ports: [PNIO_CM_PORT],
+    probe: probePnioCm,
+    create: (ctx) => new PnioCmSession(ctx, table),
+  };
+}
 
-export { DcpTracker, RtCounter, PnioCmSession, probePnioCm };
+/** Shared by analyses in one process; every call left in its table is reported and removed when its flow closes. */
+export const pnioCmSpec: AnalyzerSpec = createPnioCmSpec();
+
+export { DcpTracker, RtCounter, PnioCallTable, PnioCmSession, probePnioCm };

@@ -160,6 +160,8 @@ class Pending {
   /** CreateObject: what the created object is (Created.*), 0 otherwise */
   creates = 0;
   createdName = '';
+  /** DeleteObject: the object id to delete, -1 otherwise */
+  deletes = -1;
   result: OperationResult = 'unknown';
   exceptionCode = 0;
   exceptionName = '';
@@ -180,6 +182,7 @@ class Pending {
     this.quantity = -1;
     this.creates = 0;
     this.createdName = '';
+    this.deletes = -1;
     this.result = 'unknown';
     this.exceptionCode = 0;
     this.exceptionName = '';
@@ -568,26 +571,12 @@ export class S7commPlusFlow implements FlowAnalyzer {
         }
         break;
       }
-      case Func.DeleteObject: {
-        if (r.objectId < 0) break;
-        t.object = hex32(r.objectId);
-        const what = r.objectId === this.sessionId ? Created.Session : this.createdObjects.get(r.objectId) ?? 0;
-        if (what === Created.Session) {
-          t.kind = 'connect';
-          t.object = 'ServerSession';
-          t.detail = `close session=${hex32(r.objectId)}`;
-        } else if (what === Created.Block) {
-          t.kind = 'program-modify';
-          t.object = this.createdNames.get(r.objectId) ?? t.object;
-          t.detail = 'delete block';
-        } else if (what === Created.Subscription) {
-          t.kind = 'subscription';
-          t.detail = 'delete';
-        } else {
-          t.detail = 'delete object';
-        }
+      case Func.DeleteObject:
+        // Classified when the request completes: the session id may only be learned from a pipelined
+        // CreateObject response that arrives after this request.
+        t.deletes = r.objectId;
+        if (r.objectId >= 0) t.object = hex32(r.objectId);
         break;
-      }
       case Func.SetVariable:
       case Func.SetMultiVariables:
         if (r.writesOperatingState) {
@@ -714,6 +703,24 @@ export class S7commPlusFlow implements FlowAnalyzer {
     return slot;
   }
 
+  private classifyDelete(t: Pending, objectId: number): void {
+    const what = objectId === this.sessionId ? Created.Session : this.createdObjects.get(objectId) ?? 0;
+    if (what === Created.Session) {
+      t.kind = 'connect';
+      t.object = 'ServerSession';
+      t.detail = `close session=${hex32(objectId)}`;
+    } else if (what === Created.Block) {
+      t.kind = 'program-modify';
+      t.object = this.createdNames.get(objectId) ?? t.object;
+      t.detail = 'delete block';
+    } else if (what === Created.Subscription) {
+      t.kind = 'subscription';
+      t.detail = 'delete';
+    } else {
+      t.detail = 'delete object';
+    }
+  }
+
   private findPending(reqDir: number, seq: number): Pending | undefined {
     for (const t of this.pending) if (t.used && t.reqDir === reqDir && t.seq === seq) return t;
     return undefined;
@@ -726,6 +733,7 @@ export class S7commPlusFlow implements FlowAnalyzer {
   }
 
   private complete(t: Pending): void {
+    if (t.deletes >= 0) this.classifyDelete(t, t.deletes);
     this.emitOperation(t);
     t.used = false;
     this.pendingCount--;
