@@ -32,8 +32,9 @@ function flow(overrides: Partial<FlowEnd>): FlowEnd {
     bytesToServer: 500,
     bytesToClient: 400,
     tcpState: 'closed',
+    sidesGuessed: false,
     ...overrides,
-  };
+  } as FlowEnd;
 }
 
 function operation(f: FlowEnd, kind: OperationKind, protocol: ProtocolName = f.protocol): OperationEvent {

@@ -60,6 +60,8 @@ export interface FlowEnd {
   bytesToServer: number;
   bytesToClient: number;
   tcpState: 'syn-only' | 'rejected' | 'established' | 'closed' | 'reset' | 'midstream' | 'none';
+  /** true while client/server were only guessed (ports, first packet), false once seen or confirmed by content */
+  sidesGuessed: boolean;
 }
 
 export interface InventoryOptions {

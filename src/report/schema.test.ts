@@ -37,7 +37,7 @@ function sampleReport(engineStats: ReportStats = stats()): Report {
     id: 1, captureIndex: 0, transport: 'tcp', ipProto: 6, clientIp: '10.0.0.10', serverIp: '10.0.0.20',
     clientPort: 50000, serverPort: 502, clientMac: '00:0c:29:aa:bb:cc', serverMac: '00:1b:1b:11:22:33',
     protocol: 'modbus', firstSeen: 1_700_000_000.5, lastSeen: 1_700_000_001.25, packetsToServer: 5,
-    packetsToClient: 5, bytesToServer: 500, bytesToClient: 500, tcpState: 'closed',
+    packetsToClient: 5, bytesToServer: 500, bytesToClient: 500, tcpState: 'closed', sidesGuessed: false,
   };
   inv.onEvent({
     type: 'operation', protocol: 'modbus', ts: base.firstSeen, frame: 4, captureIndex: 0, flowId: 1,

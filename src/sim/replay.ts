@@ -40,8 +40,9 @@ export interface ReplayTuning {
 }
 
 export const DEFAULT_REPLAY_TUNING: ReplayTuning = {
-  // the slowest plant cycle is the engineering diagnostics (every 120 s)
-  minPeriodUs: 150_000_000,
+  // the slowest plant cycle is the engineering diagnostics (every 120 s); 240 s holds every cycle a whole
+  // number of times (10, 15, 30, 60, 120 s), so the replayed capture keeps the plant's protocol mix
+  minPeriodUs: 240_000_000,
   searchUs: 120_000_000,
   quietGapUs: 30_000,
   longLivedUs: 30_000_000,
@@ -62,6 +63,9 @@ const TCP_ACK = 0x10;
 const DNP3_PORT = 20000;
 const IEC104_PORT = 2404;
 const NTP_PORT = 123;
+/** UDP client ports drawn at random (not from the host's sequence): moved by a fixed odd stride per copy */
+const UDP_RANDOM_BASE = 49152;
+const UDP_RANDOM_STRIDE = 7919;
 
 const APP_NONE = 0;
 const APP_DNP3 = 1;
@@ -415,6 +419,8 @@ export class PeriodRecorder {
       rotationOf.set(ip, rotations.length);
       rotations.push({ ip, base: lo, used, span });
     }
+    const udpRot = rotations.length;
+    rotations.push({ ip: 0, base: UDP_RANDOM_BASE, used: UDP_RANDOM_STRIDE, span: 65536 - UDP_RANDOM_BASE });
     const hostIndex = new Map<number, number>();
     const idCounts: number[] = [];
     const period: RecordedPeriod = {
@@ -456,6 +462,16 @@ export class PeriodRecorder {
       if (p.l4 < 0) continue;
       period.l4Off[i] = r + p.l4;
       period.l4Proto[i] = p.proto;
+      if (p.proto === PROTO_UDP) {
+        // random client ports (DNS, ENIP discovery): a different one per copy, as a resolver would pick
+        if (p.sport >= UDP_RANDOM_BASE && p.dport < UDP_RANDOM_BASE) {
+          period.portRot[i] = udpRot;
+          period.portSide[i] = 1;
+        } else if (p.dport >= UDP_RANDOM_BASE && p.sport < UDP_RANDOM_BASE) {
+          period.portRot[i] = udpRot;
+          period.portSide[i] = 2;
+        }
+      }
       if (p.proto === PROTO_UDP && (p.sport === NTP_PORT || p.dport === NTP_PORT) && p.payloadLen >= 48) {
         period.appKind[i] = APP_NTP;
       }

@@ -153,6 +153,9 @@ export function fakeContext(
       [flow.clientMac, flow.serverMac] = [flow.serverMac, flow.clientMac];
       flow.sidesGuessed = false;
     },
+    confirmSides: () => {
+      flow.sidesGuessed = false;
+    },
   };
   return { ctx, out };
 }

@@ -137,7 +137,7 @@ test('DCP Set/Get/Hello: configuration, exceptions, factory reset, signal, read'
   assert.equal(hello.codeName, 'hello');
   assert.equal(hello.src.mac, IO);
   assert.equal(ctx.facts().find((f) => f.frame === 13 && f.field === 'station-name')?.value, 'io-8');
-  assert.equal(ctx.operations().length, 2 + 5);
+  assert.equal(ctx.operations().length, 2 + 6);
 });
 
 test('an Identify that nobody answers is reported once, as no-response, when it times out or the capture ends', () => {
@@ -232,13 +232,21 @@ test('differential with tshark on the hand-built frames: service id, type, Xid, 
       assert.equal(pdu.serviceType, Number(stype), `frame ${i + 1} service type`);
       assert.equal(pdu.xid, Number(xid), `frame ${i + 1} xid`);
     });
-    // Facts: what tshark reads as NameOfStation / VendorID / DeviceID in responses is what we report.
+    // What tshark reads as NameOfStation / VendorID / DeviceID is what we report: as facts about the sender of
+    // a response or Hello, as the operation's object for a request.
     const { ctx } = run(frames);
-    for (const [frame, [, , , names = [], vendors = [], devices = []]] of theirs) {
-      const ours = ctx.facts().filter((f) => f.frame === frame);
-      for (const n of names) if (frames[frame - 1]!.data[17]! & 1 || frame === 13) assert.ok(ours.some((f) => f.field === 'station-name' && f.value === n), `frame ${frame}: ${n}`);
-      for (const v of vendors) assert.ok(ours.some((f) => f.field === 'vendor-id' && Number(f.value) === Number(v)), `frame ${frame}: vendor ${v}`);
-      for (const d of devices) assert.ok(ours.some((f) => f.field === 'product-code' && Number(f.value) === Number(d)), `frame ${frame}: device ${d}`);
+    for (const [frame, [, [stype] = [], , names = [], vendors = [], devices = []]] of theirs) {
+      const data = frames[frame - 1]!.data;
+      const fromDevice = (Number(stype) & 1) === 1 || data[16] === 6;
+      const sender = [...data.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+      const facts = ctx.facts().filter((f) => f.subject.mac === sender);
+      const op = ctx.operations().find((o) => o.frame === frame);
+      for (const n of names) {
+        if (fromDevice) assert.ok(facts.some((f) => f.field === 'station-name' && f.value === n), `frame ${frame}: ${n}`);
+        else assert.ok(op?.object?.includes(`name-of-station=${n}`), `frame ${frame}: ${n} in ${op?.object}`);
+      }
+      for (const v of vendors) assert.ok(facts.some((f) => f.field === 'vendor-id' && Number(f.value) === Number(v)), `frame ${frame}: vendor ${v}`);
+      for (const d of devices) assert.ok(facts.some((f) => f.field === 'product-code' && Number(f.value) === Number(d)), `frame ${frame}: device ${d}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

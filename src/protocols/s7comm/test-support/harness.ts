@@ -47,6 +47,7 @@ export function fakeContext(
     swapSides() {
       ctx.swaps++;
     },
+    confirmSides() {},
   };
   return ctx;
 }

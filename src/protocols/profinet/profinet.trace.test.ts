@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { traceOf, tsharkFields, hasTshark } from '../../../test/support/trace.js';
+import { assertGolden } from '../../../test/support/golden.js';
+import { addCode, compareCodes, parseNumber } from '../../../test/support/differential.js';
+import { corpusDir } from '../../../test/support/cli.js';
+import { runL2 } from './test-support.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const CM_FILES = ['profinet.pcap', 'profinet_io_cm_connect_minimal.pcapng', 'profinet_io_cm_read.pcapng'];
+const profinetCorpus = join(corpusDir, 'profinet');
+const hasProfinetCorpus = existsSync(profinetCorpus);
+
+for (const name of CM_FILES) {
+  test(`golden trace: ${name}`, async () => {
+    const { trace } = await traceOf(join(fixtures, name));
+    assertGolden(join(fixtures, name.replace(/\.pcap(ng)?$/, '.golden.json')), trace);
+  });
+}
+
+test('golden trace: PROFINET-RT.pcap (L2 analyzer, including end-of-capture flush)', async () => {
+  const ctx = await runL2(join(fixtures, 'PROFINET-RT.pcap'));
+  const operations = ctx.operations().map((o) => [o.frame, o.protocol, o.kind, o.code, o.codeName, o.result, o.src.mac, o.object ?? '']);
+  operations.sort((a, b) => (a[0] as number) - (b[0] as number));
+  assertGolden(join(fixtures, 'PROFINET-RT.golden.json'), { operations, counters: ctx.counters });
+});
+
+test('PN-IO CM: the connect request names the controller station (tshark: pc-worx-rt-basic-6d-d3-43) and pairs across flows', async () => {
+  const { trace, events } = await traceOf(join(fixtures, 'profinet_io_cm_connect_minimal.pcapng'));
+  assert.ok(trace.facts.some((f) => f[0] === '192.168.1.3' && f[1] === 'station-name' && f[2] === 'pc-worx-rt-basic-6d-d3-43'));
+  const connect = events.find((e) => e.type === 'operation' && e.code === 0);
+  assert.ok(connect && connect.type === 'operation');
+  assert.equal(connect.kind, 'connect');
+  assert.equal(connect.detail, 'IOCARSingle');
+  assert.equal(connect.result, 'ok');
+  // The device answers from another port (a different UDP flow) than the one the call went to.
+  assert.equal(connect.responseFrame, 2);
+});
+
+test('differential with tshark: DCE/RPC opnum per PNIO frame (requests and responses)', { skip: !hasTshark || !hasProfinetCorpus ? 'needs tshark and ../shared/corpus/pcaps/profinet' : false }, async () => {
+  let frames = 0;
+  let agreeing = 0;
+  const problems: string[] = [];
+  for (const name of readdirSync(profinetCorpus)) {
+    const file = join(profinetCorpus, name);
+    const { events } = await traceOf(file);
+    const ours = new Map<number, Set<number>>();
+    for (const e of events) {
+      if (e.type !== 'operation' || e.protocol !== 'profinet-cm') continue;
+      addCode(ours, e.frame, e.code);
+      addCode(ours, e.responseFrame, e.code);
+    }
+    const theirs = new Map<number, Set<number>>();
+    for (const [frame, [opnums = []]] of tsharkFields(file, 'pn_io_device || pn_io_controller || pn_io_supervisor || pn_io_parameterserver', ['dcerpc.opnum'])) theirs.set(frame, new Set(opnums.map(parseNumber)));
+    const r = compareCodes(name, ours, theirs);
+    frames += r.frames;
+    agreeing += r.agreeing;
+    problems.push(...r.disagreements);
+  }
+  console.log(`# profinet-cm differential: ${agreeing}/${frames} frames agree`);
+  assert.ok(frames > 0);
+  assert.ok(agreeing / frames >= 0.99, problems.slice(0, 30).join('\n'));
+});
+
+test('differential with tshark: DCP service id per frame', { skip: !hasTshark || !hasProfinetCorpus ? 'needs tshark and ../shared/corpus/pcaps/profinet' : false }, async () => {
+  let frames = 0;
+  let agreeing = 0;
+  const problems: string[] = [];
+  for (const name of readdirSync(profinetCorpus)) {
+    const file = join(profinetCorpus, name);
+    const theirs = new Map<number, Set<number>>();
+    for (const [frame, [ids = []]] of tsharkFields(file, 'pn_dcp', ['pn_dcp.service_id'])) theirs.set(frame, new Set(ids.map(parseNumber)));
+    if (theirs.size === 0) continue;
+    const ctx = await runL2(file);
+    const ours = new Map<number, Set<number>>();
+    for (const e of ctx.operations()) {
+      if (e.protocol !== 'profinet-dcp') continue;
+      addCode(ours, e.frame, e.code);
+      addCode(ours, e.responseFrame, e.code);
+    }
+    const r = compareCodes(name, ours, theirs);
+    frames += r.frames;
+    agreeing += r.agreeing;
+    problems.push(...r.disagreements);
+  }
+  console.log(`# profinet-dcp differential: ${agreeing}/${frames} frames agree`);
+  assert.ok(frames > 0);
+  assert.ok(agreeing / frames >= 0.99, problems.slice(0, 30).join('\n'));
+});
