@@ -84,6 +84,8 @@ async function cmdAnalyze(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
+  const duplicate = positionals.find((p, i) => p !== '-' && positionals.indexOf(p) !== i);
+  if (duplicate) throw new UsageError(`${duplicate} is given twice`);
   if (values.db && positionals.includes('-')) {
     throw new UsageError('--db identifies captures by their content hash and cannot take stdin; save the capture to a file first');
   }
@@ -112,8 +114,14 @@ async function cmdAnalyze(args: string[]): Promise<number> {
     else writeFileSync(values.json, text);
   }
   if (values.db) {
-    const { persistReport } = await import('./persist.js');
-    await persistReport(values.db, report, positionals);
+    const { persistReport, PersistError } = await import('./persist.js');
+    try {
+      const outcome = await persistReport(values.db, report, positionals);
+      if (!quiet) console.error(`otwatch: store ${values.db}: ${outcome}`);
+    } catch (err) {
+      if (err instanceof PersistError) throw new UsageError(err.message);
+      throw err;
+    }
   }
   if (!quiet && values.json !== '-' && values.events !== '-') console.log(renderSummary(report));
   return 0;

@@ -97,3 +97,12 @@ export class ByteWriter {
     this.buf.writeUInt32LE(v >>> 0, at);
   }
 }
+
+/** Buffer.copy has a large fixed cost per call; frame-sized copies are faster as a loop. */
+export function copyBytes(src: Buffer, srcOff: number, dst: Buffer, dstOff: number, len: number): void {
+  if (len > 512) {
+    src.copy(dst, dstOff, srcOff, srcOff + len);
+    return;
+  }
+  for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+}

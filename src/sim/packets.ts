@@ -7,6 +7,7 @@
  * sender's MAC and the router's MAC as destination (tagged with the sender's VLAN); a frame from the
  * Internet carries the router's MAC as source and the receiver's VLAN.
  */
+import { copyBytes } from './bytes.js';
 
 export interface SimHost {
   name: string;
@@ -110,8 +111,8 @@ export class Fabric {
 }
 
 export function writeEth(buf: Buffer, dstMac: Buffer, srcMac: Buffer, vlan: number, etherType: number): number {
-  dstMac.copy(buf, 0, 0, 6);
-  srcMac.copy(buf, 6, 0, 6);
+  copyBytes(dstMac, 0, buf, 0, 6);
+  copyBytes(srcMac, 0, buf, 6, 6);
   if (vlan > 0) {
     buf[12] = 0x81;
     buf[13] = 0x00;
@@ -199,7 +200,7 @@ export function writeTcpFrame(
     buf[t + 22] = mss >>> 8;
     buf[t + 23] = mss & 0xff;
   }
-  if (pLen > 0 && payload !== null) payload.copy(buf, t + hdrLen, pOff, pOff + pLen);
+  if (pLen > 0 && payload !== null) copyBytes(payload, pOff, buf, t + hdrLen, pLen);
   const c = foldChecksum(sumBytes(buf, t, t + l4Len, pseudoSum(src.ip, dst.ip, 6, l4Len)));
   buf[t + 16] = c >>> 8;
   buf[t + 17] = c & 0xff;
@@ -223,7 +224,7 @@ export function writeUdpFrame(
   buf[u + 5] = l4Len & 0xff;
   buf[u + 6] = 0;
   buf[u + 7] = 0;
-  payload.copy(buf, u + 8, pOff, pOff + pLen);
+  copyBytes(payload, pOff, buf, u + 8, pLen);
   let c = foldChecksum(sumBytes(buf, u, u + l4Len, pseudoSum(src.ip, dstIp, 17, l4Len)));
   if (c === 0) c = 0xffff;
   buf[u + 6] = c >>> 8;
@@ -277,7 +278,7 @@ export function writeRawEth(
   slot: FrameSlot, dstMac: Buffer, srcMac: Buffer, vlan: number, etherType: number, payload: Buffer, pLen: number,
 ): void {
   const o = writeEth(slot.buf, dstMac, srcMac, vlan, etherType);
-  payload.copy(slot.buf, o, 0, pLen);
+  copyBytes(payload, 0, slot.buf, o, pLen);
   finishFrame(slot, o + pLen);
 }
 

@@ -4,6 +4,7 @@
  * generator's throughput is not bounded by syscalls.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { copyBytes } from './bytes.js';
 
 export type SimCaptureFormat = 'pcap' | 'pcapng';
 
@@ -128,7 +129,7 @@ export function putRecord(format: SimCaptureFormat, b: Buffer, o: number, tsUs: 
     putRecordTs(format, b, o, tsUs);
     b.writeUInt32LE(len, o + 8);
     b.writeUInt32LE(len, o + 12);
-    frame.copy(b, o + 16, 0, len);
+    copyBytes(frame, 0, b, o + 16, len);
     return o + 16 + len;
   }
   const padded = (len + 3) & ~3;
@@ -139,8 +140,9 @@ export function putRecord(format: SimCaptureFormat, b: Buffer, o: number, tsUs: 
   putRecordTs(format, b, o, tsUs);
   b.writeUInt32LE(len, o + 20);
   b.writeUInt32LE(len, o + 24);
-  frame.copy(b, o + 28, 0, len);
-  b.fill(0, o + 28 + len, o + 28 + padded);
+  copyBytes(frame, 0, b, o + 28, len);
+  for (let i = o + 28 + len; i < o + 28 + padded; i++) b[i] = 0;
   b.writeUInt32LE(total, o + 28 + padded);
   return o + total;
 }
+

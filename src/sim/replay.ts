@@ -23,6 +23,7 @@ import { foldChecksum, sumBytes } from './packets.js';
 import { putRecord, recordBytes, recordFrameOffset, type SimCaptureFormat, type SimCaptureWriter } from './pcap-out.js';
 import type { Scheduler } from './scheduler.js';
 import { dnp3Crc } from './protocols/dnp3.js';
+import { copyBytes } from './bytes.js';
 
 export interface ReplayTuning {
   /** shortest period, µs: long enough for every cyclic exchange of the plant to occur at least once */
@@ -172,6 +173,9 @@ export interface RecordedPeriod {
   periodUs: number;
   recOff: Uint32Array;
   tsUs: Float64Array;
+  /** timestamp words of the record (see patchCopy) */
+  tsHi: Uint32Array;
+  tsLo: Uint32Array;
   /** absolute offsets in `block` (-1: none) */
   ipOff: Int32Array;
   l4Off: Int32Array;
@@ -345,7 +349,7 @@ export class PeriodRecorder {
     s.next[dir] = (p.seq + p.payloadLen + (p.flags & TCP_SYN ? 1 : 0) + (p.flags & TCP_FIN ? 1 : 0)) >>> 0;
     const hdrLen = p.l4 + 20;
     if (s.header[dir]!.length !== hdrLen) s.header[dir] = Buffer.alloc(hdrLen);
-    b.copy(s.header[dir]!, 0, 0, hdrLen);
+    copyBytes(b, 0, s.header[dir]!, 0, hdrLen);
     if (this.state === 'recording' && p.payloadLen > 0) this.countApp(s, dir, b, p);
     if (s.open) {
       if (p.flags & TCP_RST) this.close(s);
@@ -426,6 +430,7 @@ export class PeriodRecorder {
     const period: RecordedPeriod = {
       format: f, block, bytes: this.used, frames: n, startUs: this.startUs, periodUs: ts - this.startUs,
       recOff: Uint32Array.from(this.frameOff), tsUs: Float64Array.from(this.frameTs),
+      tsHi: new Uint32Array(n), tsLo: new Uint32Array(n),
       ipOff: new Int32Array(n).fill(-1), l4Off: new Int32Array(n).fill(-1), l4Proto: new Uint8Array(n),
       idHost: new Int32Array(n).fill(-1), seqDir: new Int32Array(n).fill(-1), ackDir: new Int32Array(n).fill(-1),
       portRot: new Int32Array(n).fill(-1), portSide: new Uint8Array(n), appKind: new Uint8Array(n),
@@ -446,7 +451,11 @@ export class PeriodRecorder {
       period.appRequestStep[s.index] = s.appRequests;
     }
     const p = this.parsed;
+    const unit = f === 'pcap' ? 1e6 : 4294967296;
     for (let i = 0; i < n; i++) {
+      const ts = period.tsUs[i]!;
+      period.tsHi[i] = Math.floor(ts / unit);
+      period.tsLo[i] = ts - period.tsHi[i]! * unit;
       const r = period.recOff[i]! + fo;
       const len = block.readUInt32LE(period.recOff[i]! + (f === 'pcap' ? 8 : 20));
       if (!p.parse(block.subarray(r, r + len), len)) continue;
@@ -519,8 +528,12 @@ class CopyTables {
   readonly portAdd: Uint32Array;
   readonly appAdd: Uint32Array;
   readonly appReqAdd: Uint32Array;
+  readonly rotBase: Uint32Array;
+  readonly rotSpan: Uint32Array;
 
   constructor(private readonly p: RecordedPeriod) {
+    this.rotBase = Uint32Array.from(p.rotations, (r) => r.base);
+    this.rotSpan = Uint32Array.from(p.rotations, (r) => r.span);
     this.idAdd = new Uint16Array(p.idStep.length);
     this.seqAdd = new Uint32Array(p.seqStep.length);
     this.portAdd = new Uint32Array(p.rotations.length);
@@ -543,74 +556,73 @@ class CopyTables {
 }
 
 /**
- * Patches frames [0, end) of copy `k`, already copied to `out` at `base`. The per-frame work is a few field
- * rewrites and incremental checksum updates; no allocation.
+ * Patches frames [0, end) of copy `k`, already copied to `out` (viewed by `dv`) at `base`. The per-frame work
+ * is a few field rewrites and incremental checksum updates; no allocation.
  */
-function patchCopy(p: RecordedPeriod, t: CopyTables, k: number, out: Buffer, base: number, end: number): void {
+function patchCopy(p: RecordedPeriod, t: CopyTables, k: number, out: Buffer, dv: DataView, base: number, end: number): void {
   const shift = k * p.periodUs;
   const pcap = p.format === 'pcap';
-  const { recOff, tsUs, ipOff, l4Off, l4Proto, idHost, seqDir, ackDir, portRot, portSide, appKind } = p;
+  // timestamps as two 32-bit words: (seconds, µs) in pcap, (high, low) of the µs count in pcapng
+  const unit = pcap ? 1e6 : 4294967296;
+  const shiftHi = Math.floor(shift / unit);
+  const shiftLo = shift - shiftHi * unit;
+  const tsAt = pcap ? 0 : 12;
+  const { recOff, tsHi, tsLo, ipOff, l4Off, l4Proto, idHost, seqDir, ackDir, portRot, portSide, appKind } = p;
   const { idAdd, seqAdd, portAdd } = t;
-  const rotations = p.rotations;
+  const rotBase = t.rotBase;
+  const rotSpan = t.rotSpan;
   for (let i = 0; i < end; i++) {
-    const r = base + recOff[i]!;
-    const ts = tsUs[i]! + shift;
-    if (pcap) {
-      const sec = Math.floor(ts / 1e6);
-      out.writeUInt32LE(sec, r);
-      out.writeUInt32LE(ts - sec * 1e6, r + 4);
-    } else {
-      const hi = Math.floor(ts / 4294967296);
-      out.writeUInt32LE(hi, r + 12);
-      out.writeUInt32LE(ts - hi * 4294967296, r + 16);
+    const r = base + recOff[i]! + tsAt;
+    let lo = tsLo[i]! + shiftLo;
+    let hi = tsHi[i]! + shiftHi;
+    if (lo >= unit) {
+      lo -= unit;
+      hi++;
     }
+    dv.setUint32(r, hi, true);
+    dv.setUint32(r + 4, lo, true);
     const ip = ipOff[i]!;
     if (ip < 0) continue;
     const ipb = base + ip;
-    const oldId = (out[ipb + 4]! << 8) | out[ipb + 5]!;
+    const oldId = dv.getUint16(ipb + 4);
     const newId = (oldId + idAdd[idHost[i]!]!) & 0xffff;
-    out[ipb + 4] = newId >>> 8;
-    out[ipb + 5] = newId & 0xff;
-    const ipSum = csumFinish(csumAdd(~((out[ipb + 10]! << 8) | out[ipb + 11]!) & 0xffff, oldId, newId));
-    out[ipb + 10] = ipSum >>> 8;
-    out[ipb + 11] = ipSum & 0xff;
+    dv.setUint16(ipb + 4, newId);
+    dv.setUint16(ipb + 10, csumFinish(csumAdd(~dv.getUint16(ipb + 10) & 0xffff, oldId, newId)));
     const l4o = l4Off[i]!;
     if (l4o < 0) continue;
     const l4 = base + l4o;
     const proto = l4Proto[i]!;
     const sumAt = proto === PROTO_TCP ? l4 + 16 : l4 + 6;
-    const oldSum = (out[sumAt]! << 8) | out[sumAt + 1]!;
+    const oldSum = dv.getUint16(sumAt);
     // a zero UDP checksum means "none": keep it so
     if (proto === PROTO_UDP && oldSum === 0) continue;
     let acc = ~oldSum & 0xffff;
     const rot = portRot[i]!;
     if (rot >= 0) {
       const at = l4 + (portSide[i] === 1 ? 0 : 2);
-      const oldPort = (out[at]! << 8) | out[at + 1]!;
-      const rr = rotations[rot]!;
-      const newPort = rr.base + ((oldPort - rr.base + portAdd[rot]!) % rr.span);
-      out[at] = newPort >>> 8;
-      out[at + 1] = newPort & 0xff;
+      const oldPort = dv.getUint16(at);
+      const rb = rotBase[rot]!;
+      const newPort = rb + ((oldPort - rb + portAdd[rot]!) % rotSpan[rot]!);
+      dv.setUint16(at, newPort);
       acc = csumAdd(acc, oldPort, newPort);
     }
     const sd = seqDir[i]!;
     if (sd >= 0) {
-      const oldSeq = out.readUInt32BE(l4 + 4);
+      const oldSeq = dv.getUint32(l4 + 4);
       const newSeq = (oldSeq + seqAdd[sd]!) >>> 0;
-      out.writeUInt32BE(newSeq, l4 + 4);
+      dv.setUint32(l4 + 4, newSeq);
       acc = csumAdd(csumAdd(acc, oldSeq >>> 16, newSeq >>> 16), oldSeq & 0xffff, newSeq & 0xffff);
       const ad = ackDir[i]!;
       if (ad >= 0) {
-        const oldAck = out.readUInt32BE(l4 + 8);
+        const oldAck = dv.getUint32(l4 + 8);
         const newAck = (oldAck + seqAdd[ad]!) >>> 0;
-        out.writeUInt32BE(newAck, l4 + 8);
+        dv.setUint32(l4 + 8, newAck);
         acc = csumAdd(csumAdd(acc, oldAck >>> 16, newAck >>> 16), oldAck & 0xffff, newAck & 0xffff);
       }
     }
     let sum = csumFinish(acc);
     if (proto === PROTO_UDP && sum === 0) sum = 0xffff;
-    out[sumAt] = sum >>> 8;
-    out[sumAt + 1] = sum & 0xff;
+    dv.setUint16(sumAt, sum);
     if (appKind[i] !== APP_NONE) patchApp(p, t, i, out, ipb, l4, shift);
   }
 }
@@ -686,6 +698,7 @@ export interface ReplayStats {
  */
 export function replayPeriod(p: RecordedPeriod, writer: SimCaptureWriter, sizeBytes: number, chunkBytes: number): ReplayStats {
   const out = Buffer.allocUnsafe(Math.max(chunkBytes, p.bytes));
+  const dv = new DataView(out.buffer, out.byteOffset, out.length);
   const tables = new CopyTables(p);
   let used = 0;
   let usedFrames = 0;
@@ -705,7 +718,7 @@ export function replayPeriod(p: RecordedPeriod, writer: SimCaptureWriter, sizeBy
     }
     p.block.copy(out, used, 0, bytes);
     tables.set(k);
-    patchCopy(p, tables, k, out, used, endFrame);
+    patchCopy(p, tables, k, out, dv, used, endFrame);
     used += bytes;
     usedFrames += endFrame;
     if (endFrame > 0) lastTs = p.tsUs[endFrame - 1]! + k * p.periodUs;

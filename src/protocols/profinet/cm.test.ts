@@ -96,7 +96,7 @@ test('Read of I&M0 (big-endian call, little-endian reply) pairs and yields order
   const res = rpc({ ptype: 2, le: true, opnum: 2, stub: stub(true, 0, Buffer.concat([recordHeader(0x8009, 0xaff0, 60), im0()])) });
   s.onData(Dir.ToServer, req, 0, req.length, meta(1));
   s.onData(Dir.ToClient, res, 0, res.length, meta(2));
-  s.onClose(meta(3));
+  s.onClose();
   const [op] = ctx.operations();
   assert.equal(ctx.operations().length, 1);
   assert.equal(op!.kind, 'read');
@@ -128,7 +128,7 @@ test('Write with a non-zero PNIOStatus is an exception; Control PrmEnd is contro
   s.onData(Dir.ToServer, control, 0, control.length, meta(3));
   s.onData(Dir.ToServer, connect, 0, connect.length, meta(4));
   s.onData(Dir.ToClient, fault, 0, fault.length, meta(5));
-  s.onClose(meta(6));
+  s.onClose();
   const ops = new Map(ctx.operations().map((o) => [o.frame, o]));
   assert.equal(ops.get(1)!.kind, 'write');
   assert.equal(ops.get(1)!.dataBytes, 12);

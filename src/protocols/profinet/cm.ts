@@ -111,7 +111,7 @@ export function parseRpcHeader(buf: Uint8Array, off: number, len: number, out: R
 const probeHeader = new RpcHeader();
 
 /** A DCE/RPC CL v4 PDU on a PNIO interface is PROFINET CM; the endpoint mapper alone is only a 'maybe'. */
-export function probePnioCm(buf: Buffer, off: number, len: number): Probe {
+export function probePnioCm(buf: Buffer, off: number, len: number, _dir?: Dir): Probe {
   if (len < 1) return Probe.NeedMore;
   if (buf[off] !== 4) return Probe.No;
   if (!parseRpcHeader(buf, off, len, probeHeader)) return len < RPC_CL_HEADER ? Probe.NeedMore : Probe.No;

@@ -131,7 +131,7 @@ export function writePcap(path: string, frames: Array<{ ts: number; data: Buffer
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(65535, 16);
   header.writeUInt32LE(1, 20);
-  const parts = [header];
+  const parts: Buffer[] = [header];
   for (const f of frames) {
     const rec = Buffer.alloc(16);
     rec.writeUInt32LE(Math.floor(f.ts), 0);

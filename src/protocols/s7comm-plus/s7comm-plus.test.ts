@@ -236,3 +236,18 @@ test('unanswered requests complete as no-response at close; pending cap evicts t
   assert.equal(ops.length, 3);
   assert.ok(ops.every((o) => o.result === 'no-response'));
 });
+
+test('guessed sides: a request from the guessed server swaps them, one from the client confirms them', () => {
+  const swapped = recordingContext({ serverPort: 102, sidesGuessed: true });
+  const a = flow(swapped);
+  feed(a, Dir.ToClient, dt(REAL_READ_REQ), 1);
+  // after the swap the flow layer hands the CPU's bytes over as ToClient
+  feed(a, Dir.ToClient, dt(REAL_READ_RES), 2);
+  assert.equal(swapped.swaps, 1);
+  assert.deepEqual(swapped.operations().map((o) => [o.codeName, o.result, o.responseFrame]), [['get_multi_variables', 'ok', 2]]);
+  const confirmed = recordingContext({ serverPort: 102, sidesGuessed: true });
+  const b = flow(confirmed);
+  feed(b, Dir.ToServer, dt(REAL_READ_REQ), 1);
+  assert.equal(confirmed.swaps, 0);
+  assert.ok(confirmed.confirmations >= 1);
+});

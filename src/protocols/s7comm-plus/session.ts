@@ -414,7 +414,10 @@ export class S7commPlusFlow implements FlowAnalyzer {
       return;
     }
     const fromClientSide = (type === CotpType.CR) === (dir === 0);
-    if (!fromClientSide && this.ctx.flow.sidesGuessed) this.swapSides();
+    if (this.ctx.flow.sidesGuessed) {
+      if (fromClientSide) this.ctx.confirmSides();
+      else this.swapSides();
+    }
     this.ctx.count(type === CotpType.CR ? C.cotpCr : C.cotpCc);
     // "SIMATIC-ROOT-HMI" / "-ES" / "-OTH": the kind of client (HMI, engineering station, other).
     let tsapOff = -1;
@@ -541,6 +544,15 @@ export class S7commPlusFlow implements FlowAnalyzer {
   // ---------------------------------------------------------------------------------------- requests
 
   private onRequest(dir: Dir, buf: Buffer, h: DataHeader, version: number): void {
+    if (this.ctx.flow.sidesGuessed) {
+      // Only the client (HMI / engineering station) sends requests; the CPU answers and notifies.
+      if (dir === 0) {
+        this.ctx.confirmSides();
+      } else {
+        this.swapSides();
+        dir = 0;
+      }
+    }
     if (this.sessionId >= 0 && h.sessionId !== this.sessionId && h.sessionId !== Id.ObjectNullServerSession) {
       this.ctx.count(C.sessionMismatch);
     }

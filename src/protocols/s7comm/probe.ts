@@ -38,6 +38,9 @@ export function probeS7comm(buf: Buffer, off: number, len: number, _dir: Dir): P
     if (total === TpktFrame.Incomplete) return Probe.NeedMore;
     parseConnectionTpdu(buf, off, total, scratch);
     if (scratch.malformed) return Probe.No;
+    // S7comm-plus names its TSAP ("SIMATIC-ROOT-HMI", "SIMATIC-ROOT-ES") and pairs it with a 2-byte one:
+    // a textual TSAP is never classic S7comm.
+    if (startsWithSimatic(buf, scratch.dstTsapOff, scratch.dstTsapLen) || startsWithSimatic(buf, scratch.srcTsapOff, scratch.srcTsapLen)) return Probe.No;
     if (scratch.dstTsapLen === 2 || scratch.srcTsapLen === 2) {
       const tsapOff = scratch.dstTsapLen === 2 ? scratch.dstTsapOff : scratch.srcTsapOff;
       // S7 TSAPs: first byte = connection type (1 PG, 2 OP, 3 S7 basic, 0x10+ for LOGO/S7-200 and others).
@@ -46,4 +49,8 @@ export function probeS7comm(buf: Buffer, off: number, len: number, _dir: Dir): P
     return Probe.Maybe;
   }
   return Probe.Maybe;
+}
+
+function startsWithSimatic(buf: Buffer, off: number, len: number): boolean {
+  return len >= 8 && off >= 0 && off + 8 <= buf.length && buf.toString('latin1', off, off + 8) === 'SIMATIC-';
 }
