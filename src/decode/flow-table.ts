@@ -229,6 +229,9 @@ class FlowContext implements AnalyzerContext, FlowInfo {
   count(counter: string, n = 1): void {
     this.counters.add(this.protocol, counter, n);
   }
+  markOpaque(): void {
+    this.f.visibility = 'opaque';
+  }
   confirmSides(): void {
     if (!this.f.ended) this.f.sidesGuessed = false;
   }

@@ -73,6 +73,12 @@ export interface AnalyzerContext {
    * UDP exchanges between equal ports (BACnet 47808↔47808) this is what turns "peer" into client/server.
    */
   confirmSides(): void;
+  /**
+   * The session turned out to be encrypted or otherwise unreadable (S7comm-plus over TLS, OPC UA
+   * SignAndEncrypt): the flow is reported as the protocol, with `visibility: 'opaque'`. The analyzer also emits
+   * one `protocol` event saying why.
+   */
+  markOpaque(): void;
 }
 
 export interface FlowAnalyzer {

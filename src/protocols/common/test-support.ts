@@ -8,6 +8,7 @@ export interface RecordingContext extends AnalyzerContext {
   operations(): OperationEvent[];
   swaps: number;
   confirmations: number;
+  opaque: boolean;
 }
 
 export function recordingContext(overrides: Partial<FlowInfo> = {}, caps: { maxPendingTransactions?: number; maxBufferBytes?: number } = {}): RecordingContext {
@@ -33,6 +34,7 @@ export function recordingContext(overrides: Partial<FlowInfo> = {}, caps: { maxP
     counters: {},
     swaps: 0,
     confirmations: 0,
+    opaque: false,
     sink: { emit: (e) => ctx.events.push(e) },
     count(counter, n = 1) {
       ctx.counters[counter] = (ctx.counters[counter] ?? 0) + n;
@@ -42,6 +44,9 @@ export function recordingContext(overrides: Partial<FlowInfo> = {}, caps: { maxP
     },
     confirmSides() {
       ctx.confirmations++;
+    },
+    markOpaque() {
+      ctx.opaque = true;
     },
     operations() {
       return ctx.events.filter((e): e is OperationEvent => e.type === 'operation');

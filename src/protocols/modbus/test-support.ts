@@ -156,6 +156,7 @@ export function fakeContext(
     confirmSides: () => {
       flow.sidesGuessed = false;
     },
+    markOpaque: () => {},
   };
   return { ctx, out };
 }

@@ -713,6 +713,7 @@ export class OpcuaSession implements FlowAnalyzer {
       by: 'probe',
       detail: `encrypted: SignAndEncrypt with ${policyName(this.policyUri)}`,
     });
+    this.ctx.markOpaque();
   }
 
   private malformed(dir: Dir, what: string): void {

@@ -539,6 +539,7 @@ export class S7commPlusFlow implements FlowAnalyzer {
       by: 'probe',
       detail: 'encrypted S7comm-plus V3/TLS',
     });
+    this.ctx.markOpaque();
   }
 
   // ---------------------------------------------------------------------------------------- requests

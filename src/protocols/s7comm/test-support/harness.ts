@@ -48,6 +48,7 @@ export function fakeContext(
       ctx.swaps++;
     },
     confirmSides() {},
+    markOpaque() {},
   };
   return ctx;
 }
