@@ -75,6 +75,11 @@ export interface OperationEvent extends EventBase {
   responseCode?: number;
   /** bytes of payload moved (writes, downloads, file transfers) when known */
   dataBytes?: number;
+  /**
+   * Protocol-specific extras that detection and inventory may use, with stable lower-case keys documented per
+   * protocol in docs/protocols/ (e.g. DNS "rcode", HTTP "host"/"user_agent"/"status", TLS "sni"/"ja4").
+   */
+  attributes?: Record<string, string | number | boolean>;
 }
 
 export const FACT_FIELDS = [

@@ -57,6 +57,7 @@ test('readProperty request pairs with its complex ack by invoke id (tshark frame
   assert.equal(op.address, 101);
   assert.equal(op.detail, 'to network 3 mac 6c');
   assert.equal(ctx.swaps, 0);
+  assert.equal(ctx.confirmations, 1);
 });
 
 test('reinitializeDevice: restart kind, state detail, error class/code names (tshark frames 62-63)', () => {
@@ -174,10 +175,16 @@ test('reject and abort complete the request; answers without a request still rep
   assert.equal(ctx.counters['unexpected-response'], 1);
 });
 
-test('first datagram is an ack: sides are swapped', () => {
-  const { ctx, ops } = run([[Dir.ToServer, RP_ACK]]);
-  assert.equal(ctx.swaps, 1);
-  assert.equal(ops[0]!.result, 'ok');
+test('sides: an ack first swaps them, a request first confirms them, broadcasts leave them guessed', () => {
+  const answered = run([[Dir.ToServer, RP_ACK]]);
+  assert.equal(answered.ctx.swaps, 1);
+  assert.equal(answered.ctx.confirmations, 0);
+  assert.equal(answered.ops[0]!.result, 'ok');
+  const asked = run([[Dir.ToServer, I_AM], [Dir.ToServer, RP_REQUEST], [Dir.ToClient, RP_ACK]]);
+  assert.equal(asked.ctx.swaps, 0);
+  assert.equal(asked.ctx.confirmations, 1);
+  const broadcast = run([[Dir.ToServer, I_AM], [Dir.ToServer, I_AM]]);
+  assert.equal(broadcast.ctx.swaps + broadcast.ctx.confirmations, 0);
 });
 
 test('unanswered requests end as no-response; the pending table is capped and the cap counted', () => {

@@ -33,7 +33,9 @@ import {
 } from './names.js';
 
 const MAX_ANOMALY_EVENTS = 50;
-const BVLC_COUNTERS = BVLC_FUNCTION_NAMES.map((name) => `bvlc.${name}`);
+const BVLC_COUNTERS = BVLC_FUNCTION_NAMES.map((name) => `bvlc-${name}`);
+/** Messages without a request/answer (broadcast Who-Is/I-Am traffic) after which the guessed sides stand. */
+const MAX_MESSAGES_TO_SETTLE_SIDES = 8;
 /** Distinct facts remembered per flow to avoid re-emitting them on every I-Am. */
 const MAX_FACTS_REMEMBERED = 256;
 const MAX_FACT_CHARS = 128;
@@ -83,6 +85,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   private readonly factsSeen = new Set<string>();
   private anomalies = 0;
   private messages = 0;
+  private sidesSettled = false;
   /** fact subject of the message being decoded: the sender, or a Forwarded-NPDU's originator; '' = none */
   private subjectIp = '';
   private subjectMac = '';
@@ -103,7 +106,8 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
       this.malformed(dir, status === Status.NotBacnet ? 'not a BVLC message (type/function)' : 'BVLC length does not match the datagram');
       return;
     }
-    if (this.messages++ === 0) dir = this.settleSides(dir, buf, off, len);
+    this.messages++;
+    if (!this.sidesSettled) dir = this.settleSides(dir, buf, off, len);
     this.ctx.count(BVLC_COUNTERS[bvlc.fn]!);
     const end = off + len;
     if (bvlc.npduOff >= 0) {
@@ -138,26 +142,40 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   // ------------------------------------------------------------------------------------------ sides
 
   /**
-   * Both ends usually use 47808, so the flow layer guesses the first sender is the client. When that first
-   * message is an answer (an ack, error, BVLC-Result, table ack), the guess is wrong: swap.
+   * Both ends usually use 47808, so the flow layer can only guess who is client. The first decisive message
+   * settles it: a confirmed request or BBMD management request comes from the client, an ack/error/reject or a
+   * BVLC-Result/table ack from the server. Nothing is pending before that message, so flipping is safe.
    */
   private settleSides(dir: Dir, buf: Buffer, off: number, len: number): Dir {
-    if (!this.ctx.flow.sidesGuessed || dir !== Dir.ToServer) return dir;
-    let answer = false;
+    if (!this.ctx.flow.sidesGuessed) {
+      this.sidesSettled = true;
+      return dir;
+    }
+    let fromClient = -1; // 1: sender is the client, 0: sender is the server, -1: undecided
     const fn = this.bvlc.fn;
-    if (fn === BVLC_FUNCTION.RESULT || fn === BVLC_FUNCTION.READ_BDT_ACK || fn === BVLC_FUNCTION.READ_FDT_ACK) answer = true;
+    if (fn === BVLC_FUNCTION.RESULT || fn === BVLC_FUNCTION.READ_BDT_ACK || fn === BVLC_FUNCTION.READ_FDT_ACK) fromClient = 0;
+    else if (bvlcRequestKind(fn) !== null) fromClient = 1;
     else if (this.bvlc.npduOff >= 0 && parseNpdu(buf, this.bvlc.npduOff, off + len, this.npdu) === Status.Ok && !this.npdu.networkMessage) {
       const p = this.npdu.payloadOff;
       if (p < off + len) {
         const type = buf[p]! >> 4;
-        answer = type === APDU_TYPE.SIMPLE_ACK || type === APDU_TYPE.COMPLEX_ACK || type === APDU_TYPE.ERROR || type === APDU_TYPE.REJECT;
+        if (type === APDU_TYPE.CONFIRMED_REQUEST) fromClient = 1;
+        else if (type === APDU_TYPE.SIMPLE_ACK || type === APDU_TYPE.COMPLEX_ACK || type === APDU_TYPE.ERROR || type === APDU_TYPE.REJECT) fromClient = 0;
       }
     }
-    if (!answer) return dir;
+    if (fromClient < 0) {
+      if (this.messages >= MAX_MESSAGES_TO_SETTLE_SIDES) this.sidesSettled = true;
+      return dir;
+    }
+    this.sidesSettled = true;
+    if ((fromClient === 1) === (dir === Dir.ToServer)) {
+      this.ctx.confirmSides();
+      return dir;
+    }
     this.ctx.swapSides();
     this.ctx.count('sides-swapped');
     this.endpoints = flowEndpoints(this.ctx.flow);
-    return Dir.ToClient;
+    return dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
   }
 
   private senderSubject(dir: Dir): void {
