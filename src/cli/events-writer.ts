@@ -29,7 +29,7 @@ export class EventsWriter {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(''));
+    writeFully(this.fd, Buffer.from(this.pending.join('')));
     this.pending = [];
     this.pendingBytes = 0;
   }
@@ -40,7 +40,26 @@ export class EventsWriter {
   }
 }
 
+/**
+ * writeSync may write only part of the buffer, or fail with EAGAIN, when the descriptor is a non-blocking
+ * pipe (stdout piped into another program): keep writing until everything is out.
+ */
+function writeFully(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += writeSync(fd, data, off, data.length - off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(PAUSE, 0, 0, 2); // the reader is behind: wait a moment instead of spinning
+    }
+  }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** ip:port, [v6]:port, or the MAC for layer-2 endpoints that have no IP. */
 function endpointText(e: Endpoint): string {
+  if (!e.ip) return e.mac ?? '';
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
 }
 

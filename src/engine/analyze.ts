@@ -61,7 +61,8 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
 
   const l2ByEtherType = new Map<number, L2Analyzer>();
   const l2ByDsap = new Map<number, L2Analyzer>();
-  for (const analyzer of defaultL2Analyzers()) {
+  const l2Analyzers = defaultL2Analyzers();
+  for (const analyzer of l2Analyzers) {
     for (const t of analyzer.etherTypes) l2ByEtherType.set(t, analyzer);
     for (const d of analyzer.llcDsaps ?? []) l2ByDsap.set(d, analyzer);
   }
@@ -110,6 +111,7 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
     bytesBefore += summary.fileBytesRead;
     // Flows do not continue across capture files: different files are different vantage points or times.
     flows.flushAll('end-of-capture');
+    for (const analyzer of l2Analyzers) analyzer.onCaptureEnd?.(l2Context);
     l2.drain((src, dst, etherType, n, bytes, first, last) => inventory.observeL2(src, dst, etherType, n, bytes, first, last, captureIndex));
     captureIndex++;
   }

@@ -19,17 +19,11 @@ const SERVER_ROLE: Partial<Record<ProtocolName, AssetRole>> = {
   slmp: 'plc',
   melsoft: 'plc',
   ads: 'plc',
-  'profinet-cm': 'plc',
-  'profinet-dcp': 'plc',
+  // PROFINET CM/DCP responders are IO devices as often as controllers; the DCP device role decides (role hints).
   dnp3: 'rtu',
   iec104: 'rtu',
   mms: 'ied',
   opcua: 'opc-server',
-};
-
-/** Facts from these protocols are sent by the device they describe (a DCP identify response, ...). */
-const RESPONDER_FACT_ROLE: Partial<Record<ProtocolName, AssetRole>> = {
-  'profinet-dcp': 'plc',
 };
 
 const ROLE_SET: ReadonlySet<string> = new Set(ASSET_ROLES);
@@ -50,10 +44,6 @@ export function inferRoles(input: RoleInput): AssetRole[] {
   for (const p of input.protocols) {
     if (p.role !== 'server') continue;
     const role = SERVER_ROLE[p.name];
-    if (role) roles.add(role);
-  }
-  for (const protocol of input.factProtocols) {
-    const role = RESPONDER_FACT_ROLE[protocol as ProtocolName];
     if (role) roles.add(role);
   }
   for (const hint of input.roleHints) if (ROLE_SET.has(hint) && hint !== 'unknown') roles.add(hint as AssetRole);

@@ -18,4 +18,6 @@ export interface L2Analyzer {
   readonly llcDsaps?: readonly number[];
   /** Called for every matching frame; pkt is valid only during the call. Must never throw. */
   onFrame(pkt: DecodedPacket, ctx: L2Context): void;
+  /** End of one capture file: complete pending exchanges and emit per-capture summaries. */
+  onCaptureEnd?(ctx: L2Context): void;
 }

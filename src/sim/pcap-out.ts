@@ -74,9 +74,10 @@ export class SimCaptureWriter {
     this.frames++;
   }
 
-  /** Appends `len` bytes of ready-made records (`frames` of them) from `block`, written through without a copy. */
+  /** Appends `len` bytes of ready-made records (`frames` of them) from `block`. */
   writeRecords(block: Buffer, len: number, frames: number): void {
-    if (len <= this.buf.length - this.used) {
+    // small blocks are gathered; large ones go straight to the file
+    if (len < 1 << 20 && len <= this.buf.length - this.used) {
       block.copy(this.buf, this.used, 0, len);
       this.used += len;
     } else {

@@ -36,8 +36,6 @@ export interface ReplayTuning {
   longLivedUs: number;
   /** cap of the recorded period (bytes of capture records); reaching it gives up the replay */
   maxPeriodBytes: number;
-  /** replay output is assembled in chunks of this size and written with one call each */
-  chunkBytes: number;
 }
 
 export const DEFAULT_REPLAY_TUNING: ReplayTuning = {
@@ -48,7 +46,6 @@ export const DEFAULT_REPLAY_TUNING: ReplayTuning = {
   quietGapUs: 30_000,
   longLivedUs: 30_000_000,
   maxPeriodBytes: 256 << 20,
-  chunkBytes: 32 << 20,
 };
 
 /** Why the replay did not happen (generation then continued live, which is correct but slower). */
@@ -173,9 +170,7 @@ export interface RecordedPeriod {
   periodUs: number;
   recOff: Uint32Array;
   tsUs: Float64Array;
-  /** timestamp words of the record (see patchCopy) */
-  tsHi: Uint32Array;
-  tsLo: Uint32Array;
+
   /** absolute offsets in `block` (-1: none) */
   ipOff: Int32Array;
   l4Off: Int32Array;
@@ -430,7 +425,6 @@ export class PeriodRecorder {
     const period: RecordedPeriod = {
       format: f, block, bytes: this.used, frames: n, startUs: this.startUs, periodUs: ts - this.startUs,
       recOff: Uint32Array.from(this.frameOff), tsUs: Float64Array.from(this.frameTs),
-      tsHi: new Uint32Array(n), tsLo: new Uint32Array(n),
       ipOff: new Int32Array(n).fill(-1), l4Off: new Int32Array(n).fill(-1), l4Proto: new Uint8Array(n),
       idHost: new Int32Array(n).fill(-1), seqDir: new Int32Array(n).fill(-1), ackDir: new Int32Array(n).fill(-1),
       portRot: new Int32Array(n).fill(-1), portSide: new Uint8Array(n), appKind: new Uint8Array(n),
@@ -451,11 +445,7 @@ export class PeriodRecorder {
       period.appRequestStep[s.index] = s.appRequests;
     }
     const p = this.parsed;
-    const unit = f === 'pcap' ? 1e6 : 4294967296;
     for (let i = 0; i < n; i++) {
-      const ts = period.tsUs[i]!;
-      period.tsHi[i] = Math.floor(ts / unit);
-      period.tsLo[i] = ts - period.tsHi[i]! * unit;
       const r = period.recOff[i]! + fo;
       const len = block.readUInt32LE(period.recOff[i]! + (f === 'pcap' ? 8 : 20));
       if (!p.parse(block.subarray(r, r + len), len)) continue;
@@ -521,60 +511,47 @@ function csumFinish(acc: number): number {
   return ~acc & 0xffff;
 }
 
-/** Per-copy additions, indexed like the period's tables. */
-class CopyTables {
+/** What one more copy adds to each patched field, indexed like the period's tables. */
+class StepTables {
   readonly idAdd: Uint16Array;
   readonly seqAdd: Uint32Array;
   readonly portAdd: Uint32Array;
-  readonly appAdd: Uint32Array;
-  readonly appReqAdd: Uint32Array;
   readonly rotBase: Uint32Array;
   readonly rotSpan: Uint32Array;
+  /** DNP3 fragments / IEC 104 I-frames per session direction; DNP3 requests per session */
+  readonly appAdd: Uint32Array;
+  readonly appReqAdd: Uint32Array;
 
-  constructor(private readonly p: RecordedPeriod) {
+  constructor(p: RecordedPeriod) {
+    this.idAdd = Uint16Array.from(p.idStep, (m) => m % 65536);
+    this.seqAdd = Uint32Array.from(p.seqStep, (d) => d % 4294967296);
     this.rotBase = Uint32Array.from(p.rotations, (r) => r.base);
     this.rotSpan = Uint32Array.from(p.rotations, (r) => r.span);
-    this.idAdd = new Uint16Array(p.idStep.length);
-    this.seqAdd = new Uint32Array(p.seqStep.length);
-    this.portAdd = new Uint32Array(p.rotations.length);
-    this.appAdd = new Uint32Array(p.appStep.length);
-    this.appReqAdd = new Uint32Array(p.appRequestStep.length);
-  }
-
-  /** Tables of copy `k` (copy 0 is the recorded period itself). */
-  set(k: number): void {
-    const p = this.p;
-    for (let i = 0; i < p.idStep.length; i++) this.idAdd[i] = (k * p.idStep[i]!) % 65536;
-    for (let i = 0; i < p.seqStep.length; i++) this.seqAdd[i] = (k * p.seqStep[i]!) % 4294967296;
-    for (let i = 0; i < p.rotations.length; i++) {
-      const r = p.rotations[i]!;
-      this.portAdd[i] = (k * r.used) % r.span;
-    }
-    for (let i = 0; i < p.appStep.length; i++) this.appAdd[i] = (k * p.appStep[i]!) % 32768;
-    for (let i = 0; i < p.appRequestStep.length; i++) this.appReqAdd[i] = (k * p.appRequestStep[i]!) % 16;
+    this.portAdd = Uint32Array.from(p.rotations, (r) => r.used % r.span);
+    this.appAdd = Uint32Array.from(p.appStep, (n) => n % 32768);
+    this.appReqAdd = Uint32Array.from(p.appRequestStep, (n) => n % 16);
   }
 }
 
 /**
- * Patches frames [0, end) of copy `k`, already copied to `out` (viewed by `dv`) at `base`. The per-frame work
- * is a few field rewrites and incremental checksum updates; no allocation.
+ * Turns frames [0, end) of the block, in place, from one copy of the period into the next. Every patch is an
+ * addition (modulo its field), so applying the step k times gives copy k, and the block is written out as
+ * it is: no copy of the frames. The per-frame work is a few field rewrites and incremental checksum
+ * updates; no allocation.
  */
-function patchCopy(p: RecordedPeriod, t: CopyTables, k: number, out: Buffer, dv: DataView, base: number, end: number): void {
-  const shift = k * p.periodUs;
+function advanceCopy(p: RecordedPeriod, t: StepTables, dv: DataView, end: number): void {
   const pcap = p.format === 'pcap';
   // timestamps as two 32-bit words: (seconds, µs) in pcap, (high, low) of the µs count in pcapng
   const unit = pcap ? 1e6 : 4294967296;
-  const shiftHi = Math.floor(shift / unit);
-  const shiftLo = shift - shiftHi * unit;
+  const shiftHi = Math.floor(p.periodUs / unit);
+  const shiftLo = p.periodUs - shiftHi * unit;
   const tsAt = pcap ? 0 : 12;
-  const { recOff, tsHi, tsLo, ipOff, l4Off, l4Proto, idHost, seqDir, ackDir, portRot, portSide, appKind } = p;
-  const { idAdd, seqAdd, portAdd } = t;
-  const rotBase = t.rotBase;
-  const rotSpan = t.rotSpan;
+  const { recOff, ipOff, l4Off, l4Proto, idHost, seqDir, ackDir, portRot, portSide, appKind } = p;
+  const { idAdd, seqAdd, portAdd, rotBase, rotSpan } = t;
   for (let i = 0; i < end; i++) {
-    const r = base + recOff[i]! + tsAt;
-    let lo = tsLo[i]! + shiftLo;
-    let hi = tsHi[i]! + shiftHi;
+    const r = recOff[i]! + tsAt;
+    let lo = dv.getUint32(r + 4, true) + shiftLo;
+    let hi = dv.getUint32(r, true) + shiftHi;
     if (lo >= unit) {
       lo -= unit;
       hi++;
@@ -583,14 +560,12 @@ function patchCopy(p: RecordedPeriod, t: CopyTables, k: number, out: Buffer, dv:
     dv.setUint32(r + 4, lo, true);
     const ip = ipOff[i]!;
     if (ip < 0) continue;
-    const ipb = base + ip;
-    const oldId = dv.getUint16(ipb + 4);
+    const oldId = dv.getUint16(ip + 4);
     const newId = (oldId + idAdd[idHost[i]!]!) & 0xffff;
-    dv.setUint16(ipb + 4, newId);
-    dv.setUint16(ipb + 10, csumFinish(csumAdd(~dv.getUint16(ipb + 10) & 0xffff, oldId, newId)));
-    const l4o = l4Off[i]!;
-    if (l4o < 0) continue;
-    const l4 = base + l4o;
+    dv.setUint16(ip + 4, newId);
+    dv.setUint16(ip + 10, csumFinish(csumAdd(~dv.getUint16(ip + 10) & 0xffff, oldId, newId)));
+    const l4 = l4Off[i]!;
+    if (l4 < 0) continue;
     const proto = l4Proto[i]!;
     const sumAt = proto === PROTO_TCP ? l4 + 16 : l4 + 6;
     const oldSum = dv.getUint16(sumAt);
@@ -623,12 +598,13 @@ function patchCopy(p: RecordedPeriod, t: CopyTables, k: number, out: Buffer, dv:
     let sum = csumFinish(acc);
     if (proto === PROTO_UDP && sum === 0) sum = 0xffff;
     dv.setUint16(sumAt, sum);
-    if (appKind[i] !== APP_NONE) patchApp(p, t, i, out, ipb, l4, shift);
+    if (appKind[i] !== APP_NONE) advanceApp(p, t, i, p.block, ip, l4);
   }
 }
 
-/** Payload counters and clocks of the few frames that carry them; the L4 checksum is then recomputed. */
-function patchApp(p: RecordedPeriod, t: CopyTables, i: number, out: Buffer, ip: number, l4: number, shiftUs: number): void {
+/** Payload counters and clocks of the few frames that carry them, one copy on; the L4 checksum is recomputed. */
+function advanceApp(p: RecordedPeriod, t: StepTables, i: number, out: Buffer, ip: number, l4: number): void {
+  const shiftUs = p.periodUs;
   const kind = p.appKind[i]!;
   const proto = p.l4Proto[i]!;
   const l4Len = ((out[ip + 2]! << 8) | out[ip + 3]!) - (out[ip]! & 15) * 4;
@@ -694,37 +670,23 @@ export interface ReplayStats {
 
 /**
  * Writes copies 1, 2, … of the period until the capture reaches `sizeBytes` (the last copy ends at the first
- * clean cut past the size), then closes the long-lived sessions.
+ * clean cut past the size), then closes the long-lived sessions. The recorded block is patched in place.
  */
-export function replayPeriod(p: RecordedPeriod, writer: SimCaptureWriter, sizeBytes: number, chunkBytes: number): ReplayStats {
-  const out = Buffer.allocUnsafe(Math.max(chunkBytes, p.bytes));
-  const dv = new DataView(out.buffer, out.byteOffset, out.length);
-  const tables = new CopyTables(p);
-  let used = 0;
-  let usedFrames = 0;
+export function replayPeriod(p: RecordedPeriod, writer: SimCaptureWriter, sizeBytes: number): ReplayStats {
+  const dv = new DataView(p.block.buffer, p.block.byteOffset, p.block.length);
+  const step = new StepTables(p);
   let k = 0;
   let endFrame = p.frames;
   let lastTs = p.startUs + p.periodUs;
-  while (writer.bytesWritten + used < sizeBytes) {
+  while (writer.bytesWritten < sizeBytes) {
     k++;
-    endFrame = p.frames;
-    const before = writer.bytesWritten + used;
-    if (before + p.bytes > sizeBytes) endFrame = lastCopyEnd(p, sizeBytes - before);
-    const bytes = endFrame === p.frames ? p.bytes : p.recOff[endFrame]!;
-    if (used + bytes > out.length) {
-      writer.writeRecords(out, used, usedFrames);
-      used = 0;
-      usedFrames = 0;
-    }
-    p.block.copy(out, used, 0, bytes);
-    tables.set(k);
-    patchCopy(p, tables, k, out, dv, used, endFrame);
-    used += bytes;
-    usedFrames += endFrame;
+    const left = sizeBytes - writer.bytesWritten;
+    endFrame = p.bytes > left ? lastCopyEnd(p, left) : p.frames;
+    advanceCopy(p, step, dv, endFrame);
+    writer.writeRecords(p.block, endFrame === p.frames ? p.bytes : p.recOff[endFrame]!, endFrame);
     if (endFrame > 0) lastTs = p.tsUs[endFrame - 1]! + k * p.periodUs;
   }
-  if (used > 0) writer.writeRecords(out, used, usedFrames);
-  lastTs = closeSessions(p, tables, k, endFrame, writer, lastTs);
+  lastTs = closeSessions(p, endFrame, writer, lastTs);
   return { copies: k, lastTs };
 }
 
@@ -736,55 +698,39 @@ function lastCopyEnd(p: RecordedPeriod, need: number): number {
 }
 
 /**
- * FIN/ACK, FIN/ACK, ACK on every long-lived session, continuing its last sequence numbers in copy `k`
- * (whose frames [0, end) were written).
+ * FIN/ACK, FIN/ACK, ACK on every long-lived session, continuing its sequence numbers and its hosts' IP
+ * identifications. The block holds the last copy in frames [0, end) and the one before it after `end`.
  */
-function closeSessions(p: RecordedPeriod, t: CopyTables, k: number, end: number, writer: SimCaptureWriter, lastTs: number): number {
-  // Sequence state and last IP ID per host at the end of the last copy, from the original frames.
+function closeSessions(p: RecordedPeriod, end: number, writer: SimCaptureWriter, lastTs: number): number {
   const next = new Float64Array(p.seqStep.length).fill(-1);
-  const lastId = new Int32Array(p.idStep.length).fill(-1);
+  const lastId = new Map<number, number>();
   const parsed = new ParsedFrame();
   const fo = recordFrameOffset(p.format);
-  for (let i = 0; i < end; i++) {
-    const ip = p.ipOff[i]!;
-    if (ip < 0) continue;
-    lastId[p.idHost[i]!] = p.block.readUInt16BE(ip + 4);
+  const lenAt = p.format === 'pcap' ? 8 : 20;
+  for (let n = 0; n < p.frames; n++) {
+    const i = (end + n) % p.frames;
+    const r = p.recOff[i]!;
+    const len = p.block.readUInt32LE(r + lenAt);
+    if (!parsed.parse(p.block.subarray(r + fo, r + fo + len), len)) continue;
+    lastId.set(parsed.srcIp, p.block.readUInt16BE(r + fo + parsed.l3 + 4));
     const sd = p.seqDir[i]!;
-    if (sd < 0) continue;
-    const r = p.recOff[i]! + fo;
-    const len = p.block.readUInt32LE(p.recOff[i]! + (p.format === 'pcap' ? 8 : 20));
-    parsed.parse(p.block.subarray(r, r + len), len);
-    next[sd] = (parsed.seq + parsed.payloadLen + (parsed.flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
+    if (sd >= 0) next[sd] = (parsed.seq + parsed.payloadLen + (parsed.flags & (TCP_SYN | TCP_FIN) ? 1 : 0)) >>> 0;
   }
-  const ipIdOf = new Map<number, number>();
-  for (let i = 0; i < p.frames; i++) {
-    const ip = p.ipOff[i]!;
-    if (ip < 0) continue;
-    const h = p.idHost[i]!;
-    if (!ipIdOf.has(p.block.readUInt32BE(ip + 12))) ipIdOf.set(p.block.readUInt32BE(ip + 12), h);
-  }
-  t.set(k);
   const frame = Buffer.alloc(64);
   let ts = lastTs;
   for (const s of p.sessions) {
     const seq = [0, 1].map((d) => {
       const sd = s.index * 2 + d;
-      // no frame of this direction in the last copy's part: its state is where the previous copy ended
-      const base = next[sd]! >= 0 ? next[sd]! : s.nextAtStart[d]!;
-      const add = next[sd]! >= 0 ? t.seqAdd[sd]! : (k * p.seqStep[sd]!) % 4294967296;
-      return (base + add) >>> 0;
+      // a long-lived session sends in both directions every period; if not, continue from the period's start
+      return next[sd]! >= 0 ? next[sd]! : (s.nextAtStart[d]! + p.seqStep[sd]!) >>> 0;
     });
-    const nextIpId = (d: number): number => {
-      const h = ipIdOf.get(d === 0 ? s.clientIp : s.serverIp);
-      if (h === undefined) return 0;
-      const id = ((lastId[h]! >= 0 ? lastId[h]! : 0) + t.idAdd[h]! + 1) & 0xffff;
-      lastId[h] = (lastId[h]! + 1) & 0xffff;
-      return id;
-    };
     ts += 1000;
     const steps: Array<[number, number]> = [[0, TCP_FIN | TCP_ACK], [1, TCP_FIN | TCP_ACK], [0, TCP_ACK]];
     for (const [d, flags] of steps) {
-      const len = buildSegment(frame, s.header[d]!, nextIpId(d), seq[d]!, seq[d ^ 1]!, flags);
+      const ip = d === 0 ? s.clientIp : s.serverIp;
+      const id = ((lastId.get(ip) ?? 0) + 1) & 0xffff;
+      lastId.set(ip, id);
+      const len = buildSegment(frame, s.header[d]!, id, seq[d]!, seq[d ^ 1]!, flags);
       writer.write(ts, frame, len);
       if (flags & TCP_FIN) seq[d] = (seq[d]! + 1) >>> 0;
       ts += 200;

@@ -114,7 +114,7 @@ export async function runSimulation(opts: SimulateOptions, tuning: ReplayTuning)
       replay = { outcome: recorder.outcome, periodStartUs: 0, periodUs: 0, periodFrames: 0, copies: 0, orphanFrames: 0 };
       if (p !== null) {
         // The live run stopped at the period's end; its processes are abandoned there.
-        const r = replayPeriod(p, writer, opts.sizeBytes, tuning.chunkBytes);
+        const r = replayPeriod(p, writer, opts.sizeBytes);
         lastTs = r.lastTs;
         replay = { outcome: recorder.outcome, periodStartUs: p.startUs, periodUs: p.periodUs, periodFrames: p.frames,
           copies: r.copies, orphanFrames: p.orphanFrames };
