@@ -228,8 +228,9 @@ test('protocol facts override the OUI vendor; best fact by confidence then recen
   assert.deepEqual(plc.facts[0], { field: 'vendor', value: 'Schneider Electric', protocol: 'modbus', frame: 7, captureIndex: 0 });
   const hmi = byId(assets, `mac:${HMI_MAC}`);
   assert.equal(hmi.vendorSource, 'oui');
-  // A PROFINET DCP identity response comes from the device itself.
-  assert.ok(hmi.roles.includes('plc'));
+  // A PROFINET DCP identity (station name) alone does not make a controller: IO devices answer DCP too.
+  assert.ok(!hmi.roles.includes('plc'));
+  assert.ok(hmi.facts.some((f) => f.field === 'station-name' && f.value === 'hmi-1'));
 });
 
 test('operations are counted on the edge of the flow that carried them (UMAS on the Modbus edge)', () => {

@@ -13,9 +13,14 @@ export interface Trace {
   servers: string[]; // "protocol ip:port" of each server side seen
 }
 
-export async function traceOf(file: string): Promise<{ trace: Trace; events: OtEvent[] }> {
+/**
+ * `only` restricts the trace (and the events returned) to the protocols under test, so that a golden file does
+ * not change when an analyzer for some other protocol in the same capture lands.
+ */
+export async function traceOf(file: string, only?: readonly string[]): Promise<{ trace: Trace; events: OtEvent[] }> {
   const events: OtEvent[] = [];
-  const { report } = await analyzeCaptures([file], { onEvent: (e) => events.push(e) });
+  const keep = only ? new Set(only) : null;
+  const { report } = await analyzeCaptures([file], { onEvent: (e) => (keep === null || keep.has(e.protocol)) && events.push(e) });
   const trace: Trace = { operations: [], facts: [], anomalies: {}, servers: [] };
   const facts = new Set<string>();
   for (const e of events) {
@@ -37,7 +42,12 @@ export async function traceOf(file: string): Promise<{ trace: Trace; events: OtE
   trace.operations.sort((a, b) => a[0] - b[0] || a[3] - b[3]);
   trace.facts.sort();
   const servers = new Set<string>();
-  for (const a of report.assets) for (const p of a.protocols) if (p.role === 'server') for (const port of p.ports) servers.add(`${p.name} ${a.ips[0] ?? a.mac}:${port}`);
+  for (const a of report.assets) {
+    for (const p of a.protocols) {
+      if (p.role !== 'server' || (keep !== null && !keep.has(p.name))) continue;
+      for (const port of p.ports) servers.add(`${p.name} ${a.ips[0] ?? a.mac}:${port}`);
+    }
+  }
   trace.servers = [...servers].sort();
   return { trace, events };
 }

@@ -7,19 +7,22 @@ import { assertGolden } from '../../../test/support/golden.js';
 import { addCode, compareCodes, parseNumber } from '../../../test/support/differential.js';
 import { corpusDir, hasCorpus } from '../../../test/support/cli.js';
 
+/** The protocols this folder analyzes: traces leave out the rest of each capture. */
+const TRACED = ['bacnet'];
+
 const fixtures = join(import.meta.dirname, 'fixtures');
 const corpus = join(corpusDir, 'bacnet');
 const FILES = ['bacnet_segmented_data.pcap', 'bacnet_services_excerpt.pcap'];
 
 for (const name of FILES) {
   test(`golden trace: ${name}`, async () => {
-    const { trace } = await traceOf(join(fixtures, name));
+    const { trace } = await traceOf(join(fixtures, name), TRACED);
     assertGolden(join(fixtures, name.replace(/\.pcap$/, '.golden.json')), trace);
   });
 }
 
 test('reinitializeDevice / deviceCommunicationControl carry their state and error names (tshark: password-failure)', async () => {
-  const { trace } = await traceOf(join(fixtures, 'bacnet_services_excerpt.pcap'));
+  const { trace } = await traceOf(join(fixtures, 'bacnet_services_excerpt.pcap'), TRACED);
   const restarts = trace.operations.filter((o) => o[4] === 'reinitialize_device');
   assert.deepEqual(restarts.map((o) => [o[2], o[5], o[6]?.split(';')[0]]), [
     ['restart', 'exception', 'coldstart'],
@@ -38,7 +41,7 @@ test('reinitializeDevice / deviceCommunicationControl carry their state and erro
 
 const bbmd = join(corpus, 'BACnet-BBMD-on-same-subnet.cap');
 test('Forwarded-NPDU: I-Am facts go to the originating device, not to the BBMD (GPL capture, corpus only)', { skip: !existsSync(bbmd) ? 'needs ../shared/corpus' : false }, async () => {
-  const { trace, events } = await traceOf(bbmd);
+  const { trace, events } = await traceOf(bbmd, TRACED);
   // tshark frame 6: BBMD 192.168.0.24 forwards 192.168.0.105's I-Am (device 123, vendor 260).
   assert.ok(trace.facts.some((f) => f[0] === '192.168.0.105' && f[1] === 'station-name' && f[2] === 'device 123'));
   assert.ok(!trace.facts.some((f) => f[0] === '192.168.0.24' && f[2] === 'device 123'));
@@ -61,7 +64,7 @@ test('differential with tshark: BACnet service choice per frame', { skip: !hasTs
   const problems: string[] = [];
   for (const name of readdirSync(corpus)) {
     const file = join(corpus, name);
-    const { events } = await traceOf(file);
+    const { events } = await traceOf(file, TRACED);
     const ours = new Map<number, Set<number>>();
     for (const e of events) {
       if (e.type !== 'operation' || e.protocol !== 'bacnet' || e.subCode === undefined) continue;

@@ -7,19 +7,22 @@ import { assertGolden } from '../../../test/support/golden.js';
 import { addCode, compareCodes, parseNumber, tcpRepeatedFrames } from '../../../test/support/differential.js';
 import { corpusDir, hasCorpus } from '../../../test/support/cli.js';
 
+/** The protocols this folder analyzes: traces leave out the rest of each capture. */
+const TRACED = ['dnp3'];
+
 const fixtures = join(import.meta.dirname, 'fixtures');
 const FILES = readdirSync(fixtures).filter((f) => f.endsWith('.pcap')).sort();
 
 for (const name of FILES) {
   test(`golden trace: ${name}`, async () => {
-    const { trace } = await traceOf(join(fixtures, name));
+    const { trace } = await traceOf(join(fixtures, name), TRACED);
     assertGolden(join(fixtures, name.replace(/\.pcap$/, '.golden.json')), trace);
   });
 }
 
 test('the write, control and restart paths are classified', async () => {
   const kinds = new Set<string>();
-  for (const name of FILES) for (const op of (await traceOf(join(fixtures, name))).trace.operations) kinds.add(`${op[2]}:${op[4]}`);
+  for (const name of FILES) for (const op of (await traceOf(join(fixtures, name), TRACED)).trace.operations) kinds.add(`${op[2]}:${op[4]}`);
   for (const k of ['time-sync:write', 'file-transfer:open_file', 'control:select', 'control:operate', 'restart:warm_restart', 'read:read', 'control:immediate_freeze']) assert.ok(kinds.has(k), `${k} in ${[...kinds].join(' ')}`);
 });
 
@@ -31,7 +34,7 @@ test('differential with tshark: application function codes per frame', { skip: !
   for (const dir of ['dnp3', 'malformed']) {
     for (const name of readdirSync(join(corpusDir, dir)).filter((f) => dir === 'dnp3' || f.startsWith('DNP3'))) {
       const file = join(corpusDir, dir, name);
-      const { events } = await traceOf(file);
+      const { events } = await traceOf(file, TRACED);
       const ours = new Map<number, Set<number>>();
       const unanswerable = new Set<number>();
       for (const e of events) {

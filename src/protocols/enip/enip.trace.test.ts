@@ -7,18 +7,21 @@ import { assertGolden } from '../../../test/support/golden.js';
 import { addCode, compareCodes, parseNumber } from '../../../test/support/differential.js';
 import { corpusDir, hasCorpus } from '../../../test/support/cli.js';
 
+/** The protocols this folder analyzes: traces leave out the rest of each capture. */
+const TRACED = ['enip', 'cip', 'cip-io'];
+
 const fixtures = join(import.meta.dirname, 'fixtures');
 const FILES = ['enip_test.pcap', 'cip-eth-set-2.pcap', 'multiple_service_packet_cip.pcapng', 'cip_unlock_cpu.pcap', 'EIP-ChangeDateAttempt.pcap'];
 
 for (const name of FILES) {
   test(`golden trace: ${name}`, async () => {
-    const { trace } = await traceOf(join(fixtures, name));
+    const { trace } = await traceOf(join(fixtures, name), TRACED);
     assertGolden(join(fixtures, name.replace(/\.pcap(ng)?$/, '.golden.json')), trace);
   });
 }
 
 test('ListIdentity reply becomes identity facts (tshark: Rockwell 1756-ENBT/A, revision 4.03, which Rockwell writes 4.003, serial 0x00524d8e)', async () => {
-  const { trace } = await traceOf(join(fixtures, 'enip_test.pcap'));
+  const { trace } = await traceOf(join(fixtures, 'enip_test.pcap'), TRACED);
   const facts = Object.fromEntries(trace.facts.filter((f) => f[0] === '10.1.1.164').map((f) => [f[1], f[2]]));
   assert.equal(facts.vendor, 'Rockwell Automation/Allen-Bradley');
   assert.equal(facts.product, '1756-ENBT/A');
@@ -28,7 +31,7 @@ test('ListIdentity reply becomes identity facts (tshark: Rockwell 1756-ENBT/A, r
 });
 
 test('a Multiple Service Packet yields one operation per inner service', async () => {
-  const { trace } = await traceOf(join(fixtures, 'multiple_service_packet_cip.pcapng'));
+  const { trace } = await traceOf(join(fixtures, 'multiple_service_packet_cip.pcapng'), TRACED);
   const frame1 = trace.operations.filter((o) => o[0] === 1);
   assert.ok(frame1.length > 1, 'several inner services');
   assert.ok(frame1.every((o) => o[1] === 'cip'));
@@ -44,7 +47,7 @@ test('differential with tshark: CIP service codes and encapsulation commands per
   const carriers = new Set([0x6f, 0x70]);
   for (const name of readdirSync(join(corpusDir, 'enip'))) {
     const file = join(corpusDir, 'enip', name);
-    const { events } = await traceOf(file);
+    const { events } = await traceOf(file, TRACED);
     const ours = new Map<number, Set<number>>();
     for (const e of events) {
       if (e.type !== 'operation' || containers.has(e.code)) continue;

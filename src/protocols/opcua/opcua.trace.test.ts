@@ -8,6 +8,9 @@ import { addCode, compareCodes, parseNumber } from '../../../test/support/differ
 import { corpusDir } from '../../../test/support/cli.js';
 import { SERVICE_BY_REQUEST } from './names.js';
 
+/** The protocols this folder analyzes: traces leave out the rest of each capture. */
+const TRACED = ['opcua'];
+
 const fixtures = join(import.meta.dirname, 'fixtures');
 const FILES = ['python_opcua-client-server_minimal.pcap', 'open62541_client-server_mainloop.pcap', 'python_opcua-client-server_encrypted.pcap'];
 const opcuaCorpus = join(corpusDir, 'opcua');
@@ -15,13 +18,13 @@ const hasOpcuaCorpus = existsSync(opcuaCorpus);
 
 for (const name of FILES) {
   test(`golden trace: ${name}`, async () => {
-    const { trace } = await traceOf(join(fixtures, name));
+    const { trace } = await traceOf(join(fixtures, name), TRACED);
     assertGolden(join(fixtures, name.replace(/\.pcap$/, '.golden.json')), trace);
   });
 }
 
 test('Basic256Sha256 connection: OPN bodies are opaque, MSG bodies are signed-only and decoded (as tshark does)', async () => {
-  const { trace, events } = await traceOf(join(fixtures, 'python_opcua-client-server_encrypted.pcap'));
+  const { trace, events } = await traceOf(join(fixtures, 'python_opcua-client-server_encrypted.pcap'), TRACED);
   const open = trace.operations.find((o) => o[0] === 31)!;
   assert.deepEqual(open.slice(3, 6), [446, 'open_secure_channel', 'unknown']);
   assert.match(open[6]!, /^Basic256Sha256 \| asymmetric-encrypted body/);
@@ -30,7 +33,7 @@ test('Basic256Sha256 connection: OPN bodies are opaque, MSG bodies are signed-on
 });
 
 test('nDPI capture (corpus): username ActivateSession and 87 paired reads', { skip: hasOpcuaCorpus ? false : 'needs ../shared/corpus' }, async () => {
-  const { trace } = await traceOf(join(opcuaCorpus, 'ndpi_opc-ua.pcap'));
+  const { trace } = await traceOf(join(opcuaCorpus, 'ndpi_opc-ua.pcap'), TRACED);
   assert.ok(trace.facts.some((f) => f[1] === 'user' && f[2] === 'user1'));
   assert.equal(trace.operations.filter((o) => o[4] === 'read' && o[5] === 'ok').length, 87);
 });
@@ -41,7 +44,7 @@ test('differential with tshark: service NodeId per frame (opcua.servicenodeid.nu
   const problems: string[] = [];
   for (const name of readdirSync(opcuaCorpus).filter((n) => /\.pcap(ng)?$/.test(n))) {
     const file = join(opcuaCorpus, name);
-    const { events } = await traceOf(file);
+    const { events } = await traceOf(file, TRACED);
     const ours = new Map<number, Set<number>>();
     for (const e of events) {
       if (e.type !== 'operation' || e.protocol !== 'opcua' || e.code === 0) continue;

@@ -35,6 +35,29 @@ export function bacnetClient(ctx: SimContext, client: PlantAsset, devices: Plant
       yield;
     }
     let invoke = rng.int(0, 255);
+    // Identity: the front-end reads each controller's vendor name, model name and firmware revision.
+    for (const d of devices) {
+      const deviceObject = (8 << 22) | (d.bacnetInstance ?? 0);
+      for (const [property, value] of [[121, d.vendor], [70, d.model], [44, d.firmware]] as Array<[number, string]>) {
+        invoke = (invoke + 1) & 0xff;
+        t += 20 * MS + rng.int(0, 10 * MS);
+        w.reset().u8(0x81).u8(0x0a);
+        let l = w.mark16();
+        w.u8(0x01).u8(0x04).u8(0x00).u8(0x05).u8(invoke).u8(0x0c).u8(0x0c).u32(deviceObject).u8(0x19).u8(property);
+        w.patch16(l, w.o);
+        udpFrame(ctx, slot, c, d.host, d.host.ip, BACNET_PORT, BACNET_PORT, w.buf, w.o, t);
+        yield;
+        t += 3 * MS + rng.int(0, 5 * MS);
+        w.reset().u8(0x81).u8(0x0a);
+        l = w.mark16();
+        w.u8(0x01).u8(0x00).u8(0x30).u8(invoke).u8(0x0c).u8(0x0c).u32(deviceObject).u8(0x19).u8(property).u8(0x3e);
+        // CharacterString (application tag 7, extended length), ANSI X3.4 encoding byte first.
+        w.u8(0x75).u8(value.length + 1).u8(0x00).ascii(value).u8(0x3f);
+        w.patch16(l, w.o);
+        udpFrame(ctx, slot, d.host, c, c.ip, BACNET_PORT, BACNET_PORT, w.buf, w.o, t);
+        yield;
+      }
+    }
     let temp = 21.5;
     while (ctx.sched.running(t)) {
       t += periodMs * MS;
