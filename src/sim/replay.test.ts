@@ -20,6 +20,14 @@ async function sized(name: string, seed: number, tuning = SHORT, size = SIZE, sc
   return [out, await runSimulation({ out, scenarios, durationSec: 0, sizeBytes: size, seed }, tuning)];
 }
 
+/** Captures shared by several tests (generated once). */
+const shared = new Map<string, Promise<[string, SimulationRun]>>();
+function sharedCapture(name: string, seed: number): Promise<[string, SimulationRun]> {
+  let p = shared.get(name);
+  if (p === undefined) shared.set(name, (p = sized(name, seed)));
+  return p;
+}
+
 interface Frame { ts: number; b: Buffer }
 
 function readPcap(path: string): Frame[] {
@@ -107,7 +115,7 @@ function validate(frames: Frame[]): { sessions: number; ports: Map<number, numbe
 }
 
 test('--size replays one plant period: several copies, valid checksums, continuous TCP, every session closed', async () => {
-  const [out, run] = await sized('r.pcap', 11);
+  const [out, run] = await sharedCapture('r.pcap', 11);
   assert.equal(run.replay?.outcome, 'replayed');
   assert.ok(run.replay.copies >= 4, `copies ${run.replay.copies}`);
   assert.equal(run.replay.orphanFrames, 0);
@@ -127,7 +135,7 @@ test('--size replays one plant period: several copies, valid checksums, continuo
 });
 
 test('replayed copies continue IEC 104 N(S), DNP3 transport sequences and client port allocation', async () => {
-  const [out, run] = await sized('app.pcap', 12);
+  const [out, run] = await sharedCapture('r.pcap', 11);
   assert.equal(run.replay?.outcome, 'replayed');
   const frames = readPcap(out);
   const iecNext = new Map<string, number>();
@@ -164,13 +172,13 @@ test('replayed copies continue IEC 104 N(S), DNP3 transport sequences and client
 });
 
 test('same seed and size give identical bytes (pcap and pcapng); another seed differs', async () => {
-  const [a] = await sized('d1.pcap', 21);
-  const [b] = await sized('d2.pcap', 21);
-  const [c] = await sized('d3.pcap', 22);
+  const [a] = await sharedCapture('r.pcap', 11);
+  const [b] = await sized('d2.pcap', 11);
+  const [c] = await sized('d3.pcap', 12);
   assert.equal(sha(a), sha(b));
   assert.notEqual(sha(a), sha(c));
-  const [x] = await sized('d1.pcapng', 21);
-  const [y] = await sized('d2.pcapng', 21);
+  const [x] = await sharedCapture('r.pcapng', 11);
+  const [y] = await sized('d2.pcapng', 11);
   assert.equal(sha(x), sha(y));
 });
 
@@ -200,8 +208,8 @@ test('falls back to live generation when no period end is found, or when the siz
 
 test('tshark: no malformed frames, no checksum errors, no TCP analysis flags across period seams',
   { skip: !hasTshark && 'tshark not installed' }, async () => {
-    for (const name of ['t.pcap', 't.pcapng']) {
-      const [out, run] = await sized(name, 15);
+    for (const name of ['r.pcap', 'r.pcapng']) {
+      const [out, run] = await sharedCapture(name, 11);
       assert.equal(run.replay?.outcome, 'replayed');
       const bad = '_ws.malformed || _ws.expert.severity >= error || tcp.analysis.flags';
       const text = execFileSync('tshark', ['-r', out, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE',
