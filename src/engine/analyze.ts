@@ -9,6 +9,7 @@ import type { CaptureSummary, PacketRecord } from '../capture/types.js';
 import { PacketDecoder } from '../decode/decoder.js';
 import { DecodedPacket, EtherType } from '../decode/packet.js';
 import { FlowTable } from '../decode/flow-table.js';
+import type { FlowSummary } from '../decode/flow-types.js';
 import type { OtEvent } from '../events/types.js';
 import { Inventory } from '../model/inventory.js';
 import { buildReport, isoTime } from '../report/build.js';
@@ -23,6 +24,8 @@ export interface AnalyzeOptions {
   onProgress?: (doneBytes: number, totalBytes: number, packets: number) => void;
   /** Receives every event with the file it came from (for --events). */
   onEvent?: (event: OtEvent, file: string) => void;
+  /** Receives every flow's summary when it ends (closed, timed out, evicted or end of capture). */
+  onFlowEnd?: (summary: FlowSummary, file: string) => void;
   maxFlows?: number;
   /** Flow-table and analyzer limits, forwarded as they are. */
   flowOptions?: Record<string, number>;
@@ -54,7 +57,10 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
   const flows = new FlowTable({
     registry,
     sink,
-    onFlowEnd: (summary) => inventory.onFlowEnd(summary),
+    onFlowEnd: (summary) => {
+      inventory.onFlowEnd(summary);
+      if (opts.onFlowEnd) opts.onFlowEnd(summary, currentFile);
+    },
     maxFlows: opts.maxFlows,
     ...(opts.flowOptions ?? {}),
   });
