@@ -98,7 +98,8 @@ test('pcapng with two interfaces of different link types gives the same inventor
   // mergecap stores the raw-IP capture's interface as LINKTYPE_IPV4 in pcapng.
   assert.equal(together.captures[0].linkTypes.length, 2);
   assert.ok(together.captures[0].linkTypes.includes('ethernet'));
-  assert.deepEqual(together.assets, apart.assets);
+  // Facts point at frames of their own file, which differ between one merged file and two separate ones.
+  assert.deepEqual(together.assets.map(identity), apart.assets.map(identity));
   assert.deepEqual(together.communications, apart.communications);
 });
 
@@ -115,9 +116,16 @@ test('802.1Q, QinQ, ERSPAN II/III and VXLAN copies of the traffic yield the same
     const path = join(tmp, `${how}.pcap`);
     writePcap(path, recs.map((r, i) => ({ ...r, data: encapsulate(r.data, how, i), origLen: 0 })), { bigEndian: false, nano: true, linkType: 1 });
     const got = await report([path]);
-    const strip = (assets: Array<Record<string, unknown>>) => assets.map(({ packets: _p, bytes: _b, ...rest }) => rest);
+    // Identity is what must not depend on the mirroring; zones legitimately follow the VLAN tags.
+    const strip = (assets: Array<Record<string, unknown>>) => assets.map((a) => identity(a));
     assert.deepEqual(strip(got.assets), strip(reference.assets), `assets through ${how}`);
     assert.deepEqual(got.communications.map((c: Record<string, unknown>) => [c.src, c.dst, c.protocol, c.port, c.packets, c.operations]), reference.communications.map((c: Record<string, unknown>) => [c.src, c.dst, c.protocol, c.port, c.packets, c.operations]), `communications through ${how}`);
     assert.equal(got.stats.events, reference.stats.events, `events through ${how}`);
   }
 });
+
+/** The fields that identify an asset: independent of how (and in how many files) its traffic was captured. */
+function identity(a: Record<string, unknown>): Record<string, unknown> {
+  const { id, mac, ips, hostnames, vendor, model, firmware, serial, protocols } = a;
+  return { id, mac, ips, hostnames, vendor, model, firmware, serial, protocols };
+}

@@ -23,8 +23,11 @@ interface TruthAsset {
   protocols: Array<{ name: string; role: string; port: number }>;
 }
 
-/** Roles the inventory infers today (the full role inference is the asset-intelligence issue's). */
-const INFERRED_ROLES = new Set(['plc', 'rtu']);
+/** Roles the inventory infers (src/model/roles.ts): every role the plant's truth uses. */
+const INFERRED_ROLES = new Set([
+  'plc', 'rtu', 'ied', 'hmi', 'engineering-workstation', 'historian', 'scada-server', 'opc-server', 'network-device',
+  'it-server', 'it-workstation',
+]);
 /** Protocols that carry a device's model and firmware on the wire (DNP3 and IEC 104 do not). */
 const IDENTITY_PROTOCOLS = new Set(['modbus', 's7comm', 'enip', 'bacnet', 'profinet-dcp']);
 

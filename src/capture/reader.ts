@@ -19,7 +19,7 @@ import {
   type CaptureSummary,
   type InterfaceInfo,
   type PacketCallback,
-  type PacketRecord,
+  MutablePacketRecord,
   type ReadOptions,
 } from './types.js';
 
@@ -252,16 +252,7 @@ class IteratorSource implements ByteSource {
 // Packet sink: the reused record, the summary and the counters.
 
 class PacketSink {
-  readonly record: PacketRecord = {
-    frame: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    linkType: 0,
-    interfaceId: 0,
-    data: Buffer.alloc(0),
-    capLen: 0,
-    origLen: 0,
-  };
+  readonly record = new MutablePacketRecord();
   readonly summary: CaptureSummary;
   /** Set when the reader must not deliver more (maxPackets reached or damage). */
   stopped = false;
@@ -325,7 +316,8 @@ class PacketSink {
     record.tsNsec = tsNsec;
     record.linkType = linkType;
     record.interfaceId = interfaceId;
-    record.data = buf.subarray(dataOffset, dataOffset + capLen);
+    record.buf = buf;
+    record.offset = dataOffset;
     record.capLen = capLen;
     record.origLen = origLen;
     if (!isKnownLinkType(linkType)) summary.counters.unknownLinkTypePackets++;

@@ -28,8 +28,15 @@ export interface PacketRecord {
   linkType: number;
   /** pcapng interface id (0 for pcap). */
   interfaceId: number;
-  /** The captured bytes (a view; length === capLen). */
-  data: Buffer;
+  /**
+   * The reader's buffer holding the packet at buf[offset .. offset + capLen). The hot path reads the packet
+   * in place through these (no view object per packet); `data` makes a view on demand for everyone else.
+   * Records built by hand (tests) may give only `data`.
+   */
+  buf?: Buffer;
+  offset?: number;
+  /** The captured bytes as a view (length === capLen), created when asked for. */
+  readonly data: Buffer;
   capLen: number;
   /** Length on the wire (may exceed capLen when a snaplen cut the packet). */
   origLen: number;
@@ -96,3 +103,19 @@ export interface ReadOptions {
 }
 
 export type PacketCallback = (record: PacketRecord) => void;
+
+/** The reusable record readers hand out: `data` is built from buf/offset only when a consumer reads it. */
+export class MutablePacketRecord implements PacketRecord {
+  frame = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  linkType = 0;
+  interfaceId = 0;
+  buf: Buffer = Buffer.alloc(0);
+  offset = 0;
+  capLen = 0;
+  origLen = 0;
+  get data(): Buffer {
+    return this.buf.subarray(this.offset, this.offset + this.capLen);
+  }
+}

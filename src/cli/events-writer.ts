@@ -29,13 +29,23 @@ export class EventsWriter {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    writeFully(this.fd, Buffer.from(this.pending.join('')));
+    const data = Buffer.from(this.pending.join(''));
     this.pending = [];
     this.pendingBytes = 0;
+    if (this.outputClosed) return;
+    try {
+      writeFully(this.fd, data);
+    } catch (err) {
+      if (err instanceof OutputClosedError) this.outputClosed = true;
+      throw err;
+    }
   }
 
+  /** Set once the reader of our output went away; later writes are dropped. */
+  private outputClosed = false;
+
   close(): void {
-    this.flush();
+    if (!this.outputClosed) this.flush();
     if (this.fd !== 1) closeSync(this.fd);
   }
 }
@@ -50,12 +60,19 @@ function writeFully(fd: number, data: Buffer): void {
     try {
       off += writeSync(fd, data, off, data.length - off);
     } catch (err) {
+      // The reader went away (`otwatch ... --events - | head`): nothing more can be delivered.
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new OutputClosedError();
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       Atomics.wait(PAUSE, 0, 0, 2); // the reader is behind: wait a moment instead of spinning
     }
   }
 }
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** The consumer of our output closed it; the CLI ends quietly with success, as Unix tools do. */
+export class OutputClosedError extends Error {
+  override name = 'OutputClosedError';
+}
 
 /** ip:port, [v6]:port, or the MAC for layer-2 endpoints that have no IP. */
 function endpointText(e: Endpoint): string {

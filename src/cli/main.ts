@@ -18,18 +18,21 @@ export class UsageError extends Error {}
 const HELP = `otwatch ${VERSION} — passive security monitoring for industrial networks
 
 Usage:
-  otwatch analyze <capture...> [--json FILE] [--events FILE] [--db FILE] [--quiet]
+  otwatch analyze <capture...> [--json FILE] [--events FILE] [--db FILE] [--zones FILE] [--quiet]
       Analyse pcap/pcapng captures (gzip-compressed too; '-' reads stdin). Prints a summary.
       --json FILE    write the report (schema otwatch.report/v1; '-' for stdout)
       --events FILE  write every event as JSON lines ('-' for stdout)
       --db FILE      accumulate into an SQLite store (re-analysing a capture changes nothing)
       --quiet        no progress bar, no summary
+      --zones FILE   zones, Purdue levels and allowed conduits (JSON or YAML, docs/zones.md)
   otwatch simulate --out FILE.pcap[ng] [--scenario NAME ...] [--duration 10m] [--size 1GB] [--seed N] [--truth FILE.json]
       Generate a deterministic capture of the virtual plant (and its ground truth).
   otwatch simulate --list
       List the incident scenarios.
   otwatch demo
       Generate the demo plant with incidents, analyse it and print the summary.
+  otwatch vulndb status | import PATH... | match REPORT.json
+      The offline vulnerability database (CISA ICS advisories, KEV, SSVC): what is loaded, refresh, match.
   otwatch version | help
 `;
 
@@ -44,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdSimulate(rest);
       case 'demo':
         return await cmdDemo(rest);
+      case 'vulndb': {
+        const { cmdVulndb } = await import('./vulndb.js');
+        return await cmdVulndb(rest);
+      }
       case 'version':
       case '--version':
         console.log(VERSION);
@@ -58,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}' (try 'otwatch help')`);
     }
   } catch (err) {
+    if (err instanceof Error && (err.name === 'OutputClosedError' || (err as NodeJS.ErrnoException).code === 'EPIPE')) return 0;
     if (err instanceof CaptureInputError || err instanceof UsageError || (err instanceof Error && err.name === "SimulateError")) {
       console.error(`otwatch: ${err.message}`);
       return 2;
@@ -80,6 +88,7 @@ async function cmdAnalyze(args: string[]): Promise<number> {
       db: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
       'max-flows': { type: 'string' },
+      zones: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
@@ -94,6 +103,8 @@ async function cmdAnalyze(args: string[]): Promise<number> {
   const events = values.events ? new EventsWriter(values.events) : null;
   const maxFlows = values['max-flows'] ? Number(values['max-flows']) : undefined;
   if (maxFlows !== undefined && !(Number.isInteger(maxFlows) && maxFlows > 0)) throw new UsageError('--max-flows must be a positive integer');
+  // Read before any capture: a broken zones file is a one-line exit-2 error (ZonesFileError is a CaptureInputError).
+  const zones = values.zones ? (await import('../model/zones.js')).loadZonesFile(values.zones) : undefined;
 
   let result;
   try {
@@ -101,6 +112,7 @@ async function cmdAnalyze(args: string[]): Promise<number> {
       onProgress: progress ? (done, total, packets) => progress.update(done, total, packets) : undefined,
       onEvent: events ? (event, file) => events.write(event, file) : undefined,
       maxFlows,
+      zones,
     });
   } finally {
     progress?.done();

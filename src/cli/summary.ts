@@ -59,6 +59,17 @@ export function renderSummary(report: Report): string {
     out.push('');
   }
 
+  const ranked = ['critical', 'high', 'medium', 'low', 'info'];
+  const alerts = [...report.alerts].sort((a, b) => ranked.indexOf(a.severity) - ranked.indexOf(b.severity));
+  const bySeverity = ranked.map((s) => [s, alerts.filter((a) => a.severity === s).length] as const).filter(([, n]) => n > 0);
+  out.push(`Alerts: ${alerts.length}${bySeverity.length ? ' (' + bySeverity.map(([s, n]) => `${n} ${s}`).join(', ') + ')' : ''}`);
+  for (const a of alerts.filter((x) => x.severity !== 'info').slice(0, 20)) {
+    const who = [a.source && partyLabel(a.source), a.target && partyLabel(a.target)].filter(Boolean).join(' -> ');
+    out.push(`  [${a.severity.toUpperCase().padEnd(8)}] ${a.title}${who ? `  (${who})` : ''}${a.count > 1 ? `  x${a.count}` : ''}`);
+  }
+  if (alerts.length > 20) out.push(`  ... ${alerts.length - 20} more in the report (--json)`);
+  out.push('');
+
   const warnings = report.captures.flatMap((c) => c.warnings.map((w) => `${c.file}: ${w}`));
   if (s.decodeErrors) warnings.push(`${s.decodeErrors} packets could not be fully decoded (truncated or malformed headers)`);
   if (s.unsupportedLink) warnings.push(`${s.unsupportedLink} packets of unsupported link types were skipped`);
@@ -86,4 +97,8 @@ function formatCounts(counts: Map<string, number>, limit = 12): string {
   const shown = sorted.slice(0, limit).map(([k, v]) => `${k} ${v}`);
   if (sorted.length > limit) shown.push(`+${sorted.length - limit} more`);
   return shown.join(', ') || 'none';
+}
+
+function partyLabel(p: { ip: string | null; mac: string | null; name: string | null }): string {
+  return p.name ? `${p.name} ${p.ip ?? ''}`.trim() : p.ip ?? p.mac ?? '?';
 }

@@ -137,33 +137,44 @@ export class PacketDecoder {
     out.tsSec = rec.tsSec;
     out.tsNsec = rec.tsNsec;
     out.ts = rec.tsSec + rec.tsNsec / 1e9;
-    const buf = rec.data;
+    // The packet is read in place inside the reader's buffer: offsets below are absolute in `buf`.
+    let buf = rec.buf;
+    let start = 0;
+    let end: number;
+    if (buf !== undefined) {
+      start = rec.offset ?? 0;
+      end = start + rec.capLen;
+    } else {
+      buf = rec.data;
+      end = buf.length;
+    }
     out.raw = buf;
+    out.rawOff = start;
+    out.rawEnd = end;
     out.wireLen = rec.origLen;
     this.depth = 0;
     this.fragments.expire(out.ts);
 
-    const end = buf.length;
     switch (rec.linkType) {
       case LinkType.ETHERNET:
-        this.ethernet(buf, 0, end, out);
+        this.ethernet(buf, start, end, out);
         break;
       case LinkType.LINUX_SLL:
-        this.sll(buf, end, out);
+        this.sll(buf, start, end, out);
         break;
       case LinkType.LINUX_SLL2:
-        this.sll2(buf, end, out);
+        this.sll2(buf, start, end, out);
         break;
       case LinkType.RAW:
       case LinkType.IPV4:
       case LinkType.IPV6:
-        this.ipByVersion(buf, 0, end, out);
+        this.ipByVersion(buf, start, end, out);
         break;
       case LinkType.NULL:
-        this.loopback(buf, end, out, false);
+        this.loopback(buf, start, end, out, false);
         break;
       case LinkType.LOOP:
-        this.loopback(buf, end, out, true);
+        this.loopback(buf, start, end, out, true);
         break;
       default:
         this.fail(out, DecodeError.UNSUPPORTED_LINK);
@@ -404,25 +415,25 @@ export class PacketDecoder {
   }
 
   /** Linux cooked capture v1: 16-byte header, protocol last. */
-  private sll(buf: Buffer, end: number, out: DecodedPacket): void {
-    if (end < 16) {
+  private sll(buf: Buffer, s: number, end: number, out: DecodedPacket): void {
+    if (end - s < 16) {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const hwType = buf.readUInt16BE(2);
-    if ((hwType === ARPHRD_ETHER || hwType === ARPHRD_LOOPBACK) && buf.readUInt16BE(4) === 6) out.srcMac = readMac(buf, 6);
-    this.sllPayload(buf.readUInt16BE(14), buf, 16, end, out);
+    const hwType = buf.readUInt16BE(s + 2);
+    if ((hwType === ARPHRD_ETHER || hwType === ARPHRD_LOOPBACK) && buf.readUInt16BE(s + 4) === 6) out.srcMac = readMac(buf, s + 6);
+    this.sllPayload(buf.readUInt16BE(s + 14), buf, s + 16, end, out);
   }
 
   /** Linux cooked capture v2: 20-byte header, protocol first. */
-  private sll2(buf: Buffer, end: number, out: DecodedPacket): void {
-    if (end < 20) {
+  private sll2(buf: Buffer, s: number, end: number, out: DecodedPacket): void {
+    if (end - s < 20) {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const hwType = buf.readUInt16BE(8);
-    if ((hwType === ARPHRD_ETHER || hwType === ARPHRD_LOOPBACK) && buf[11] === 6) out.srcMac = readMac(buf, 12);
-    this.sllPayload(buf.readUInt16BE(0), buf, 20, end, out);
+    const hwType = buf.readUInt16BE(s + 8);
+    if ((hwType === ARPHRD_ETHER || hwType === ARPHRD_LOOPBACK) && buf[s + 11] === 6) out.srcMac = readMac(buf, s + 12);
+    this.sllPayload(buf.readUInt16BE(s), buf, s + 20, end, out);
   }
 
   private sllPayload(protocol: number, buf: Buffer, off: number, end: number, out: DecodedPacket): void {
@@ -433,15 +444,15 @@ export class PacketDecoder {
   }
 
   /** BSD NULL (host byte order, either) and OpenBSD LOOP (network order) 4-byte address family. */
-  private loopback(buf: Buffer, end: number, out: DecodedPacket, networkOrder: boolean): void {
-    if (end < 4) {
+  private loopback(buf: Buffer, s: number, end: number, out: DecodedPacket, networkOrder: boolean): void {
+    if (end - s < 4) {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const be = buf.readUInt32BE(0);
-    const family = networkOrder ? be : isLoopbackFamily(be) ? be : buf.readUInt32LE(0);
-    if (family === 2) this.etherType(EtherType.IPV4, buf, 4, end, out);
-    else if (family === 24 || family === 28 || family === 30) this.etherType(EtherType.IPV6, buf, 4, end, out);
+    const be = buf.readUInt32BE(s);
+    const family = networkOrder ? be : isLoopbackFamily(be) ? be : buf.readUInt32LE(s);
+    if (family === 2) this.etherType(EtherType.IPV4, buf, s + 4, end, out);
+    else if (family === 24 || family === 28 || family === 30) this.etherType(EtherType.IPV6, buf, s + 4, end, out);
     else this.fail(out, DecodeError.UNSUPPORTED_LINK);
   }
 
@@ -954,6 +965,8 @@ export function copyDecodedPacket(from: DecodedPacket, to: DecodedPacket): void 
   to.tsNsec = from.tsNsec;
   to.ts = from.ts;
   to.raw = from.raw;
+  to.rawOff = from.rawOff;
+  to.rawEnd = from.rawEnd;
   to.wireLen = from.wireLen;
   to.hasEth = from.hasEth;
   to.srcMac = from.srcMac;

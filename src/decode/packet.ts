@@ -46,8 +46,13 @@ export class DecodedPacket {
   tsNsec = 0;
   /** epoch seconds as a float (µs-ish precision); convenient for timeouts and reporting. */
   ts = 0;
-  /** The whole captured frame. */
+  /**
+   * The buffer holding the captured frame at raw[rawOff .. rawEnd) — usually the reader's chunk buffer, so
+   * bytes outside that range belong to other packets: every read must stay within it.
+   */
   raw: Buffer = EMPTY;
+  rawOff = 0;
+  rawEnd = 0;
   wireLen = 0;
 
   // ---- link layer (innermost Ethernet header when there are tunnels)

@@ -12,12 +12,14 @@ import { FlowTable } from '../decode/flow-table.js';
 import type { FlowSummary } from '../decode/flow-types.js';
 import type { OtEvent } from '../events/types.js';
 import { Inventory } from '../model/inventory.js';
+import type { ZonesConfig } from '../model/zones.js';
 import { buildReport, isoTime } from '../report/build.js';
 import type { CaptureReport, Report, ReportStats } from '../report/types.js';
 import { ip4ToString, macToString } from '../util/addr.js';
 import { defaultAnalyzers, defaultL2Analyzers } from '../protocols/registry.js';
 import type { L2Analyzer, L2Context } from '../protocols/l2.js';
 import { L2Traffic } from './l2-traffic.js';
+import { Detector } from '../detect/index.js';
 
 export interface AnalyzeOptions {
   /** Called with (bytes read so far over all files, total bytes of all files, packets so far). */
@@ -27,8 +29,13 @@ export interface AnalyzeOptions {
   /** Receives every flow's summary when it ends (closed, timed out, evicted or end of capture). */
   onFlowEnd?: (summary: FlowSummary, file: string) => void;
   maxFlows?: number;
+  /** Threat detection runs unless this is false. */
+  detect?: boolean;
+  detectorOptions?: ConstructorParameters<typeof Detector>[0];
   /** Flow-table and analyzer limits, forwarded as they are. */
   flowOptions?: Record<string, number>;
+  /** The user's zones file (--zones), handed to the inventory; without it zones and levels are inferred. */
+  zones?: ZonesConfig;
 }
 
 export interface AnalyzeResult {
@@ -39,17 +46,19 @@ export interface AnalyzeResult {
 export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const started = Date.now();
   const totalBytes = files.reduce((sum, f) => sum + (f === '-' ? 0 : safeSize(f)), 0);
-  const inventory = new Inventory();
+  const inventory = new Inventory({ zones: opts.zones ?? null });
   const registry = defaultAnalyzers();
   const analyzerCounters: Record<string, number> = {};
   let eventCount = 0;
   let captureIndex = 0;
   let currentFile = files[0] ?? '';
 
+  const detector = opts.detect === false ? null : new Detector(opts.detectorOptions);
   const sink = {
     emit(event: OtEvent): void {
       eventCount++;
       inventory.onEvent(event);
+      if (detector !== null) detector.onEvent(event, currentFile);
       if (opts.onEvent) opts.onEvent(event, currentFile);
     },
   };
@@ -59,6 +68,7 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
     sink,
     onFlowEnd: (summary) => {
       inventory.onFlowEnd(summary);
+      if (detector !== null) detector.onFlowEnd(summary, currentFile);
       if (opts.onFlowEnd) opts.onFlowEnd(summary, currentFile);
     },
     maxFlows: opts.maxFlows,
@@ -103,7 +113,8 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
       }
     }
     l2.add(pkt.srcMac, pkt.dstMac, pkt.etherType, pkt.wireLen, pkt.ts);
-    const analyzer = pkt.llcDsap >= 0 ? l2ByDsap.get(pkt.llcDsap) : l2ByEtherType.get(pkt.etherType);
+    // LLC frames go by DSAP, except SNAP ones, which carry a type (CDP 0x2000, PVST+ 0x010b) like an EtherType.
+    const analyzer = pkt.llcDsap >= 0 && pkt.etherType === 0 ? l2ByDsap.get(pkt.llcDsap) : l2ByEtherType.get(pkt.etherType);
     if (analyzer !== undefined) analyzer.onFrame(pkt, l2Context);
   };
 
@@ -164,7 +175,8 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
     warnings: s.warnings,
   }));
 
-  return { report: buildReport({ captures, stats, inventory }), summaries };
+  const alerts = detector === null ? [] : (model: Parameters<Detector['finish']>[0]) => detector.finish(model);
+  return { report: buildReport({ captures, stats, inventory, alerts }), summaries };
 }
 
 function safeSize(file: string): number {

@@ -120,3 +120,36 @@ export function endpointSortKey(id: string): string {
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * A unicast address routable on the public Internet: not private (RFC 1918, RFC 4193), loopback, link-local,
+ * shared (100.64/10), "this network" (0/8) or special-purpose 192.0.0/24, 198.18/15 (benchmarking), 240/4.
+ * The documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32) count as public: tests and
+ * the virtual plant use them to stand for Internet hosts, which is what they document.
+ */
+export function isPublicIp(text: string): boolean {
+  if (classifyIp(text) !== 'unicast') return false;
+  const v4 = parseIp4(text);
+  if (v4 >= 0) return isPublicIp4(v4);
+  const v6 = expandIp6(text)!;
+  if (v6.startsWith('00000000000000000000ffff')) return isPublicIp4(parseInt(v6.slice(24), 16));
+  if (/^0{31}1$/.test(v6)) return false; // ::1
+  const first = parseInt(v6.slice(0, 4), 16);
+  if ((first & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local
+  if ((first & 0xffc0) === 0xfe80) return false; // fe80::/10 link-local
+  if ((first & 0xffc0) === 0xfec0) return false; // fec0::/10 site-local (deprecated)
+  return (first & 0xe000) === 0x2000; // 2000::/3 global unicast
+}
+
+function isPublicIp4(v4: number): boolean {
+  const a = v4 >>> 24;
+  const b = (v4 >>> 16) & 0xff;
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return false;
+  if (a === 172 && b >= 16 && b <= 31) return false;
+  if (a === 192 && b === 168) return false;
+  if (a === 169 && b === 254) return false;
+  if (a === 100 && b >= 64 && b <= 127) return false;
+  if (a === 198 && (b === 18 || b === 19)) return false;
+  if (a === 192 && b === 0 && ((v4 >>> 8) & 0xff) === 0) return false;
+  return true;
+}

@@ -84,7 +84,11 @@ test('hosts on the segment are keyed by MAC with vendor from the OUI', () => {
   assert.equal(communications.length, 1);
   assert.deepEqual(
     { ...communications[0], firstSeen: undefined, lastSeen: undefined },
-    { src: `mac:${HMI_MAC}`, dst: `mac:${PLC_MAC}`, protocol: 'modbus', transport: 'tcp', port: 502, packets: 9, bytes: 900, flows: 1, operations: {}, firstSeen: undefined, lastSeen: undefined },
+    {
+      src: `mac:${HMI_MAC}`, dst: `mac:${PLC_MAC}`, protocol: 'modbus', transport: 'tcp', port: 502, packets: 9, bytes: 900, flows: 1, operations: {}, firstSeen: undefined, lastSeen: undefined,
+      // One /24, one zone; the PLC decides its level, the unclassified client takes the zone's.
+      srcLevel: 1, dstLevel: 1, srcZone: '10.0.0.0/24', dstZone: '10.0.0.0/24', crossesItOt: false, skipsLevels: false, internet: false, conduitAllowed: null,
+    },
   );
 });
 

@@ -34,9 +34,12 @@ import {
   parseIp4,
   subnetKey,
 } from './address-class.js';
-import { describeMac } from './oui.js';
-import { inferRoles } from './roles.js';
-import { normalizeVendorName } from './vendor-names.js';
+import { mergeIdentity, type FactEvidence } from './identity.js';
+import { initialTtl, osFamily } from './os.js';
+import { ZoneModel, type PurdueAssetInput } from './purdue.js';
+import { classifyRoles, type RoleAssetInput } from './roles.js';
+import type { ZonesConfig } from './zones.js';
+import { isPublicIp } from './address-class.js';
 
 /** What the inventory needs from the flow layer's end-of-flow summary (a structural subset of it). */
 export interface FlowEnd {
@@ -62,6 +65,11 @@ export interface FlowEnd {
   tcpState: 'syn-only' | 'rejected' | 'established' | 'closed' | 'reset' | 'midstream' | 'none';
   /** true while client/server were only guessed (ports, first packet), false once seen or confirmed by content */
   sidesGuessed: boolean;
+  /** 802.1Q VLAN id of the flow's frames, 0 when untagged (absent: unknown) */
+  vlan?: number;
+  /** IP TTL / hop limit of each side's first packet, 0 when that side sent nothing (absent: unknown) */
+  clientTtl?: number;
+  serverTtl?: number;
 }
 
 export interface InventoryOptions {
@@ -81,10 +89,14 @@ export interface InventoryOptions {
   maxPortsPerProtocol: number;
   /** flows with operations waiting for their flow's end */
   maxPendingFlowOperations: number;
+  /** VLANs remembered per address (a host is in one; trunk-attached hosts in a few) */
+  maxVlansPerIp: number;
   /** a MAC carrying more distinct non-link-local IPv4 addresses than this (not its own) is a router */
   routerIpThreshold: number;
   /** a MAC carrying addresses of more /24 (IPv4) or /64 (IPv6) subnets than this is a router */
   routerSubnetThreshold: number;
+  /** the user's zones file (zones, Purdue levels, conduits); without it zones and levels are inferred */
+  zones?: ZonesConfig | null;
 }
 
 export const DEFAULT_INVENTORY_OPTIONS: Readonly<InventoryOptions> = {
@@ -98,6 +110,7 @@ export const DEFAULT_INVENTORY_OPTIONS: Readonly<InventoryOptions> = {
   maxProtocolsPerHost: 64,
   maxPortsPerProtocol: 32,
   maxPendingFlowOperations: 100_000,
+  maxVlansPerIp: 8,
   routerIpThreshold: 5,
   routerSubnetThreshold: 2,
 };
@@ -114,20 +127,8 @@ interface ProtocolUse {
   ports: number[];
 }
 
-interface StoredFact {
-  field: string;
-  value: string;
-  protocol: string;
-  frame: number;
-  captureIndex: number;
-}
-
-interface BestFact {
-  value: string;
-  confidence: number;
-  ts: number;
-  protocol: string;
-}
+/** A fact as first stated (frame), with the strongest confidence and latest time it was stated with since. */
+type StoredFact = FactEvidence;
 
 /** Traffic and identity common to IP and MAC records. */
 interface HostData {
@@ -138,8 +139,9 @@ interface HostData {
   /** key `${name}/${role}` */
   protocols: Map<string, ProtocolUse> | null;
   facts: StoredFact[] | null;
-  factKeys: Set<string> | null;
-  best: Map<string, BestFact> | null;
+  factKeys: Map<string, StoredFact> | null;
+  /** initial TTL (32/64/128/255) of the host's packets → flows: the OS guess of last resort */
+  ttls: Map<number, number> | null;
 }
 
 interface IpRecord extends HostData {
@@ -148,6 +150,8 @@ interface IpRecord extends HostData {
   seenWith: Map<string, number>;
   /** MAC that claimed the IP (ARP, DHCP, DCP) → claims */
   claims: Map<string, { count: number; first: number }> | null;
+  /** VLAN id → flows of this address (tagged flows only) */
+  vlans: Map<number, number> | null;
 }
 
 interface MacRecord extends HostData {
@@ -200,7 +204,7 @@ export interface InventoryBuild {
 }
 
 function newHostData(ts: number): HostData {
-  return { firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, protocols: null, facts: null, factKeys: null, best: null };
+  return { firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, protocols: null, facts: null, factKeys: null, ttls: null };
 }
 
 function touch(host: HostData, first: number, last: number): void {
@@ -274,7 +278,7 @@ export class Inventory {
       this.hitCap('inventory.hosts');
       return null;
     }
-    rec = { ...newHostData(ts), ip, seenWith: new Map(), claims: null };
+    rec = { ...newHostData(ts), ip, seenWith: new Map(), claims: null, vlans: null };
     this.ipRecords.set(ip, rec);
     return rec;
   }
@@ -324,23 +328,24 @@ export class Inventory {
   }
 
   private addFact(host: HostData, field: string, value: string, protocol: string, frame: number, captureIndex: number, confidence: number, ts: number): void {
-    if (host.best === null) host.best = new Map();
-    const best = host.best.get(field);
-    if (!best || confidence > best.confidence || (confidence === best.confidence && ts >= best.ts)) {
-      host.best.set(field, { value, confidence, ts, protocol });
-    }
     if (host.facts === null || host.factKeys === null) {
       host.facts = [];
-      host.factKeys = new Set();
+      host.factKeys = new Map();
     }
     const key = `${field}\u0000${value}\u0000${protocol}`;
-    if (host.factKeys.has(key)) return;
+    const known = host.factKeys.get(key);
+    if (known) {
+      if (confidence > known.confidence) known.confidence = confidence;
+      if (ts > known.ts) known.ts = ts;
+      return;
+    }
     if (host.facts.length >= this.options.maxFactsPerAsset) {
       this.hitCap('inventory.facts-per-asset');
       return;
     }
-    host.factKeys.add(key);
-    host.facts.push({ field, value, protocol, frame, captureIndex });
+    const fact: StoredFact = { field, value, protocol, frame, captureIndex, confidence, ts };
+    host.factKeys.set(key, fact);
+    host.facts.push(fact);
   }
 
   private claim(ipRec: IpRecord, mac: string, ts: number): void {
@@ -444,10 +449,18 @@ export class Inventory {
     if (client) {
       client.packets += packets;
       client.bytes += bytes;
+      if (f.clientTtl) this.noteTtl(client, f.clientTtl);
     }
     if (server) {
       server.packets += packets;
       server.bytes += bytes;
+      if (f.serverTtl) this.noteTtl(server, f.serverTtl);
+    }
+    // A flow's VLAN is its first packet's: the client's. The server shares it only when no router sits between
+    // them (same subnet); a routed server is on another VLAN, which its own subnet's clients will tell.
+    if (f.vlan) {
+      this.noteVlan(src, f.vlan);
+      if (subnetKey(f.clientIp) !== null && subnetKey(f.clientIp) === subnetKey(f.serverIp)) this.noteVlan(dst, f.vlan);
     }
     // Equal ports say nothing about who serves whom, unless the analyzer confirmed the sides from content.
     if (f.transport === 'udp' && f.clientPort === f.serverPort && f.sidesGuessed) {
@@ -487,6 +500,23 @@ export class Inventory {
       if (edge.operations === null) edge.operations = new Map();
       for (const [kind, n] of pending.counts) edge.operations.set(kind, (edge.operations.get(kind) ?? 0) + n);
     }
+  }
+
+  private noteTtl(host: HostData, ttl: number): void {
+    const initial = initialTtl(ttl);
+    if (host.ttls === null) host.ttls = new Map();
+    host.ttls.set(initial, (host.ttls.get(initial) ?? 0) + 1);
+  }
+
+  private noteVlan(endpoint: string, vlan: number): void {
+    if (!endpoint.startsWith('ip:')) return;
+    const rec = this.ipRecords.get(endpoint.slice(3));
+    if (!rec) return;
+    if (rec.vlans === null) rec.vlans = new Map();
+    const n = rec.vlans.get(vlan);
+    if (n !== undefined) rec.vlans.set(vlan, n + 1);
+    else if (rec.vlans.size < this.options.maxVlansPerIp) rec.vlans.set(vlan, 1);
+    else this.hitCap('inventory.vlans-per-ip');
   }
 
   /** A protocol event. Operations and asset facts are used; the rest is ignored. */
@@ -749,6 +779,7 @@ export class Inventory {
       const asset = assetFor(id, mac);
       asset.ips.push(rec.ip);
       asset.merge(rec);
+      for (const [vlan, n] of rec.vlans ?? []) asset.vlans.set(vlan, (asset.vlans.get(vlan) ?? 0) + n);
     }
     for (const rec of this.macRecords.values()) {
       const id = `mac:${rec.mac}`;
@@ -758,6 +789,7 @@ export class Inventory {
       asset.isRouter = isRouter;
       asset.merge(rec);
       for (const use of rec.l2Protocols?.values() ?? []) asset.addProtocol(use);
+      if (isRouter) for (const ip of rec.ips) if (ipOwner.get(ip) !== id) asset.routedIps.push(ip);
     }
 
     const resolve = (endpoint: string): string =>
@@ -787,10 +819,12 @@ export class Inventory {
 
     const operationsWithoutFlow = this.attachPendingOperations(merged, resolve);
 
-    const assetList = [...assets.values()]
-      .map((a) => a.toReport(this.options))
-      .sort((a, b) => compareText(endpointSortKey(a.id), endpointSortKey(b.id)));
-    const communications = [...merged.values()].map(edgeReport).sort(compareCommunications);
+    const builders = [...assets.values()].sort((a, b) => compareText(endpointSortKey(a.id), endpointSortKey(b.id)));
+    const assetList = builders.map((a) => a.toReport(this.options));
+    const edgeList = [...merged.values()];
+    const communications = edgeList.map(edgeReport);
+    annotate(builders, assetList, edgeList, communications, this.options.zones ?? null);
+    communications.sort(compareCommunications);
     const protocols = [...this.totals]
       .map(([name, t]) => ({ name, packets: t.packets, bytes: t.bytes, flows: t.flows }))
       .sort((a, b) => compareText(a.name, b.name));
@@ -830,9 +864,45 @@ function compareEdgesForChoice(a: Edge, b: Edge): number {
   return b.flows - a.flows || compareText(a.protocol, b.protocol) || compareText(a.transport, b.transport);
 }
 
-function edgeReport(e: Edge): CommunicationReport {
+/**
+ * Roles (src/model/roles.ts), then Purdue levels and zones (src/model/purdue.ts) of the built assets, then the
+ * levels/zones of each communication's ends. `assets[i]` is `builders[i]`'s report, `communications[i]`
+ * `edges[i]`'s; both are completed in place.
+ */
+function annotate(
+  builders: readonly AssetBuilder[],
+  assets: AssetReport[],
+  edges: readonly Edge[],
+  communications: CommunicationReport[],
+  zones: ZonesConfig | null,
+): void {
+  const roleInputs: RoleAssetInput[] = builders.map((b, i) => b.roleInput(assets[i]!));
+  const roleEdges = edges.map((e) => ({
+    src: e.src, dst: e.dst, protocol: e.protocol, port: e.port, flows: e.flows, packets: e.packets,
+    firstSeen: e.firstSeen, lastSeen: e.lastSeen, operations: operationsRecord(e),
+  }));
+  const roles = classifyRoles(roleInputs, roleEdges);
+  const purdueInputs: PurdueAssetInput[] = [];
+  assets.forEach((a, i) => {
+    const details = roles.get(a.id)!;
+    a.roleDetails = details;
+    a.roles = details.map((d) => d.role);
+    purdueInputs.push({ id: a.id, ips: a.ips, vlan: builders[i]!.dominantVlan(), roles: details, isRouter: builders[i]!.isRouter, routedIps: builders[i]!.routedIps });
+  });
+  const model = new ZoneModel(purdueInputs, zones);
+  const placed = model.assign(purdueInputs, edges);
+  for (const a of assets) Object.assign(a, placed.get(a.id)!);
+  communications.forEach((c, i) => Object.assign(c, model.zoneCommunication(edges[i]!, placed)));
+}
+
+function operationsRecord(e: Edge): Partial<Record<OperationKind, number>> {
   const operations: Partial<Record<OperationKind, number>> = {};
   if (e.operations) for (const kind of [...e.operations.keys()].sort()) operations[kind] = e.operations.get(kind)!;
+  return operations;
+}
+
+function edgeReport(e: Edge): CommunicationReport {
+  const operations = operationsRecord(e);
   return {
     src: e.src,
     dst: e.dst,
@@ -845,6 +915,14 @@ function edgeReport(e: Edge): CommunicationReport {
     firstSeen: isoTime(e.firstSeen),
     lastSeen: isoTime(e.lastSeen),
     operations,
+    srcLevel: null,
+    dstLevel: null,
+    srcZone: null,
+    dstZone: null,
+    crossesItOt: false,
+    skipsLevels: false,
+    internet: false,
+    conduitAllowed: null,
   };
 }
 
@@ -862,17 +940,18 @@ function compareCommunications(a: CommunicationReport, b: CommunicationReport): 
 class AssetBuilder {
   readonly ips: string[] = [];
   isRouter = false;
+  /** addresses a router MAC carried for other hosts */
+  readonly routedIps: string[] = [];
+  /** VLAN id → flows */
+  readonly vlans = new Map<number, number>();
   private firstSeen = Infinity;
   private lastSeen = -Infinity;
   private packets = 0;
   private bytes = 0;
   private readonly protocols = new Map<string, ProtocolUse>();
   private readonly facts: StoredFact[] = [];
-  private readonly factKeys = new Set<string>();
-  private readonly best = new Map<string, BestFact>();
-  private readonly hostnames = new Set<string>();
-  private readonly factProtocols = new Set<string>();
-  private readonly roleHints: string[] = [];
+  private readonly factKeys = new Map<string, StoredFact>();
+  private readonly ttls = new Map<number, number>();
 
   constructor(
     readonly id: string,
@@ -887,19 +966,17 @@ class AssetBuilder {
     for (const use of rec.protocols?.values() ?? []) this.addProtocol(use);
     for (const fact of rec.facts ?? []) {
       const key = `${fact.field}\u0000${fact.value}\u0000${fact.protocol}`;
-      if (this.factKeys.has(key)) continue;
-      this.factKeys.add(key);
-      this.facts.push(fact);
-      this.factProtocols.add(fact.protocol);
-      if (fact.field === 'hostname') this.hostnames.add(fact.value);
-      if (fact.field === 'role-hint') this.roleHints.push(fact.value);
-    }
-    for (const [field, b] of rec.best ?? []) {
-      const current = this.best.get(field);
-      if (!current || b.confidence > current.confidence || (b.confidence === current.confidence && b.ts > current.ts)) {
-        this.best.set(field, b);
+      const known = this.factKeys.get(key);
+      if (known) {
+        if (fact.confidence > known.confidence) known.confidence = fact.confidence;
+        if (fact.ts > known.ts) known.ts = fact.ts;
+        continue;
       }
+      const copy = { ...fact };
+      this.factKeys.set(key, copy);
+      this.facts.push(copy);
     }
+    for (const [ttl, n] of rec.ttls ?? []) this.ttls.set(ttl, (this.ttls.get(ttl) ?? 0) + n);
   }
 
   addProtocol(use: ProtocolUse): void {
@@ -909,43 +986,72 @@ class AssetBuilder {
     else for (const port of use.ports) if (!existing.ports.includes(port)) existing.ports.push(port);
   }
 
+  /** The VLAN most of the asset's flows carried, null when untagged. */
+  dominantVlan(): number | null {
+    let best: number | null = null;
+    let bestFlows = 0;
+    for (const [vlan, n] of this.vlans) {
+      if (n > bestFlows || (n === bestFlows && best !== null && vlan < best)) {
+        best = vlan;
+        bestFlows = n;
+      }
+    }
+    return best;
+  }
+
+  roleInput(report: AssetReport): RoleAssetInput {
+    return {
+      id: this.id,
+      protocols: report.protocols,
+      roleHints: this.facts.filter((f) => f.field === 'role-hint').map((f) => ({ value: f.value, confidence: f.confidence, protocol: f.protocol })),
+      deviceTypes: this.facts.filter((f) => f.field === 'device-type').map((f) => f.value),
+      isRouter: this.isRouter,
+      os: report.os === null ? null : osFamily(report.os.value),
+      isPublic: this.ips.length > 0 && this.ips.every(isPublicIp),
+    };
+  }
+
+  /** The asset's report; roles, levels and zones are filled in by annotate(). */
   toReport(options: InventoryOptions): AssetReport {
     const protocols: AssetProtocol[] = [...this.protocols.values()]
       .map((p) => ({ name: p.name, role: p.role, ports: [...p.ports].sort((a, b) => a - b) }))
       .sort((a, b) => compareText(a.name, b.name) || compareText(a.role, b.role));
-    let vendor: string | null = null;
-    let vendorSource: string | null = null;
-    const declared = this.best.get('vendor');
-    if (declared && normalizeVendorName(declared.value) !== '') {
-      vendor = normalizeVendorName(declared.value);
-      vendorSource = declared.protocol;
-    } else if (this.mac !== null) {
-      const registered = describeMac(this.mac).vendor;
-      if (registered !== null) {
-        vendor = normalizeVendorName(registered);
-        vendorSource = 'oui';
-      }
-    }
-    const model = this.best.get('model') ?? this.best.get('product');
+    const identity = mergeIdentity(this.facts, this.mac, this.ttls.size > 0 ? this.ttls : null, {
+      maxClaimsPerField: 8,
+      maxSourcesPerClaim: 4,
+      maxHostnames: options.maxHostnamesPerAsset,
+      maxUsers: options.maxFactsPerAsset,
+    });
     return {
       id: this.id,
       mac: this.mac,
       ips: [...this.ips].sort((a, b) => compareText(addressSortKey(a), addressSortKey(b))),
-      hostnames: [...this.hostnames].sort().slice(0, options.maxHostnamesPerAsset),
-      vendor,
-      vendorSource,
-      model: model?.value ?? null,
-      firmware: this.best.get('firmware')?.value ?? null,
-      serial: this.best.get('serial')?.value ?? null,
-      roles: inferRoles({ protocols, factProtocols: this.factProtocols, roleHints: this.roleHints, isRouter: this.isRouter }),
+      hostnames: identity.hostnames,
+      vendor: identity.vendor,
+      vendorSource: identity.vendorSource,
+      model: identity.model,
+      firmware: identity.firmware,
+      serial: identity.serial,
+      identity: identity.identity,
+      identityConflicts: identity.identityConflicts,
+      os: identity.os,
+      domain: identity.domain,
+      users: identity.users,
+      roles: ['unknown'],
+      roleDetails: [],
       purdueLevel: null,
+      purdueInferred: true,
       zone: null,
+      zoneInferred: true,
+      criticality: null,
       protocols,
       firstSeen: isoTime(this.firstSeen),
       lastSeen: isoTime(this.lastSeen),
       packets: this.packets,
       bytes: this.bytes,
-      facts: this.facts.slice(0, options.maxFactsPerAsset).map((f) => ({ ...f })),
+      facts: this.facts
+        .slice(0, options.maxFactsPerAsset)
+        .map((f) => ({ field: f.field, value: f.value, protocol: f.protocol, frame: f.frame, captureIndex: f.captureIndex })),
     };
   }
 }

@@ -5,7 +5,7 @@
 import type { Inventory } from '../model/inventory.js';
 import { VERSION } from '../version.js';
 import { isoTime } from './time.js';
-import { REPORT_SCHEMA, type CaptureReport, type Report, type ReportStats } from './types.js';
+import { REPORT_SCHEMA, type AlertReport, type AssetReport, type CaptureReport, type CommunicationReport, type Report, type ReportStats } from './types.js';
 
 export { isoTime } from './time.js';
 
@@ -14,7 +14,8 @@ export interface BuildReportInput {
   stats: ReportStats;
   inventory: Inventory;
   generatedAt?: Date;
-  alerts?: unknown[];
+  /** Alerts, or the detector's post-pass over the built model (it needs the assets and communications). */
+  alerts?: AlertReport[] | ((model: { assets: AssetReport[]; communications: CommunicationReport[] }) => AlertReport[]);
   vulnerabilities?: unknown[];
   risk?: unknown[];
 }
@@ -45,7 +46,7 @@ export function buildReport(input: BuildReportInput): Report {
     assets,
     communications,
     protocols,
-    alerts: input.alerts ?? [],
+    alerts: typeof input.alerts === 'function' ? input.alerts({ assets, communications }) : input.alerts ?? [],
     vulnerabilities: input.vulnerabilities ?? [],
     risk: input.risk ?? [],
   };

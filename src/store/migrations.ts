@@ -212,6 +212,22 @@ CREATE VIEW protocol_totals AS
   FROM run_protocols GROUP BY name;
 `;
 
+/**
+ * Step 2: the report's derived intelligence (identity claims, OS, users, role details, Purdue/zone provenance,
+ * criticality; a communication's levels, zones and segmentation flags). The analysis recomputes all of it every
+ * run from that run's traffic, so it is stored as one JSON document per run asset / run communication, as the
+ * run's own contribution like every other run_* column, and merged over runs on read (store.ts). Rows stored
+ * before this step keep NULL: the merge reads them as "this run said nothing about it".
+ */
+const derivedIntelligence = `
+-- {identity, identityConflicts, os, domain, users, roles, roleDetails, purdueInferred, zoneInferred, criticality};
+-- identity claim sources name their capture by hash ("capture"), like run_asset_facts, not by captureIndex.
+ALTER TABLE run_assets ADD COLUMN intel TEXT CHECK (intel IS NULL OR json_valid(intel));
+-- {srcLevel, dstLevel, srcZone, dstZone, crossesItOt, skipsLevels, internet, conduitAllowed}
+ALTER TABLE run_communications ADD COLUMN intel TEXT CHECK (intel IS NULL OR json_valid(intel));
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema: runs, captures, per-run contributions, derived views', sql: initialSchema },
+  { version: 2, name: 'derived intelligence per run asset and run communication (JSON)', sql: derivedIntelligence },
 ];

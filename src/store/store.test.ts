@@ -7,14 +7,17 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import type { OperationKind, ProtocolName } from '../events/types.js';
+import { isoTime } from '../report/time.js';
 import {
   REPORT_SCHEMA,
-  type AssetReport, type CaptureReport, type CommunicationReport, type Report, type ReportStats,
+  type AlertReport, type AssetReport, type CaptureReport, type CommunicationReport, type Report, type ReportStats,
+  type RoleDetail,
 } from '../report/types.js';
+import { validateReport } from '../report/validate.js';
 import { fuzzRuns } from '../util/fuzz-budget.js';
 import {
-  APPLICATION_ID, Store, StoreConflictError, StoreError, StoreVersionError, hashFile, identifyFile, migrations,
-  type CaptureIdentity,
+  APPLICATION_ID, MERGE_CAP_NAMES, Store, StoreConflictError, StoreError, StoreVersionError, hashFile, identifyFile,
+  migrations, type CaptureIdentity,
 } from './store.js';
 
 // ---------------------------------------------------------------------------------------------- builders
@@ -38,15 +41,26 @@ function stats(over: Partial<ReportStats> = {}): ReportStats {
 function capture(file: string, over: Partial<CaptureReport> = {}): CaptureReport {
   return {
     file, format: 'pcap', compressed: false, linkTypes: ['ethernet'], packets: 10, bytes: 1000,
-    firstSeen: '2024-01-01T00:00:00.000Z', lastSeen: '2024-01-01T01:00:00.000Z', warnings: [], ...over,
+    firstSeen: '2024-01-01T00:00:00.000000Z', lastSeen: '2024-01-01T01:00:00.000000Z', warnings: [], ...over,
   };
 }
 
+/** Role details for `roles` as a test states them: one reason naming the role. */
+function details(roles: AssetReport['roles'], confidence = 0.8): RoleDetail[] {
+  return roles.map((role) => (role === 'unknown'
+    ? { role, confidence: 0, reasons: ['no role evidence'] }
+    : { role, confidence, reasons: [`test evidence for ${role}`] }));
+}
+
+/** An asset as the analysis reports it, every field defaulted; roleDetails follow `over.roles` unless given. */
 function asset(id: string, over: Partial<AssetReport> = {}): AssetReport {
+  const roles = over.roles ?? ['unknown'];
   return {
     id, mac: null, ips: [], hostnames: [], vendor: null, vendorSource: null, model: null, firmware: null,
-    serial: null, roles: [], purdueLevel: null, zone: null, protocols: [],
-    firstSeen: '2024-01-01T00:00:00.000Z', lastSeen: '2024-01-01T01:00:00.000Z', packets: 1, bytes: 100, facts: [],
+    serial: null, identity: {}, identityConflicts: [], os: null, domain: null, users: [],
+    roles, roleDetails: over.roleDetails ?? details(roles),
+    purdueLevel: null, purdueInferred: true, zone: null, zoneInferred: true, criticality: null, protocols: [],
+    firstSeen: '2024-01-01T00:00:00.000000Z', lastSeen: '2024-01-01T01:00:00.000000Z', packets: 1, bytes: 100, facts: [],
     ...over,
   };
 }
@@ -54,13 +68,29 @@ function asset(id: string, over: Partial<AssetReport> = {}): AssetReport {
 function comm(src: string, dst: string, over: Partial<CommunicationReport> = {}): CommunicationReport {
   return {
     src, dst, protocol: 'modbus', transport: 'tcp', port: 502, packets: 4, bytes: 400, flows: 1,
-    firstSeen: '2024-01-01T00:00:00.000Z', lastSeen: '2024-01-01T01:00:00.000Z', operations: {}, ...over,
+    firstSeen: '2024-01-01T00:00:00.000000Z', lastSeen: '2024-01-01T01:00:00.000000Z', operations: {},
+    srcLevel: null, dstLevel: null, srcZone: null, dstZone: null, crossesItOt: false, skipsLevels: false,
+    internet: false, conduitAllowed: null, ...over,
+  };
+}
+
+/** A schema-valid alert; the store treats it as an opaque document keyed by `id`. */
+function alertOf(id: string, over: Partial<AlertReport> = {}): AlertReport {
+  return {
+    id, ruleId: 'ot.plc-write', title: 'write to PLC', severity: 'medium', category: 'ot-operation', status: 'new',
+    mitre: { ics: ['T0855'], enterprise: [] },
+    source: { asset: HMI, ip: '10.0.0.20', mac: null, name: null },
+    target: { asset: PLC, ip: '10.0.0.10', mac: '00:0e:8c:00:00:01', name: 'plc1' },
+    firstSeen: '2024-01-01T00:10:00.000000Z', lastSeen: '2024-01-01T00:20:00.000000Z', count: 2,
+    evidence: [{ file: 'a.pcap', frame: 12, ts: '2024-01-01T00:10:00.000000Z', protocol: 's7comm', summary: 's7comm write 10.0.0.20 → 10.0.0.10' }],
+    evidenceOmitted: 1, explanation: 'An HMI wrote to a PLC.', recommendation: 'Check the write was planned.', details: { writes: 2 },
+    ...over,
   };
 }
 
 function report(captureIds: CaptureIdentity[], over: Partial<Report> = {}): Report {
   return {
-    schema: REPORT_SCHEMA, generator: { name: 'otwatch', version: '0.1.0' }, generatedAt: '2024-02-01T00:00:00.000Z',
+    schema: REPORT_SCHEMA, generator: { name: 'otwatch', version: '0.1.0' }, generatedAt: '2024-02-01T00:00:00.000000Z',
     captures: captureIds.map((c) => capture(c.file)), stats: stats(), assets: [], communications: [], protocols: [],
     alerts: [], vulnerabilities: [], risk: [], ...over,
   };
@@ -68,6 +98,7 @@ function report(captureIds: CaptureIdentity[], over: Partial<Report> = {}): Repo
 
 const PLC = 'mac:00:0e:8c:00:00:01';
 const HMI = 'ip:10.0.0.20';
+const ALERT_1 = '0123456789abcdef';
 
 /** Two reports over different captures that share the PLC and one communication. */
 function twoReports(): { a: Report; aIds: CaptureIdentity[]; b: Report; bIds: CaptureIdentity[] } {
@@ -80,28 +111,28 @@ function twoReports(): { a: Report; aIds: CaptureIdentity[]; b: Report; bIds: Ca
         mac: '00:0e:8c:00:00:01', ips: ['10.0.0.10'], hostnames: ['plc1'], vendor: 'Siemens', vendorSource: 'oui',
         model: 'S7-1200', firmware: 'V4.1', roles: ['plc'], purdueLevel: 1,
         protocols: [{ name: 's7comm', role: 'server', ports: [102] }],
-        firstSeen: '2024-01-01T00:00:00.000Z', lastSeen: '2024-01-01T01:00:00.000Z', packets: 60, bytes: 6000,
+        firstSeen: '2024-01-01T00:00:00.000000Z', lastSeen: '2024-01-01T01:00:00.000000Z', packets: 60, bytes: 6000,
         facts: [{ field: 'firmware', value: 'V4.1', protocol: 's7comm', frame: 7, captureIndex: 0 }],
       }),
       asset(HMI, { ips: ['10.0.0.20'], roles: ['hmi'], packets: 40, bytes: 4000 }),
     ],
     communications: [comm(HMI, PLC, { protocol: 's7comm', port: 102, packets: 50, bytes: 5000, operations: { read: 5, write: 1 } })],
     protocols: [{ name: 's7comm', packets: 50, bytes: 5000, flows: 1 }],
-    alerts: [{ id: 'alert-1', title: 'write to PLC' }],
+    alerts: [alertOf(ALERT_1)],
   });
   const b = report(bIds, {
-    captures: [capture('b.pcap', { firstSeen: '2024-03-01T00:00:00.000Z', lastSeen: '2024-03-01T02:00:00.000Z' })],
+    captures: [capture('b.pcap', { firstSeen: '2024-03-01T00:00:00.000000Z', lastSeen: '2024-03-01T02:00:00.000000Z' })],
     stats: stats({ packets: 30, bytes: 3000, flows: 2, analyzers: { 'modbus.malformed': 1, 'enip.malformed': 4 } }),
     assets: [
       asset(PLC, {
         mac: '00:0e:8c:00:00:01', ips: ['10.0.0.10', '10.0.0.9'], hostnames: ['plc1.plant'], vendor: null,
         firmware: 'V4.5', roles: ['plc'], protocols: [{ name: 's7comm', role: 'server', ports: [102] }, { name: 'snmp', role: 'server', ports: [161] }],
-        firstSeen: '2024-03-01T00:00:00.000Z', lastSeen: '2024-03-01T02:00:00.000Z', packets: 20, bytes: 2000,
+        firstSeen: '2024-03-01T00:00:00.000000Z', lastSeen: '2024-03-01T02:00:00.000000Z', packets: 20, bytes: 2000,
         facts: [{ field: 'firmware', value: 'V4.5', protocol: 's7comm', frame: 3, captureIndex: 0 }],
       }),
     ],
     communications: [
-      comm(HMI, PLC, { protocol: 's7comm', port: 102, packets: 10, bytes: 1000, firstSeen: '2024-03-01T00:00:00.000Z', lastSeen: '2024-03-01T02:00:00.000Z', operations: { read: 2, 'program-upload': 1 } }),
+      comm(HMI, PLC, { protocol: 's7comm', port: 102, packets: 10, bytes: 1000, firstSeen: '2024-03-01T00:00:00.000000Z', lastSeen: '2024-03-01T02:00:00.000000Z', operations: { read: 2, 'program-upload': 1 } }),
       comm(HMI, PLC, { protocol: 'snmp', transport: 'udp', port: 161, packets: 2, bytes: 200 }),
     ],
     protocols: [{ name: 's7comm', packets: 10, bytes: 1000, flows: 1 }, { name: 'snmp', packets: 2, bytes: 200, flows: 1 }],
@@ -261,8 +292,8 @@ describe('ingest', () => {
     assert.equal(s7.packets, 60);
     assert.equal(s7.bytes, 6000);
     assert.equal(s7.flows, 2);
-    assert.equal(s7.firstSeen, '2024-01-01T00:00:00.000Z');
-    assert.equal(s7.lastSeen, '2024-03-01T02:00:00.000Z');
+    assert.equal(s7.firstSeen, '2024-01-01T00:00:00.000000Z');
+    assert.equal(s7.lastSeen, '2024-03-01T02:00:00.000000Z');
     assert.deepEqual(s7.operations, { read: 7, write: 1, 'program-upload': 1 });
     assert.deepEqual(store.protocols(), [
       { name: 's7comm', packets: 60, bytes: 6000, flows: 2 },
@@ -282,7 +313,7 @@ describe('ingest', () => {
     assert.ok(Object.values(tables).some((rows) => rows.length > 0));
 
     // a later analysis of the same capture: other run time, other generation time
-    const again = store.ingest({ ...a, generatedAt: '2025-01-01T00:00:00.000Z', stats: { ...a.stats, durationMs: 12_345 } }, aIds);
+    const again = store.ingest({ ...a, generatedAt: '2025-01-01T00:00:00.000000Z', stats: { ...a.stats, durationMs: 12_345 } }, aIds);
     assert.equal(again.outcome, 'replaced');
     assert.deepEqual(again.removedRuns, [aIds[0]!.sha256]);
     assert.equal(again.newCaptures, 0);
@@ -311,8 +342,8 @@ describe('ingest', () => {
     assert.deepEqual(plc.ips, ['10.0.0.9', '10.0.0.10']);
     assert.deepEqual(plc.hostnames, ['plc1', 'plc1.plant']);
     assert.deepEqual(plc.roles, ['plc']);
-    assert.equal(plc.firstSeen, '2024-01-01T00:00:00.000Z');
-    assert.equal(plc.lastSeen, '2024-03-01T02:00:00.000Z');
+    assert.equal(plc.firstSeen, '2024-01-01T00:00:00.000000Z');
+    assert.equal(plc.lastSeen, '2024-03-01T02:00:00.000000Z');
     assert.equal(plc.packets, 80);
     assert.equal(plc.bytes, 8000);
     assert.equal(plc.firmware, 'V4.5', 'newest sighting wins');
@@ -414,9 +445,9 @@ describe('ingest', () => {
     const store = Store.open(path);
     store.ingest(a, aIds);
     const db = new Database(path);
-    db.prepare("UPDATE alert_states SET status = 'acknowledged' WHERE alert_key = 'alert-1'").run();
+    db.prepare("UPDATE alert_states SET status = 'acknowledged' WHERE alert_key = ?").run(ALERT_1);
     store.ingest(a, aIds);
-    const row = db.prepare("SELECT status FROM alert_states WHERE alert_key = 'alert-1'").get() as { status: string };
+    const row = db.prepare('SELECT status FROM alert_states WHERE alert_key = ?').get(ALERT_1) as { status: string };
     assert.equal(row.status, 'acknowledged');
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM run_alerts').get() as { n: number }).n, 1);
     db.close();
@@ -434,8 +465,274 @@ describe('ingest', () => {
     assert.deepEqual(r.captures, [a.captures[0], b.captures[0]]);
     assert.deepEqual(r.assets, store.assets());
     assert.deepEqual(r.communications, store.communications());
+    assert.deepEqual(r.alerts, a.alerts);
     assert.equal(r.stats.packets, a.stats.packets + b.stats.packets);
+    assert.deepEqual(validateReport(r), []);
     store.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------- derived intelligence
+
+/** What otwatch at schema version 1 made of a new file (migrate() with only step 1), before any store code ran. */
+function createV1Database(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.exec(`CREATE TABLE schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL, otwatch_version TEXT NOT NULL
+  ) STRICT`);
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  db.exec(migrations[0]!.sql);
+  db.prepare("INSERT INTO schema_migrations VALUES (1, ?, '2024-01-15T00:00:00.000Z', '0.1.0')").run(migrations[0]!.name);
+  db.pragma('user_version = 1');
+  return db;
+}
+
+/** The rows otwatch at schema version 1 wrote for one run over capture `id` (its ingest, column for column). */
+function ingestV1(db: Database.Database, id: CaptureIdentity): void {
+  const run = Number(db.prepare("INSERT INTO runs (run_key, generator, analyzed_at, ingested_at) VALUES (?, 'otwatch 0.1.0', '2024-01-15T00:00:00.000Z', '2024-01-15T00:00:00.000Z')")
+    .run(id.sha256).lastInsertRowid);
+  db.prepare(`INSERT INTO captures VALUES (?, ?, ?, ?, 'pcap', 0, '["ethernet"]', 100, 10000,
+    '2024-01-01T00:00:00.000000Z', '2024-01-01T01:00:00.000000Z', '[]')`).run(id.sha256, run, id.file, id.size);
+  for (const [name, value] of [['packets', 100], ['bytes', 10_000], ['flows', 2], ['analyzers.s7comm.malformed', 1]] as const) {
+    db.prepare('INSERT INTO run_counters VALUES (?, ?, ?)').run(run, name, value);
+  }
+  db.prepare(`INSERT INTO run_assets VALUES (?, ?, '00:0e:8c:00:00:01', 'Siemens', 'oui', 'S7-1200', 'V4.1', NULL, 1, '10.0.0.0/24',
+    '2024-01-01T00:00:00.000000Z', '2024-01-01T01:00:00.000000Z', 60, 6000)`).run(run, PLC);
+  db.prepare(`INSERT INTO run_assets VALUES (?, ?, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    '2024-01-01T00:00:00.000000Z', '2024-01-01T00:30:00.000000Z', 40, 4000)`).run(run, HMI);
+  for (const [asset, kind, value] of [[PLC, 'ip', '10.0.0.10'], [PLC, 'hostname', 'plc1'], [PLC, 'role', 'plc'], [PLC, 'role', 'ied'], [HMI, 'ip', '10.0.0.20']]) {
+    db.prepare('INSERT INTO run_asset_attributes VALUES (?, ?, ?, ?)').run(run, asset, kind, value);
+  }
+  db.prepare("INSERT INTO run_asset_protocols VALUES (?, ?, 's7comm', 'server')").run(run, PLC);
+  db.prepare("INSERT INTO run_asset_protocol_ports VALUES (?, ?, 's7comm', 'server', 102)").run(run, PLC);
+  db.prepare("INSERT INTO run_asset_facts VALUES (?, ?, 'firmware', 'V4.1', 's7comm', 7, ?)").run(run, PLC, id.sha256);
+  db.prepare(`INSERT INTO run_communications VALUES (?, ?, ?, 's7comm', 'tcp', 102, 50, 5000, 1,
+    '2024-01-01T00:00:00.000000Z', '2024-01-01T00:30:00.000000Z')`).run(run, HMI, PLC);
+  db.prepare("INSERT INTO run_communication_operations VALUES (?, ?, ?, 's7comm', 'tcp', 102, 'write', 3)").run(run, HMI, PLC);
+  db.prepare("INSERT INTO run_protocols VALUES (?, 's7comm', 50, 5000, 1)").run(run);
+  db.prepare('INSERT INTO run_alerts VALUES (?, 0, ?, ?)').run(run, ALERT_1, JSON.stringify(alertOf(ALERT_1)));
+  db.prepare("INSERT INTO alert_states VALUES (?, 'acknowledged', '2024-01-16T00:00:00.000Z', 'planned')").run(ALERT_1);
+}
+
+describe('derived intelligence (schema step 2)', () => {
+  test('a version 1 database is upgraded in place: data intact, new fields read as unknown, schema-valid', () => {
+    const path = newDbPath();
+    const legacy = ident('legacy');
+    const v1 = createV1Database(path);
+    ingestV1(v1, legacy);
+    v1.close();
+
+    const store = Store.open(path);
+    assert.equal(store.schemaVersion(), 2);
+    const plc = store.assets().find((x) => x.id === PLC)!;
+    assert.deepEqual(plc, asset(PLC, {
+      mac: '00:0e:8c:00:00:01', ips: ['10.0.0.10'], hostnames: ['plc1'], vendor: 'Siemens', vendorSource: 'oui',
+      model: 'S7-1200', firmware: 'V4.1', purdueLevel: 1, zone: '10.0.0.0/24',
+      // roles in ASSET_ROLES order; their evidence was not kept, and the store says so instead of inventing it
+      roles: ['plc', 'ied'],
+      roleDetails: [
+        { role: 'plc', confidence: 0, reasons: ['stored by an otwatch that did not keep role evidence'] },
+        { role: 'ied', confidence: 0, reasons: ['stored by an otwatch that did not keep role evidence'] },
+      ],
+      protocols: [{ name: 's7comm', role: 'server', ports: [102] }], packets: 60, bytes: 6000,
+      facts: [{ field: 'firmware', value: 'V4.1', protocol: 's7comm', frame: 7, captureIndex: 0 }],
+    }));
+    const hmi = store.assets().find((x) => x.id === HMI)!;
+    assert.deepEqual(hmi.roles, ['unknown']);
+    assert.deepEqual(hmi.roleDetails, [{ role: 'unknown', confidence: 0, reasons: ['no role evidence'] }]);
+    assert.deepEqual(store.communications(), [comm(HMI, PLC, {
+      protocol: 's7comm', port: 102, packets: 50, bytes: 5000, lastSeen: '2024-01-01T00:30:00.000000Z', operations: { write: 3 },
+    })]);
+    const before = store.toReport();
+    assert.deepEqual(validateReport(before), []);
+    assert.deepEqual(before.alerts, [alertOf(ALERT_1)]);
+    assert.equal(before.stats.packets, 100);
+    assert.deepEqual(before.stats.analyzers, { 's7comm.malformed': 1 });
+
+    // a newer capture, analysed by this otwatch, merges with the legacy run
+    const later = ident('later');
+    store.ingest(report([later], {
+      captures: [capture(later.file, { firstSeen: '2024-02-01T00:00:00.000000Z', lastSeen: '2024-02-01T01:00:00.000000Z' })],
+      assets: [asset(PLC, {
+        roles: ['unknown'], purdueLevel: 2, purdueInferred: false, zone: 'cell-2', zoneInferred: false,
+        os: { value: 'VxWorks', confidence: 0.6, source: 'snmp', family: 'rtos' }, criticality: 'critical',
+        firstSeen: '2024-02-01T00:00:00.000000Z', lastSeen: '2024-02-01T01:00:00.000000Z', packets: 5, bytes: 500,
+      })],
+    }), [later]);
+    const merged = store.assets().find((x) => x.id === PLC)!;
+    assert.deepEqual(merged.roles, ['plc', 'ied'], 'a later "unknown" does not erase the roles an earlier run found');
+    assert.equal(merged.purdueLevel, 2);
+    assert.equal(merged.purdueInferred, false);
+    assert.equal(merged.zone, 'cell-2');
+    assert.equal(merged.zoneInferred, false);
+    assert.equal(merged.os?.value, 'VxWorks');
+    assert.equal(merged.criticality, 'critical');
+    assert.equal(merged.firmware, 'V4.1', 'the legacy run still gives what the newer run did not state');
+    assert.equal(merged.packets, 65);
+    assert.deepEqual(validateReport(store.toReport()), []);
+    store.close();
+
+    // the analyst's triage state and the applied steps survived the upgrade
+    const db = new Database(path, { readonly: true });
+    assert.deepEqual(db.prepare('SELECT status, note FROM alert_states').all(), [{ status: 'acknowledged', note: 'planned' }]);
+    assert.deepEqual((db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version), [1, 2]);
+    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    db.close();
+  });
+
+  test('the new asset and communication fields round-trip, identity sources re-indexed to the store captures', () => {
+    // the report lists the March capture first; the store lists captures in time order
+    const march = ident('rt-march');
+    const january = ident('rt-january');
+    const plc = asset(PLC, {
+      mac: '00:0e:8c:00:00:01', ips: ['10.0.0.10'], hostnames: ['plc1'], vendor: 'Siemens', vendorSource: 'profinet-dcp',
+      model: 'CPU 1215C', firmware: 'V4.5', serial: 'S C-X4U421302009',
+      identity: {
+        vendor: [
+          { value: 'Siemens', confidence: 0.9, sources: [{ protocol: 'profinet-dcp', frame: 3, captureIndex: 0 }, { protocol: 's7comm', frame: 9, captureIndex: 1 }] },
+          { value: 'Rockwell Automation', confidence: 0.5, sources: [{ protocol: 'oui', frame: 0, captureIndex: 0 }] },
+        ],
+        firmware: [{ value: 'V4.5', confidence: 0.9, sources: [{ protocol: 's7comm', frame: 9, captureIndex: 1 }] }],
+        user: [{ value: 'operator', confidence: 0.7, sources: [{ protocol: 'smb', frame: 20, captureIndex: 0 }] }],
+      },
+      identityConflicts: ['vendor'],
+      os: { value: 'Siemens S7 firmware', confidence: 0.8, source: 's7comm', family: 'rtos' },
+      domain: 'plant.local', users: ['operator'],
+      roles: ['plc', 'network-device'],
+      roleDetails: [
+        { role: 'plc', confidence: 0.95, reasons: ['serves s7comm', 'PROFINET DCP says IO-Controller'] },
+        { role: 'network-device', confidence: 0.4, reasons: ['answers SNMP'] },
+      ],
+      purdueLevel: 1, purdueInferred: false, zone: 'cell-1', zoneInferred: false, criticality: 'high',
+      protocols: [{ name: 's7comm', role: 'server', ports: [102] }],
+      facts: [{ field: 'firmware', value: 'V4.5', protocol: 's7comm', frame: 9, captureIndex: 1 }],
+    });
+    const link = comm(HMI, PLC, {
+      protocol: 's7comm', port: 102, operations: { write: 2 }, srcLevel: 3.5, dstLevel: 1, srcZone: 'dmz', dstZone: 'cell-1',
+      crossesItOt: false, skipsLevels: true, internet: false, conduitAllowed: false,
+    });
+    const hmi = asset(HMI, { ips: ['10.0.0.20'], roles: ['hmi'], purdueLevel: 3.5, zone: 'dmz' });
+    const store = Store.open(newDbPath());
+    store.ingest(report([march, january], {
+      captures: [
+        capture(march.file, { firstSeen: '2024-03-01T00:00:00.000000Z', lastSeen: '2024-03-01T01:00:00.000000Z' }),
+        capture(january.file, { firstSeen: '2024-01-01T00:00:00.000000Z', lastSeen: '2024-01-01T01:00:00.000000Z' }),
+      ],
+      assets: [plc, hmi], communications: [link],
+    }), [march, january]);
+
+    assert.deepEqual(store.captures().map((c) => c.sha256), [january.sha256, march.sha256]);
+    const swap = (i: number): number => 1 - i;
+    const expectedPlc: AssetReport = {
+      ...plc,
+      identity: Object.fromEntries(Object.entries(plc.identity).map(([field, claims]) => [field, claims!.map((c) => ({
+        ...c, sources: c.sources.map((src) => ({ ...src, captureIndex: swap(src.captureIndex) })),
+      }))])),
+      facts: plc.facts.map((f) => ({ ...f, captureIndex: swap(f.captureIndex) })),
+    };
+    assert.deepEqual(store.assets(), [hmi, expectedPlc]);
+    assert.deepEqual(store.communications(), [link]);
+    assert.deepEqual(validateReport(store.toReport()), []);
+    store.close();
+  });
+
+  test('os, domain, Purdue level, zone, criticality, roles and communication levels: the newest sighting wins', () => {
+    const jan = ident('nw-jan');
+    const feb = ident('nw-feb');
+    const mar = ident('nw-mar');
+    const span = (month: string) => ({ firstSeen: `2024-${month}-01T00:00:00.000000Z`, lastSeen: `2024-${month}-01T01:00:00.000000Z` });
+    const claim = (value: string, confidence: number, protocol: string, frame: number) => ({ value, confidence, sources: [{ protocol, frame, captureIndex: 0 }] });
+    const EWS = 'ip:10.0.0.30';
+    const runs: Array<[Report, CaptureIdentity[]]> = [
+      [report([jan], {
+        captures: [capture(jan.file, span('01'))],
+        assets: [asset(EWS, {
+          ...span('01'), roles: ['hmi'], purdueLevel: 2, purdueInferred: false, zone: 'cell-1', zoneInferred: false, criticality: 'high',
+          os: { value: 'Windows 7', confidence: 0.9, source: 'smb', family: 'windows' }, domain: 'plant.local', users: ['Operator', 'alice'],
+          identity: { os: [claim('Windows 7', 0.9, 'smb', 4)], user: [claim('Operator', 0.7, 'smb', 4), claim('alice', 0.7, 'smb', 5)] },
+        })],
+        communications: [comm(EWS, PLC, { ...span('01'), srcLevel: 2, dstLevel: 1, srcZone: 'cell-1', dstZone: 'cell-1', conduitAllowed: true })],
+      }), [jan]],
+      [report([feb], {
+        captures: [capture(feb.file, span('02'))],
+        assets: [asset(EWS, {
+          ...span('02'), roles: ['engineering-workstation', 'hmi'], roleDetails: details(['engineering-workstation', 'hmi'], 0.9),
+          purdueLevel: 3, zone: '10.0.0.0/24', os: { value: 'Ubuntu 22.04', confidence: 0.6, source: 'http', family: 'linux' },
+          users: ['operator', 'bob'],
+          identity: { os: [claim('Ubuntu 22.04', 0.6, 'http', 8)], user: [claim('bob', 0.7, 'ssh', 2), claim('operator', 0.8, 'smb', 9)] },
+        })],
+        communications: [comm(EWS, PLC, { ...span('02'), srcLevel: 3, dstLevel: 1, srcZone: '10.0.0.0/24', dstZone: 'cell-1', skipsLevels: true })],
+      }), [feb]],
+      // the newest capture only saw the host's ARP: it says nothing about roles, OS or placement
+      [report([mar], {
+        captures: [capture(mar.file, span('03'))],
+        assets: [asset(EWS, { ...span('03') })],
+      }), [mar]],
+    ];
+    const orders = [[0, 1, 2], [2, 1, 0], [1, 2, 0]];
+    const results = orders.map((order) => {
+      const store = Store.open(':memory:');
+      for (const i of order) store.ingest(...runs[i]!);
+      const out = { assets: store.assets(), communications: store.communications(), report: store.toReport() };
+      store.close();
+      return out;
+    });
+    for (const r of results.slice(1)) {
+      assert.deepEqual(r.assets, results[0]!.assets, 'the merge does not depend on ingest order');
+      assert.deepEqual(r.communications, results[0]!.communications);
+    }
+    const [{ assets, communications, report: merged }] = results as [typeof results[0]];
+    assert.deepEqual(validateReport(merged), []);
+    const ews = assets.find((x) => x.id === EWS)!;
+    assert.equal(ews.os?.value, 'Ubuntu 22.04', 'February is newer than January; March stated no OS');
+    assert.deepEqual(ews.roles, ['engineering-workstation', 'hmi']);
+    assert.deepEqual(ews.roleDetails, details(['engineering-workstation', 'hmi'], 0.9));
+    assert.equal(ews.purdueLevel, 3);
+    assert.equal(ews.purdueInferred, true, 'the provenance comes with the level');
+    assert.equal(ews.zone, '10.0.0.0/24');
+    assert.equal(ews.zoneInferred, true);
+    assert.equal(ews.criticality, 'high', 'only January stated a criticality');
+    assert.equal(ews.domain, 'plant.local');
+    assert.deepEqual(ews.users, ['alice', 'bob', 'operator'], 'users are a union (case-insensitive, newest spelling)');
+    // claims: union, newest run's order first, confidence the highest any run gave
+    assert.deepEqual(ews.identity.os, [
+      { value: 'Ubuntu 22.04', confidence: 0.6, sources: [{ protocol: 'http', frame: 8, captureIndex: 1 }] },
+      { value: 'Windows 7', confidence: 0.9, sources: [{ protocol: 'smb', frame: 4, captureIndex: 0 }] },
+    ]);
+    assert.deepEqual(ews.identity.user, [
+      { value: 'bob', confidence: 0.7, sources: [{ protocol: 'ssh', frame: 2, captureIndex: 1 }] },
+      { value: 'operator', confidence: 0.8, sources: [{ protocol: 'smb', frame: 9, captureIndex: 1 }, { protocol: 'smb', frame: 4, captureIndex: 0 }] },
+      { value: 'alice', confidence: 0.7, sources: [{ protocol: 'smb', frame: 5, captureIndex: 0 }] },
+    ]);
+    assert.deepEqual(ews.identityConflicts, ['os'], 'Windows and Linux claims contradict once merged; users never conflict');
+    assert.deepEqual(communications.map((c) => [c.srcLevel, c.srcZone, c.skipsLevels, c.conduitAllowed, c.packets]), [[3, '10.0.0.0/24', true, null, 8]]);
+  });
+
+  test('merge caps trim claims, sources and users and are counted in the report', () => {
+    const [x, y] = [ident('cap-x'), ident('cap-y')];
+    const many = (capture: number) => asset(HMI, {
+      users: [`u${capture}a`, `u${capture}b`],
+      identity: {
+        hostname: [{ value: `host-${capture}`, confidence: 0.5, sources: [{ protocol: 'nbns', frame: 1, captureIndex: 0 }, { protocol: 'dns', frame: 2, captureIndex: 0 }] }],
+      },
+    });
+    const store = Store.open(':memory:', { maxClaimsPerField: 1, maxSourcesPerClaim: 1, maxUsers: 3 });
+    store.ingest(report([x], { assets: [many(1)] }), [x]);
+    store.ingest(report([y], { assets: [many(2)] }), [y]);
+    const hmi = store.assets()[0]!;
+    assert.equal(hmi.identity.hostname!.length, 1);
+    assert.equal(hmi.identity.hostname![0]!.sources.length, 1);
+    assert.deepEqual(hmi.identityConflicts, ['hostname'], 'conflicts are judged before capping');
+    assert.equal(hmi.users.length, 3);
+    const r = store.toReport();
+    assert.equal(r.stats.capsHit[MERGE_CAP_NAMES.claims], 1);
+    assert.equal(r.stats.capsHit[MERGE_CAP_NAMES.sources], 1);
+    assert.equal(r.stats.capsHit[MERGE_CAP_NAMES.users], 1);
+    assert.deepEqual(store.totals().stats.capsHit, {}, 'stored counters are the runs\' own');
+    store.close();
+    assert.throws(() => Store.open(':memory:', { maxUsers: 0 }), /maxUsers must be a positive integer/);
   });
 });
 
@@ -458,7 +755,7 @@ const ASSET_IDS = ['mac:00:0e:8c:00:00:01', 'mac:00:80:f4:00:00:09', 'ip:10.0.0.
 const PROTOCOL_NAMES: ProtocolName[] = ['modbus', 's7comm', 'enip'];
 const OPS: OperationKind[] = ['read', 'write', 'restart'];
 
-const isoArb = fc.integer({ min: 1_700_000_000_000, max: 1_700_000_900_000 }).map((ms) => new Date(ms).toISOString());
+const isoArb = fc.integer({ min: 1_700_000_000_000, max: 1_700_000_900_000 }).map((ms) => isoTime(ms / 1000));
 const spanArb = fc.tuple(isoArb, isoArb).map(([x, y]) => (x <= y ? [x, y] : [y, x]) as [string, string]);
 const maybe = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(arb, { nil: null });
 
@@ -505,7 +802,7 @@ function reportArb(captures: number): fc.Arbitrary<Omit<Report, 'captures'>> {
     malformed: fc.nat(5),
     assets: fc.uniqueArray(assetArb(captures), { selector: (x) => x.id, maxLength: 3 }),
     communications: fc.uniqueArray(commArb, { selector: (c) => `${c.src} ${c.dst} ${c.protocol} ${c.port}`, maxLength: 3 }),
-    alerts: fc.array(fc.record({ id: fc.constantFrom('a1', 'a2', 'a3') }), { maxLength: 2 }),
+    alerts: fc.array(fc.constantFrom('00000000000000a1', '00000000000000a2', '00000000000000a3').map((id) => alertOf(id)), { maxLength: 2 }),
   }).map((g) => {
     const r = report([], {
       stats: stats({ packets: g.packets, bytes: g.packets * 64, analyzers: { 'modbus.malformed': g.malformed } }),
@@ -546,6 +843,7 @@ test('property: any order and repetition of distinct reports ends as each ingest
       assert.equal(assetPackets, built.reduce((sum, b) => sum + b.report.assets.reduce((s, x) => s + x.packets, 0), 0));
       const commPackets = shuffled.communications().reduce((sum, c) => sum + c.packets, 0);
       assert.equal(commPackets, built.reduce((sum, b) => sum + b.report.communications.reduce((s, c) => s + c.packets, 0), 0));
+      assert.deepEqual(validateReport(shuffled.toReport()), []);
     } finally {
       once.close();
       shuffled.close();

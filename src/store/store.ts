@@ -10,10 +10,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { OperationKind, ProtocolName } from '../events/types.js';
+import { IDENTITY_FIELDS, compatibleValues } from '../model/identity.js';
+import { isoTime } from '../report/time.js';
 import {
   ASSET_ROLES, REPORT_SCHEMA,
-  type AssetProtocol, type AssetReport, type AssetRole, type CaptureReport, type CommunicationReport, type Report,
-  type ReportStats,
+  type AssetProtocol, type AssetReport, type AssetRole, type CaptureReport, type CommunicationReport, type Criticality,
+  type IdentityClaim, type OsSummary, type Report, type ReportStats, type RoleDetail,
 } from '../report/types.js';
 import { VERSION } from '../version.js';
 import { migrations as defaultMigrations, type Migration } from './migrations.js';
@@ -75,7 +77,20 @@ export interface StoreOptions {
   migrations?: readonly Migration[];
   /** how long a writer waits for another process' lock before failing, ms (default 5000) */
   busyTimeoutMs?: number;
+  /** merged identity claims kept per field and asset, best first (default 8; "user" claims use maxUsers) */
+  maxClaimsPerField?: number;
+  /** sources kept per merged identity claim (default 4) */
+  maxSourcesPerClaim?: number;
+  /** users (and "user" identity claims) kept per merged asset (default 32) */
+  maxUsers?: number;
 }
+
+/** Caps of the merge over runs; hitting one is counted in toReport()'s stats.capsHit under these names. */
+export const MERGE_CAP_NAMES = {
+  claims: 'store.identity-claims',
+  sources: 'store.identity-sources',
+  users: 'store.users',
+} as const;
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -172,6 +187,223 @@ function alertKey(alert: unknown): string | null {
   return null;
 }
 
+// ---- derived intelligence (migration 2): one JSON document per run asset / run communication
+
+/** An identity claim source as stored: its capture by hash, since a captureIndex only means something in one run. */
+interface StoredSource {
+  protocol: string;
+  frame: number;
+  capture: string;
+}
+
+interface StoredClaim {
+  value: string;
+  confidence: number;
+  sources: StoredSource[];
+}
+
+/** run_assets.intel */
+interface StoredAssetIntel {
+  identity: Partial<Record<string, StoredClaim[]>>;
+  identityConflicts: string[];
+  os: OsSummary | null;
+  domain: string | null;
+  users: string[];
+  roles: AssetRole[];
+  roleDetails: RoleDetail[];
+  purdueInferred: boolean;
+  zoneInferred: boolean;
+  criticality: Criticality | null;
+}
+
+type CommunicationIntel = Pick<CommunicationReport,
+  'srcLevel' | 'dstLevel' | 'srcZone' | 'dstZone' | 'crossesItOt' | 'skipsLevels' | 'internet' | 'conduitAllowed'>;
+
+/** What a communication reads as when no stored run described it (runs stored before migration 2). */
+const UNKNOWN_COMMUNICATION_INTEL: Readonly<CommunicationIntel> = {
+  srcLevel: null, dstLevel: null, srcZone: null, dstZone: null,
+  crossesItOt: false, skipsLevels: false, internet: false, conduitAllowed: null,
+};
+
+/** Fields where several values are normal and never a conflict (as in model/identity.ts). */
+const MULTI_VALUED_IDENTITY: ReadonlySet<string> = new Set(['user']);
+/** Roles of a run stored before migration 2 carry no evidence: said so rather than invented. */
+const LEGACY_ROLE_REASON = 'stored by an otwatch that did not keep role evidence';
+const NO_ROLE_EVIDENCE = 'no role evidence';
+
+function unknownRole(): RoleDetail {
+  return { role: 'unknown', confidence: 0, reasons: [NO_ROLE_EVIDENCE] };
+}
+
+/** A run's roles say something unless they are empty or only "unknown". */
+function informativeRoles(roles: readonly AssetRole[]): boolean {
+  return roles.some((r) => r !== 'unknown');
+}
+
+/** Claims of one field are the same claim when their values match as model/identity.ts keys them. */
+function claimKey(field: string, value: string): string {
+  return field === 'vendor' || field === 'hostname' || field === 'domain' || field === 'user' ? value.toLowerCase() : value;
+}
+
+function captureHashAt(ids: readonly CaptureIdentity[], index: number, assetId: string, what: string): string {
+  const capture = ids[index];
+  if (capture === undefined) throw new StoreError(`asset ${assetId}: ${what} names capture index ${index}, the report has ${ids.length}`);
+  return capture.sha256;
+}
+
+function assetIntelJson(a: AssetReport, ids: readonly CaptureIdentity[]): string {
+  const identity: Partial<Record<string, StoredClaim[]>> = {};
+  // Reports written before these fields existed (a saved --json file) are stored as saying nothing about them.
+  for (const [field, claims] of Object.entries(a.identity ?? {})) {
+    if (claims === undefined) continue;
+    identity[field] = claims.map((c) => ({
+      value: c.value,
+      confidence: c.confidence,
+      sources: c.sources.map((src) => ({
+        protocol: src.protocol, frame: src.frame, capture: captureHashAt(ids, src.captureIndex, a.id, `identity ${field} source`),
+      })),
+    }));
+  }
+  const intel: StoredAssetIntel = {
+    identity,
+    identityConflicts: a.identityConflicts ?? [],
+    os: a.os ?? null,
+    domain: a.domain ?? null,
+    users: a.users ?? [],
+    roles: a.roles,
+    roleDetails: a.roleDetails ?? [],
+    purdueInferred: a.purdueInferred ?? true,
+    zoneInferred: a.zoneInferred ?? true,
+    criticality: a.criticality ?? null,
+  };
+  return JSON.stringify(intel);
+}
+
+function communicationIntelJson(c: CommunicationReport): string {
+  const d = UNKNOWN_COMMUNICATION_INTEL;
+  const intel: CommunicationIntel = {
+    srcLevel: c.srcLevel ?? d.srcLevel, dstLevel: c.dstLevel ?? d.dstLevel, srcZone: c.srcZone ?? d.srcZone,
+    dstZone: c.dstZone ?? d.dstZone, crossesItOt: c.crossesItOt ?? d.crossesItOt, skipsLevels: c.skipsLevels ?? d.skipsLevels,
+    internet: c.internet ?? d.internet, conduitAllowed: c.conduitAllowed ?? d.conduitAllowed,
+  };
+  return JSON.stringify(intel);
+}
+
+interface MergeCaps {
+  claims: number;
+  sources: number;
+  users: number;
+}
+
+/** One run's view of an asset, newest first in traffic time. */
+interface Sighting {
+  runId: number;
+  intel: StoredAssetIntel | null;
+}
+
+/**
+ * The derived fields of one asset from its sightings (newest first): identity claims and users are unions, the
+ * rest comes from the newest run that has a value. `legacyRoles` gives the roles of runs without intel.
+ */
+function mergeIntel(
+  a: AssetReport,
+  sightings: readonly Sighting[],
+  legacyRoles: (runId: number) => AssetRole[],
+  captureIndex: ReadonlyMap<string, number>,
+  caps: MergeCaps,
+  capsHit: Record<string, number>,
+): void {
+  const hit = (name: string): void => {
+    capsHit[name] = (capsHit[name] ?? 0) + 1;
+  };
+
+  // Identity: claims in the order of the newest run that states them (so the newest run's winner, which also
+  // gave the flat field, stays first), then claims only older runs made; confidence is the highest any run gave.
+  const byField = new Map<string, Map<string, IdentityClaim>>();
+  const runConflicts = new Set<string>();
+  for (const { intel } of sightings) {
+    if (intel === null) continue;
+    for (const field of intel.identityConflicts) runConflicts.add(field);
+    for (const [field, claims] of Object.entries(intel.identity)) {
+      if (claims === undefined) continue;
+      let merged = byField.get(field);
+      if (merged === undefined) byField.set(field, (merged = new Map()));
+      for (const c of claims) {
+        const k = claimKey(field, c.value);
+        let claim = merged.get(k);
+        if (claim === undefined) merged.set(k, (claim = { value: c.value, confidence: c.confidence, sources: [] }));
+        else if (c.confidence > claim.confidence) claim.confidence = c.confidence;
+        for (const src of c.sources) {
+          const index = captureIndex.get(src.capture)!;
+          if (!claim.sources.some((x) => x.captureIndex === index && x.frame === src.frame && x.protocol === src.protocol)) {
+            claim.sources.push({ protocol: src.protocol, frame: src.frame, captureIndex: index });
+          }
+        }
+      }
+    }
+  }
+  const conflicts = new Set<string>();
+  for (const field of IDENTITY_FIELDS) {
+    const merged = byField.get(field);
+    if (merged === undefined) continue;
+    const claims = [...merged.values()];
+    // recomputed over the union, as the analysis does per run; before capping, as the analysis does too
+    if (!MULTI_VALUED_IDENTITY.has(field) && claims.some((c) => !compatibleValues(field, claims[0]!.value, c.value))) conflicts.add(field);
+    const max = field === 'user' ? caps.users : caps.claims;
+    if (claims.length > max) {
+      claims.length = max;
+      hit(MERGE_CAP_NAMES.claims);
+    }
+    for (const c of claims) {
+      if (c.sources.length > caps.sources) {
+        c.sources.length = caps.sources;
+        hit(MERGE_CAP_NAMES.sources);
+      }
+    }
+    a.identity[field] = claims;
+  }
+  // A run's own conflict stands even when the claims that showed it were capped away before storing.
+  for (const field of runConflicts) conflicts.add(field);
+  const fieldOrder = (f: string): number => {
+    const i = (IDENTITY_FIELDS as readonly string[]).indexOf(f);
+    return i < 0 ? IDENTITY_FIELDS.length : i;
+  };
+  a.identityConflicts = [...conflicts].sort((x, y) => fieldOrder(x) - fieldOrder(y) || cmp(x, y));
+
+  const users = new Map<string, string>();
+  for (const { intel } of sightings) {
+    if (intel === null) continue;
+    if (a.os === null) a.os = intel.os;
+    if (a.domain === null) a.domain = intel.domain;
+    if (a.criticality === null) a.criticality = intel.criticality;
+    for (const user of intel.users) if (!users.has(user.toLowerCase())) users.set(user.toLowerCase(), user);
+  }
+  a.users = [...users.values()].sort(cmp);
+  if (a.users.length > caps.users) {
+    a.users.length = caps.users;
+    hit(MERGE_CAP_NAMES.users);
+  }
+
+  // Roles: the newest run that placed the asset in a role; a later capture where it only, say, answered ARP
+  // ("unknown") must not erase that. Failing that, the newest run's own "unknown" with its evidence.
+  let chosen: { roles: AssetRole[]; details: RoleDetail[] } | null = null;
+  let fallback: { roles: AssetRole[]; details: RoleDetail[] } | null = null;
+  for (const { runId, intel } of sightings) {
+    const roles = intel !== null ? intel.roles : legacyRoles(runId);
+    const details = intel !== null && intel.roleDetails.length > 0
+      ? intel.roleDetails
+      : roles.map((role): RoleDetail => ({ role, confidence: 0, reasons: [role === 'unknown' ? NO_ROLE_EVIDENCE : LEGACY_ROLE_REASON] }));
+    if (informativeRoles(roles)) {
+      chosen = { roles, details };
+      break;
+    }
+    if (fallback === null && roles.length > 0) fallback = { roles, details };
+  }
+  const picked = chosen ?? fallback;
+  a.roles = picked !== null ? [...picked.roles] : ['unknown'];
+  a.roleDetails = picked !== null && picked.details.length > 0 ? picked.details : [unknownRole()];
+}
+
 function readVersion(db: Database.Database): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (table === undefined) return 0;
@@ -233,19 +465,22 @@ function migrate(db: Database.Database, path: string, list: readonly Migration[]
 type Row = Record<string, unknown>;
 
 interface AssetIdentityRow {
-  asset_id: string; mac: string | null; vendor: string | null; vendor_source: string | null; model: string | null;
-  firmware: string | null; serial: string | null; purdue_level: number | null; zone: string | null;
+  asset_id: string; run_id: number; mac: string | null; vendor: string | null; vendor_source: string | null;
+  model: string | null; firmware: string | null; serial: string | null; purdue_level: number | null; zone: string | null;
+  intel: string | null;
 }
 
 export class Store {
   private readonly db: Database.Database;
   private readonly path: string;
   private readonly sql: ReturnType<typeof prepareStatements>;
+  private readonly caps: MergeCaps;
   private readonly ingestTx: Database.Transaction<(report: Report, ids: CaptureIdentity[], runKey: string) => IngestResult>;
 
-  private constructor(db: Database.Database, path: string) {
+  private constructor(db: Database.Database, path: string, caps: MergeCaps) {
     this.db = db;
     this.path = path;
+    this.caps = caps;
     this.sql = prepareStatements(db);
     this.ingestTx = db.transaction((report: Report, ids: CaptureIdentity[], runKey: string) => this.ingestInTransaction(report, ids, runKey));
   }
@@ -254,6 +489,11 @@ export class Store {
   static open(path: string, options: StoreOptions = {}): Store {
     const list = options.migrations ?? defaultMigrations;
     checkMigrationList(list);
+    const caps: MergeCaps = {
+      claims: positiveCap('maxClaimsPerField', options.maxClaimsPerField ?? 8),
+      sources: positiveCap('maxSourcesPerClaim', options.maxSourcesPerClaim ?? 4),
+      users: positiveCap('maxUsers', options.maxUsers ?? 32),
+    };
     let db: Database.Database;
     try {
       db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -266,7 +506,7 @@ export class Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       migrate(db, path, list);
-      return new Store(db, path);
+      return new Store(db, path, caps);
     } catch (err) {
       db.close();
       if (err instanceof StoreError) throw err;
@@ -371,7 +611,7 @@ export class Store {
 
     for (const a of report.assets) {
       s.insertAsset.run(runId, a.id, a.mac, a.vendor, a.vendorSource, a.model, a.firmware, a.serial, a.purdueLevel, a.zone,
-        a.firstSeen, a.lastSeen, a.packets, a.bytes);
+        a.firstSeen, a.lastSeen, a.packets, a.bytes, assetIntelJson(a, ids));
       for (const ip of a.ips) s.insertAttribute.run(runId, a.id, 'ip', ip);
       for (const hostname of a.hostnames) s.insertAttribute.run(runId, a.id, 'hostname', hostname);
       for (const role of a.roles) s.insertAttribute.run(runId, a.id, 'role', role);
@@ -380,16 +620,13 @@ export class Store {
         for (const port of p.ports) s.insertAssetPort.run(runId, a.id, p.name, p.role, port);
       }
       for (const f of a.facts) {
-        const capture = ids[f.captureIndex];
-        if (capture === undefined) {
-          throw new StoreError(`asset ${a.id}: fact ${f.field} names capture index ${f.captureIndex}, the report has ${ids.length}`);
-        }
-        s.insertFact.run(runId, a.id, f.field, f.value, f.protocol, f.frame, capture.sha256);
+        s.insertFact.run(runId, a.id, f.field, f.value, f.protocol, f.frame, captureHashAt(ids, f.captureIndex, a.id, `fact ${f.field}`));
       }
     }
 
     for (const c of report.communications) {
-      s.insertCommunication.run(runId, c.src, c.dst, c.protocol, c.transport, c.port, c.packets, c.bytes, c.flows, c.firstSeen, c.lastSeen);
+      s.insertCommunication.run(runId, c.src, c.dst, c.protocol, c.transport, c.port, c.packets, c.bytes, c.flows, c.firstSeen, c.lastSeen,
+        communicationIntelJson(c));
       for (const [kind, count] of Object.entries(c.operations)) {
         if (count !== undefined) s.insertOperation.run(runId, c.src, c.dst, c.protocol, c.transport, c.port, kind, count);
       }
@@ -453,25 +690,37 @@ export class Store {
   }
 
   /**
-   * Assets merged over runs by id: union of ips/hostnames/roles/protocols/ports/facts, earliest firstSeen, latest
-   * lastSeen, summed packets/bytes; each identity field (mac, vendor+vendorSource, model, firmware, serial,
-   * purdueLevel, zone) from the run that saw the asset most recently (its lastSeen) among runs that have one.
+   * Assets merged over runs by id (docs/store.md): union of ips/hostnames/protocols/ports/facts, identity claims
+   * and users; earliest firstSeen, latest lastSeen, summed packets/bytes; every single-valued field (mac,
+   * vendor+vendorSource, model, firmware, serial, os, domain, purdueLevel+purdueInferred, zone+zoneInferred,
+   * criticality, roles+roleDetails) from the run that saw the asset most recently (its lastSeen) among runs that
+   * have a value; identityConflicts recomputed over the merged claims.
    */
   assets(): AssetReport[] {
+    return this.mergedAssets().assets;
+  }
+
+  private mergedAssets(): { assets: AssetReport[]; capsHit: Record<string, number> } {
     const s = this.sql;
     const captureIndex = new Map(this.captures().map((c, i) => [c.sha256, i]));
     const byId = new Map<string, AssetReport>();
     for (const r of s.assetTotals.all() as Row[]) {
       byId.set(r.asset_id as string, {
         id: r.asset_id as string, mac: null, ips: [], hostnames: [], vendor: null, vendorSource: null, model: null,
-        firmware: null, serial: null, roles: [], purdueLevel: null, zone: null, protocols: [],
+        firmware: null, serial: null, identity: {}, identityConflicts: [], os: null, domain: null, users: [],
+        roles: [], roleDetails: [], purdueLevel: null, purdueInferred: true, zone: null, zoneInferred: true,
+        criticality: null, protocols: [],
         firstSeen: r.first_seen as string, lastSeen: r.last_seen as string,
         packets: r.packets as number, bytes: r.bytes as number, facts: [],
       });
     }
     // newest first: the first non-null value met per field wins
+    const sightings = new Map<string, Sighting[]>();
+    let legacyRuns = false;
     for (const r of s.assetIdentities.all() as AssetIdentityRow[]) {
       const a = byId.get(r.asset_id)!;
+      const intel = r.intel === null ? null : (JSON.parse(r.intel) as StoredAssetIntel);
+      if (intel === null) legacyRuns = true;
       if (a.mac === null) a.mac = r.mac;
       if (a.vendor === null && r.vendor !== null) {
         a.vendor = r.vendor;
@@ -480,14 +729,38 @@ export class Store {
       if (a.model === null) a.model = r.model;
       if (a.firmware === null) a.firmware = r.firmware;
       if (a.serial === null) a.serial = r.serial;
-      if (a.purdueLevel === null) a.purdueLevel = r.purdue_level;
-      if (a.zone === null) a.zone = r.zone;
+      // a value and its provenance come from the same run
+      if (a.purdueLevel === null && r.purdue_level !== null) {
+        a.purdueLevel = r.purdue_level;
+        a.purdueInferred = intel?.purdueInferred ?? true;
+      }
+      if (a.zone === null && r.zone !== null) {
+        a.zone = r.zone;
+        a.zoneInferred = intel?.zoneInferred ?? true;
+      }
+      let list = sightings.get(r.asset_id);
+      if (list === undefined) sightings.set(r.asset_id, (list = []));
+      list.push({ runId: r.run_id, intel });
+    }
+    // roles of runs stored before migration 2 live only in run_asset_attributes
+    const legacyRoles = new Map<string, AssetRole[]>();
+    if (legacyRuns) {
+      for (const r of s.assetRoles.all() as Array<{ asset_id: string; run_id: number; value: string }>) {
+        const k = `${r.asset_id}\n${r.run_id}`;
+        let roles = legacyRoles.get(k);
+        if (roles === undefined) legacyRoles.set(k, (roles = []));
+        roles.push(r.value as AssetRole);
+      }
+      for (const roles of legacyRoles.values()) roles.sort((x, y) => (ROLE_ORDER.get(x) ?? ROLE_ORDER.size) - (ROLE_ORDER.get(y) ?? ROLE_ORDER.size) || cmp(x, y));
+    }
+    const capsHit: Record<string, number> = {};
+    for (const [id, list] of sightings) {
+      mergeIntel(byId.get(id)!, list, (runId) => legacyRoles.get(`${id}\n${runId}`) ?? [], captureIndex, this.caps, capsHit);
     }
     for (const r of s.assetAttributes.all() as Array<{ asset_id: string; kind: string; value: string }>) {
       const a = byId.get(r.asset_id)!;
       if (r.kind === 'ip') a.ips.push(r.value);
-      else if (r.kind === 'hostname') a.hostnames.push(r.value);
-      else a.roles.push(r.value as AssetRole);
+      else a.hostnames.push(r.value);
     }
     const protocolIndex = new Map<string, AssetProtocol>();
     for (const r of s.assetProtocols.all() as Array<{ asset_id: string; protocol: string; role: AssetProtocol['role'] }>) {
@@ -506,26 +779,39 @@ export class Store {
     }
     for (const a of byId.values()) {
       a.ips.sort(compareIps);
-      a.roles.sort((x, y) => ROLE_ORDER.get(x)! - ROLE_ORDER.get(y)!);
       a.facts.sort((x, y) => x.captureIndex - y.captureIndex || x.frame - y.frame || cmp(x.field, y.field) || cmp(x.value, y.value) || cmp(x.protocol, y.protocol));
     }
-    return [...byId.values()];
+    return { assets: [...byId.values()], capsHit };
   }
 
-  /** Communications merged over runs by (src, dst, protocol, transport, port); counters and operations summed. */
+  /**
+   * Communications merged over runs by (src, dst, protocol, transport, port); counters and operations summed;
+   * levels, zones and segmentation flags from the run that saw the communication most recently (its lastSeen).
+   */
   communications(): CommunicationReport[] {
     const comms = (this.sql.communicationTotals.all() as Row[]).map((r): CommunicationReport => ({
       src: r.src as string, dst: r.dst as string, protocol: r.protocol as ProtocolName,
       transport: r.transport as CommunicationReport['transport'], port: r.port as number,
       packets: r.packets as number, bytes: r.bytes as number, flows: r.flows as number,
       firstSeen: r.first_seen as string, lastSeen: r.last_seen as string, operations: {},
+      ...UNKNOWN_COMMUNICATION_INTEL,
     }));
-    // both queries are ordered by the communication key: walk them together instead of building a key index
+    // the queries are ordered by the communication key: walk each together with comms instead of building an index
     let i = 0;
     for (const r of this.sql.operationTotals.all() as Row[]) {
       while (i < comms.length && !sameCommunication(comms[i]!, r)) i++;
       if (i === comms.length) throw new StoreError(`operations of ${r.src} -> ${r.dst} ${r.protocol} have no communication row`);
       comms[i]!.operations[r.kind as OperationKind] = r.count as number;
+    }
+    // newest run first within each key: the first row met per key wins
+    i = 0;
+    let filled = -1;
+    for (const r of this.sql.communicationIntel.all() as Row[]) {
+      while (i < comms.length && !sameCommunication(comms[i]!, r)) i++;
+      if (i === comms.length) throw new StoreError(`${r.src} -> ${r.dst} ${r.protocol} has no communication row`);
+      if (filled === i) continue;
+      Object.assign(comms[i]!, JSON.parse(r.intel as string) as CommunicationIntel);
+      filled = i;
     }
     return comms;
   }
@@ -539,16 +825,20 @@ export class Store {
   /** The whole database as one report (what `analyze --db` prints after storing). */
   toReport(): Report {
     const parse = (rows: unknown[]): unknown[] => (rows as Array<{ body: string }>).map((r) => JSON.parse(r.body) as unknown);
+    const { assets, capsHit } = this.mergedAssets();
+    const stats = this.stats();
+    for (const [name, n] of Object.entries(capsHit)) stats.capsHit[name] = (stats.capsHit[name] ?? 0) + n;
     return {
       schema: REPORT_SCHEMA,
       generator: { name: 'otwatch', version: VERSION },
-      generatedAt: new Date().toISOString(),
+      generatedAt: isoTime(Date.now() / 1000),
       captures: this.captures().map(({ sha256: _h, size: _s, runKey: _k, ...capture }) => capture),
-      stats: this.stats(),
-      assets: this.assets(),
+      stats,
+      assets,
       communications: this.communications(),
       protocols: this.protocols(),
-      alerts: parse(this.sql.alerts.all()),
+      // stored as the analysis wrote them (opaque JSON, docs/store.md); their shape is the report schema's
+      alerts: parse(this.sql.alerts.all()) as Report['alerts'],
       vulnerabilities: parse(this.sql.vulnerabilities.all()),
       risk: parse(this.sql.risk.all()),
     };
@@ -557,6 +847,11 @@ export class Store {
 
 function sameCommunication(c: CommunicationReport, r: Row): boolean {
   return c.src === r.src && c.dst === r.dst && c.protocol === r.protocol && c.transport === r.transport && c.port === r.port;
+}
+
+function positiveCap(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new StoreError(`${name} must be a positive integer, got ${value}`);
+  return value;
 }
 
 function cmp(a: string, b: string): number {
@@ -574,7 +869,7 @@ function prepareStatements(db: Database.Database) {
       first_seen, last_seen, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertCounter: p('INSERT INTO run_counters (run_id, name, value) VALUES (?, ?, ?)'),
     insertAsset: p(`INSERT INTO run_assets (run_id, asset_id, mac, vendor, vendor_source, model, firmware, serial,
-      purdue_level, zone, first_seen, last_seen, packets, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      purdue_level, zone, first_seen, last_seen, packets, bytes, intel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // set-valued children: a repeated element in the report is the same element
     insertAttribute: p('INSERT OR IGNORE INTO run_asset_attributes (run_id, asset_id, kind, value) VALUES (?, ?, ?, ?)'),
     insertAssetProtocol: p('INSERT OR IGNORE INTO run_asset_protocols (run_id, asset_id, protocol, role) VALUES (?, ?, ?, ?)'),
@@ -582,7 +877,7 @@ function prepareStatements(db: Database.Database) {
     insertFact: p(`INSERT OR IGNORE INTO run_asset_facts (run_id, asset_id, field, value, protocol, frame, capture_sha256)
       VALUES (?, ?, ?, ?, ?, ?, ?)`),
     insertCommunication: p(`INSERT INTO run_communications (run_id, src, dst, protocol, transport, port, packets, bytes,
-      flows, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      flows, first_seen, last_seen, intel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertOperation: p(`INSERT INTO run_communication_operations (run_id, src, dst, protocol, transport, port, kind, count)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     insertProtocol: p('INSERT INTO run_protocols (run_id, name, packets, bytes, flows) VALUES (?, ?, ?, ?, ?)'),
@@ -603,10 +898,12 @@ function prepareStatements(db: Database.Database) {
     assetTotals: p('SELECT * FROM asset_totals ORDER BY asset_id'),
     // "newest" is by when the traffic was seen, not when it was ingested: re-analysing an old capture must not
     // bring back firmware that a later capture showed was upgraded. run_key breaks ties deterministically.
-    assetIdentities: p(`SELECT a.asset_id, a.mac, a.vendor, a.vendor_source, a.model, a.firmware, a.serial,
-      a.purdue_level, a.zone FROM run_assets a JOIN runs r ON r.id = a.run_id
+    assetIdentities: p(`SELECT a.asset_id, a.run_id, a.mac, a.vendor, a.vendor_source, a.model, a.firmware, a.serial,
+      a.purdue_level, a.zone, a.intel FROM run_assets a JOIN runs r ON r.id = a.run_id
       ORDER BY a.asset_id, a.last_seen DESC, r.run_key DESC`),
-    assetAttributes: p('SELECT DISTINCT asset_id, kind, value FROM run_asset_attributes ORDER BY asset_id, kind, value'),
+    assetAttributes: p(`SELECT DISTINCT asset_id, kind, value FROM run_asset_attributes WHERE kind IN ('ip', 'hostname')
+      ORDER BY asset_id, kind, value`),
+    assetRoles: p("SELECT asset_id, run_id, value FROM run_asset_attributes WHERE kind = 'role'"),
     assetProtocols: p('SELECT DISTINCT asset_id, protocol, role FROM run_asset_protocols ORDER BY asset_id, protocol, role'),
     assetPorts: p(`SELECT DISTINCT asset_id, protocol, role, port FROM run_asset_protocol_ports
       ORDER BY asset_id, protocol, role, port`),
@@ -614,6 +911,10 @@ function prepareStatements(db: Database.Database) {
       ORDER BY asset_id`),
     communicationTotals: p('SELECT * FROM communication_totals ORDER BY src, dst, protocol, transport, port'),
     operationTotals: p('SELECT * FROM communication_operation_totals ORDER BY src, dst, protocol, transport, port, kind'),
+    // same key order as communication_totals; within a key, newest sighting first (as assetIdentities)
+    communicationIntel: p(`SELECT c.src, c.dst, c.protocol, c.transport, c.port, c.intel FROM run_communications c
+      JOIN runs r ON r.id = c.run_id WHERE c.intel IS NOT NULL
+      ORDER BY c.src, c.dst, c.protocol, c.transport, c.port, c.last_seen DESC, r.run_key DESC`),
     protocolTotals: p('SELECT * FROM protocol_totals ORDER BY packets DESC, name'),
     alerts: p('SELECT a.body FROM run_alerts a JOIN runs r ON r.id = a.run_id ORDER BY r.run_key, a.ordinal'),
     vulnerabilities: p('SELECT v.body FROM run_vulnerabilities v JOIN runs r ON r.id = v.run_id ORDER BY r.run_key, v.ordinal'),

@@ -24,8 +24,10 @@ export interface ReadResult {
 }
 
 export function copyRecords(sink: CopiedRecord[]) {
-  return (r: CopiedRecord): void => {
-    sink.push({ ...r, data: Buffer.from(r.data) });
+  return (r: CopiedRecord & { buf?: Buffer; offset?: number }): void => {
+    // Copy the packet and drop the reader's own buffer/offset (they change from chunk to chunk).
+    const { buf: _buf, offset: _offset, ...fields } = r;
+    sink.push({ ...fields, data: Buffer.from(r.data) });
   };
 }
 

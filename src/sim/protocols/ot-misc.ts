@@ -70,8 +70,11 @@ export function bacnetClient(ctx: SimContext, client: PlantAsset, devices: Plant
         yield;
         t += 3 * MS + rng.int(0, 5 * MS);
         temp += (rng.float() - 0.5) * 0.1;
-        w.reset().u8(0x81).u8(0x0a).u16(22).u8(0x01).u8(0x00).u8(0x30).u8(invoke).u8(0x0c)
+        w.reset().u8(0x81).u8(0x0a);
+        const length = w.mark16();
+        w.u8(0x01).u8(0x00).u8(0x30).u8(invoke).u8(0x0c)
           .u8(0x0c).u32(obj).u8(0x19).u8(85).u8(0x3e).u8(0x44).f32(temp).u8(0x3f);
+        w.patch16(length, w.o);
         udpFrame(ctx, slot, d.host, c, c.ip, BACNET_PORT, BACNET_PORT, w.buf, w.o, t);
         yield;
         t += 10 * MS;

@@ -15,7 +15,7 @@ export const plcStop: Scenario = {
     const src = ctx.plant.get('hmi-02');
     const dst = ctx.plant.get('plc-s71500-01');
     const inc = incident('plc-stop', at, src, dst, 'PLC STOP from a non-engineering host',
-      { ruleId: 'ot.plc-stop', severity: 'critical', category: 'ot-operation' });
+      { ruleId: 'ot.mode-change', severity: 'critical', category: 'ot-operation' });
     ctx.sched.spawn(function* (slot) {
       const c = connect(ctx, slot, src.host, dst.host, S7_PORT, at, 's7comm');
       const s = new S7Codec(rng.u32());
@@ -68,7 +68,7 @@ export const modbusWriteStorm: Scenario = {
     const src = addRogue(ctx, { name: 'unknown-master-01', zone: 'cell-a', ip: '10.10.10.66' });
     const dst = ctx.plant.get('plc-m340-01');
     const inc = incident('modbus-write-storm', at, src, dst, '200 Modbus writes in ~4 s from an unknown master',
-      { ruleId: 'ot.modbus-write-storm', severity: 'high', category: 'ot-operation' });
+      { ruleId: 'ot.control-command', severity: 'high', category: 'ot-operation' });
     ctx.sched.spawn(function* (slot) {
       const c = connect(ctx, slot, src.host, dst.host, MODBUS_PORT, at, 'modbus');
       const mb = new ModbusCodec(rng.u32());
@@ -93,7 +93,7 @@ export const dnp3ColdRestart: Scenario = {
     const src = ctx.plant.get('hmi-02');
     const dst = ctx.plant.get('rtu-dnp3-01');
     const inc = incident('dnp3-cold-restart', at, src, dst, 'DNP3 cold restart of the outstation',
-      { ruleId: 'ot.dnp3-cold-restart', severity: 'critical', category: 'ot-operation' });
+      { ruleId: 'ot.restart', severity: 'critical', category: 'ot-operation' });
     ctx.sched.spawn(function* (slot) {
       const c = connect(ctx, slot, src.host, dst.host, DNP3_PORT, at, 'dnp3');
       const d = new Dnp3Codec(3, 10);
@@ -116,7 +116,7 @@ export const iec104CommandScenario: Scenario = {
     const src = ctx.plant.get('ews-01');
     const dst = ctx.plant.get('rtu-iec104-01');
     const inc = incident('iec104-command', at, src, dst, 'C_SC_NA_1 breaker command from an unexpected station',
-      { ruleId: 'ot.iec104-unexpected-command', severity: 'high', category: 'ot-operation' });
+      { ruleId: 'ot.control-command', severity: 'high', category: 'ot-operation' });
     ctx.sched.spawn(function* (slot) {
       const c = connect(ctx, slot, src.host, dst.host, IEC104_PORT, at, 'iec104');
       const L = new Iec104Link(c, 1);

@@ -1,0 +1,243 @@
+/**
+ * The detection engine. Feed it every event (`onEvent`) and flow summary (`onFlowEnd`) during the pass, then
+ * call `finish(model)` once: post-pass rules run over the model and the aggregated alerts come back sorted by
+ * severity then time.
+ *
+ * Per-event cost: one array lookup by event type/kind picks the subscribed rules (precomputed lists, no
+ * allocation); rules allocate only for events they act on (an aggregation key per hit). Evidence is converted
+ * to text only while an alert has fewer than `maxEvidence` entries.
+ */
+import { createHash } from 'node:crypto';
+import {
+  OPERATION_KINDS, type AssetFactEvent, type OperationEvent, type OperationKind, type OtEvent,
+  type ProtocolAnomalyEvent, type ProtocolDetectedEvent,
+} from '../events/types.js';
+import type { AlertReport, AlertSeverity } from '../report/types.js';
+import { isoTime } from '../report/time.js';
+import { ModelView, severityRank } from './model.js';
+import { toEvidence } from './evidence.js';
+import { ALL_RULES } from './rules/index.js';
+import type {
+  AlertDraft, DetectionModel, DetectorOptions, EvidenceSource, FlowLike, HitRecorder, PartyRef, Rule, RuleFactory,
+} from './types.js';
+
+export const DEFAULT_MAX_EVIDENCE = 10;
+export const DEFAULT_MAX_ALERTS_PER_RULE = 5000;
+
+const KIND_INDEX = new Map<OperationKind, number>(OPERATION_KINDS.map((k, i) => [k, i]));
+
+class RuleHits implements HitRecorder {
+  readonly drafts_ = new Map<string, AlertDraft>();
+  constructor(
+    private readonly rule: Rule,
+    private readonly maxEvidence: number,
+    private readonly maxDrafts: number,
+    private readonly counters: Record<string, number>,
+  ) {}
+
+  hit(key: string, ts: number, src: PartyRef | null, dst: PartyRef | null, evidence: EvidenceSource | null, file: string): AlertDraft | null {
+    let d = this.drafts_.get(key);
+    if (d === undefined) {
+      if (this.drafts_.size >= this.maxDrafts) {
+        this.count('alerts-cap');
+        return null;
+      }
+      d = {
+        ruleId: this.rule.meta.id, key,
+        srcIp: src?.ip || null, srcMac: src?.mac || null, dstIp: dst?.ip || null, dstMac: dst?.mac || null,
+        first: ts, last: ts, count: 0, evidence: [], evidenceOmitted: 0, severity: this.rule.meta.severity,
+        details: {}, notes: [],
+      };
+      this.drafts_.set(key, d);
+    }
+    d.count++;
+    if (ts < d.first) d.first = ts;
+    if (ts > d.last) d.last = ts;
+    if (evidence !== null) {
+      if (d.evidence.length < this.maxEvidence) d.evidence.push(toEvidence(evidence, file));
+      else d.evidenceOmitted++;
+    }
+    return d;
+  }
+  get(key: string): AlertDraft | undefined {
+    return this.drafts_.get(key);
+  }
+  drafts(): IterableIterator<AlertDraft> {
+    return this.drafts_.values();
+  }
+  drop(key: string): void {
+    this.drafts_.delete(key);
+  }
+  count(counter: string, n = 1): void {
+    const k = `${this.rule.meta.id}.${counter}`;
+    this.counters[k] = (this.counters[k] ?? 0) + n;
+  }
+}
+
+interface Bound {
+  rule: Rule;
+  hits: RuleHits;
+  protocols: ReadonlySet<string> | null;
+}
+
+export class Detector {
+  readonly rules: Rule[];
+  /** '<rule>.<counter>' → n (caps hit, dropped drafts) */
+  readonly counters: Record<string, number> = {};
+  private readonly options: DetectorOptions;
+  private readonly bound: Bound[] = [];
+  private readonly byKind: Bound[][] = OPERATION_KINDS.map(() => []);
+  /** kind index → protocol → rules: one lookup per event picks exactly the rules that want it */
+  private readonly byKindProtocol: Array<Map<string, Bound[]>> = OPERATION_KINDS.map(() => new Map());
+  private readonly factRules = new Map<string, Bound[]>();
+  private readonly detectedRules: Bound[] = [];
+  private readonly anomalyRules: Bound[] = [];
+  private readonly flowRules: Bound[] = [];
+  private finished = false;
+
+  constructor(opts: DetectorOptions = {}, factories: ReadonlyArray<RuleFactory> = ALL_RULES) {
+    this.options = opts;
+    const maxEvidence = opts.maxEvidence ?? DEFAULT_MAX_EVIDENCE;
+    const maxDrafts = opts.maxAlertsPerRule ?? DEFAULT_MAX_ALERTS_PER_RULE;
+    const ctx = {
+      options: opts,
+      tune: (ruleId: string, name: string, fallback: number) => opts.tuning?.[ruleId]?.[name] ?? fallback,
+    };
+    const all = factories.map((f) => f(ctx));
+    const wanted = opts.rules;
+    this.rules = wanted === undefined || wanted.length === 0
+      ? all
+      : all.filter((r) => wanted.some((w) => (w.endsWith('.') ? r.meta.id.startsWith(w) : r.meta.id === w)));
+    for (const rule of this.rules) {
+      const s = rule.subscribe;
+      const b: Bound = {
+        rule,
+        hits: new RuleHits(rule, maxEvidence, maxDrafts, this.counters),
+        protocols: s.operations?.protocols ? new Set(s.operations.protocols) : null,
+      };
+      this.bound.push(b);
+      if (s.operations && rule.onOperation) {
+        const kinds = s.operations.kinds ?? OPERATION_KINDS;
+        for (const k of kinds) this.byKind[KIND_INDEX.get(k)!]!.push(b);
+      }
+      if (s.facts && rule.onFact) {
+        for (const f of s.facts) {
+          let list = this.factRules.get(f);
+          if (!list) this.factRules.set(f, (list = []));
+          list.push(b);
+        }
+      }
+      if (s.detected && rule.onDetected) this.detectedRules.push({ ...b, protocols: s.detected.length > 0 ? new Set(s.detected) : null });
+      if (s.anomalies && rule.onAnomaly) this.anomalyRules.push(b);
+      if (s.flows && rule.onFlow) this.flowRules.push(b);
+    }
+  }
+
+  onEvent(e: OtEvent, file: string): void {
+    switch (e.type) {
+      case 'operation':
+        this.onOperation(e, file);
+        return;
+      case 'asset-fact':
+        this.onFact(e, file);
+        return;
+      case 'protocol':
+        this.onDetected(e, file);
+        return;
+      case 'anomaly':
+        this.onAnomaly(e, file);
+        return;
+    }
+  }
+
+  private onOperation(e: OperationEvent, file: string): void {
+    const byProtocol = this.byKindProtocol[KIND_INDEX.get(e.kind) ?? -1];
+    if (byProtocol === undefined) return;
+    let list = byProtocol.get(e.protocol);
+    if (list === undefined) {
+      // First event of this (kind, protocol): resolve the subscribed rules once.
+      list = this.byKind[KIND_INDEX.get(e.kind)!]!.filter((b) => b.protocols === null || b.protocols.has(e.protocol));
+      byProtocol.set(e.protocol, list);
+    }
+    for (let i = 0; i < list.length; i++) list[i]!.rule.onOperation!(e, file, list[i]!.hits);
+  }
+
+  private onFact(e: AssetFactEvent, file: string): void {
+    const list = this.factRules.get(e.field);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) list[i]!.rule.onFact!(e, file, list[i]!.hits);
+  }
+
+  private onDetected(e: ProtocolDetectedEvent, file: string): void {
+    const list = this.detectedRules;
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i]!;
+      if (b.protocols !== null && !b.protocols.has(e.protocol)) continue;
+      b.rule.onDetected!(e, file, b.hits);
+    }
+  }
+
+  private onAnomaly(e: ProtocolAnomalyEvent, file: string): void {
+    const list = this.anomalyRules;
+    for (let i = 0; i < list.length; i++) list[i]!.rule.onAnomaly!(e, file, list[i]!.hits);
+  }
+
+  onFlowEnd(f: FlowLike, file = ''): void {
+    const list = this.flowRules;
+    for (let i = 0; i < list.length; i++) list[i]!.rule.onFlow!(f, file, list[i]!.hits);
+  }
+
+  /** Runs the post-pass rules and returns every alert (severity descending, then first seen). Call once. */
+  finish(model: DetectionModel): AlertReport[] {
+    if (this.finished) throw new Error('Detector.finish() called twice');
+    this.finished = true;
+    const view = new ModelView(model, this.options.zones, this.options.engineeringHosts);
+    const minRank = severityRank(this.options.minSeverity ?? 'info');
+    const out: AlertReport[] = [];
+    for (const b of this.bound) {
+      b.rule.finish?.(view, b.hits);
+      for (const d of b.hits.drafts()) {
+        if (b.rule.assess && b.rule.assess(d, view) === false) continue;
+        if (severityRank(d.severity) < minRank) continue;
+        out.push(this.toAlert(b.rule, d, view));
+      }
+    }
+    out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || cmp(a.firstSeen, b.firstSeen) || cmp(a.ruleId, b.ruleId) || cmp(a.id, b.id));
+    return out;
+  }
+
+  private toAlert(rule: Rule, d: AlertDraft, model: ModelView): AlertReport {
+    const m = rule.meta;
+    const explanation = d.notes.length > 0 ? `${m.explanation} ${d.notes.join(' ')}` : m.explanation;
+    return {
+      id: alertId(m.id, d.key),
+      ruleId: m.id,
+      title: m.title,
+      severity: d.severity as AlertSeverity,
+      category: m.category,
+      status: 'new',
+      mitre: { ics: [...(m.mitre.ics ?? [])], enterprise: [...(m.mitre.enterprise ?? [])] },
+      source: model.party(d.srcIp, d.srcMac, d.srcIpUnknown === true),
+      target: model.party(d.dstIp, d.dstMac),
+      firstSeen: isoTime(d.first),
+      lastSeen: isoTime(d.last),
+      count: d.count,
+      evidence: d.evidence,
+      evidenceOmitted: d.evidenceOmitted,
+      explanation,
+      recommendation: m.recommendation,
+      details: d.details,
+    };
+  }
+}
+
+/** Stable id: the same rule and aggregation key give the same id in every run (store status follows it). */
+export function alertId(ruleId: string, key: string): string {
+  return createHash('sha1').update(`${ruleId}\u0000${key}`).digest('hex').slice(0, 16);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export { toEvidence } from './evidence.js';

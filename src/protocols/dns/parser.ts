@@ -1,0 +1,235 @@
+/**
+ * DNS message parsing (RFC 1035 §4), shared by DNS, mDNS, LLMNR and NetBIOS name service (RFC 1002 uses the
+ * same header, question and resource-record layout).
+ *
+ * Pure functions over buf[msgOff..msgEnd) writing into caller-owned scratch objects: nothing here allocates
+ * per message except the text of a name, built only when an event needs it (nameText).
+ */
+import { ip4ToString, ip6ToString } from '../../util/addr.js';
+
+export const DNS_HEADER_LEN = 12;
+/** RFC 1035 §2.3.4 */
+export const MAX_LABEL_LEN = 63;
+export const MAX_NAME_WIRE_LEN = 255;
+/**
+ * Compression pointers followed per name. Pointers must also point strictly backwards, which alone guarantees
+ * termination; the cap bounds the work on a long backward chain.
+ */
+export const MAX_POINTER_JUMPS = 64;
+
+export const NameError = {
+  Truncated: -1,
+  /** pointer forward/onto itself or too many jumps */
+  PointerLoop: -2,
+  /** 0x40/0x80 label types (RFC 6891 obsoleted extended labels) */
+  BadLabelType: -3,
+  TooLong: -4,
+} as const;
+
+export function nameErrorText(code: number): string {
+  switch (code) {
+    case NameError.Truncated:
+      return 'name runs past the message';
+    case NameError.PointerLoop:
+      return 'compression pointer loop or forward pointer';
+    case NameError.BadLabelType:
+      return 'label longer than 63 octets (reserved label type)';
+    case NameError.TooLong:
+      return 'name longer than 255 octets';
+    default:
+      return 'malformed name';
+  }
+}
+
+/** A decoded name in wire-label form: lengths and bytes, without the compression pointers. */
+export class DnsName {
+  /** label bytes with a length prefix per label, as on the wire (terminating 0 excluded) */
+  readonly bytes = new Uint8Array(MAX_NAME_WIRE_LEN + 1);
+  length = 0;
+  labels = 0;
+  /** length of the first label (NetBIOS: 32 for an encoded name) */
+  firstLabelLen = 0;
+  firstLabelOff = 0;
+}
+
+/**
+ * Decodes the name at buf[pos] (inside the message buf[msgOff..msgEnd)) into `out`. Returns the offset just
+ * after the name at its original place (after the first pointer when compressed), or a negative NameError.
+ */
+export function readName(buf: Uint8Array, pos: number, msgOff: number, msgEnd: number, out: DnsName | null): number {
+  let p = pos;
+  let next = -1;
+  let jumps = 0;
+  let wire = 1; // the terminating root label
+  let written = 0;
+  let labels = 0;
+  // Lowest offset reachable by the next pointer: anything at or after the current run's start would loop.
+  let limit = pos;
+  for (;;) {
+    if (p >= msgEnd) return NameError.Truncated;
+    const len = buf[p]!;
+    if ((len & 0xc0) === 0xc0) {
+      if (p + 1 >= msgEnd) return NameError.Truncated;
+      const target = msgOff + (((len & 0x3f) << 8) | buf[p + 1]!);
+      if (next < 0) next = p + 2;
+      if (target >= limit || ++jumps > MAX_POINTER_JUMPS) return NameError.PointerLoop;
+      limit = target;
+      p = target;
+      continue;
+    }
+    if ((len & 0xc0) !== 0) return NameError.BadLabelType;
+    if (len === 0) {
+      if (out !== null) {
+        out.length = written;
+        out.labels = labels;
+      }
+      return next < 0 ? p + 1 : next;
+    }
+    wire += len + 1;
+    if (wire > MAX_NAME_WIRE_LEN) return NameError.TooLong;
+    if (p + 1 + len > msgEnd) return NameError.Truncated;
+    if (out !== null) {
+      if (labels === 0) {
+        out.firstLabelLen = len;
+        out.firstLabelOff = written + 1;
+      }
+      const dst = out.bytes;
+      dst[written] = len;
+      for (let i = 0; i < len; i++) dst[written + 1 + i] = buf[p + 1 + i]!;
+      written += len + 1;
+    }
+    labels++;
+    p += len + 1;
+  }
+}
+
+/** Presentation form of a decoded name ("www.example.com", "." for the root), escaping as dig does. */
+export function nameText(name: DnsName, fromLabel = 0): string {
+  if (name.labels === 0) return '.';
+  let out = '';
+  const b = name.bytes;
+  let p = 0;
+  for (let label = 0; p < name.length; label++) {
+    const len = b[p]!;
+    if (label >= fromLabel) {
+      if (out.length > 0) out += '.';
+      for (let i = 1; i <= len; i++) {
+        const c = b[p + i]!;
+        if (c === 0x2e || c === 0x5c) out += '\\' + String.fromCharCode(c);
+        else if (c < 0x21 || c > 0x7e) out += '\\' + String(c).padStart(3, '0');
+        else out += String.fromCharCode(c);
+      }
+    }
+    p += len + 1;
+  }
+  return out.length === 0 ? '.' : out;
+}
+
+/** Does the decoded name end with the label sequence of `suffix` (lower-case ASCII, e.g. "local")? */
+export function nameEndsWith(name: DnsName, suffix: string): boolean {
+  // Walk labels and compare the tail: only used on responses being turned into facts.
+  const text = nameText(name).toLowerCase();
+  return text === suffix || text.endsWith('.' + suffix);
+}
+
+export class DnsHeader {
+  id = 0;
+  flags = 0;
+  response = false;
+  opcode = 0;
+  rcode = 0;
+  authoritative = false;
+  truncated = false;
+  qdcount = 0;
+  ancount = 0;
+  nscount = 0;
+  arcount = 0;
+}
+
+/** Reads the 12-octet header; false when the message is shorter. */
+export function readHeader(buf: Uint8Array, off: number, end: number, h: DnsHeader): boolean {
+  if (end - off < DNS_HEADER_LEN) return false;
+  h.id = (buf[off]! << 8) | buf[off + 1]!;
+  const flags = (buf[off + 2]! << 8) | buf[off + 3]!;
+  h.flags = flags;
+  h.response = (flags & 0x8000) !== 0;
+  h.opcode = (flags >> 11) & 0xf;
+  h.authoritative = (flags & 0x0400) !== 0;
+  h.truncated = (flags & 0x0200) !== 0;
+  h.rcode = flags & 0xf;
+  h.qdcount = (buf[off + 4]! << 8) | buf[off + 5]!;
+  h.ancount = (buf[off + 6]! << 8) | buf[off + 7]!;
+  h.nscount = (buf[off + 8]! << 8) | buf[off + 9]!;
+  h.arcount = (buf[off + 10]! << 8) | buf[off + 11]!;
+  return true;
+}
+
+export class Question {
+  readonly name = new DnsName();
+  type = 0;
+  klass = 0;
+}
+
+/** Reads one question at `pos`; returns the offset after it or a negative NameError. */
+export function readQuestion(buf: Uint8Array, pos: number, msgOff: number, msgEnd: number, q: Question | null): number {
+  const p = readName(buf, pos, msgOff, msgEnd, q === null ? null : q.name);
+  if (p < 0) return p;
+  if (p + 4 > msgEnd) return NameError.Truncated;
+  if (q !== null) {
+    q.type = (buf[p]! << 8) | buf[p + 1]!;
+    q.klass = (buf[p + 2]! << 8) | buf[p + 3]!;
+  }
+  return p + 4;
+}
+
+export class ResourceRecord {
+  readonly name = new DnsName();
+  type = 0;
+  klass = 0;
+  ttl = 0;
+  rdataOff = 0;
+  rdataLen = 0;
+}
+
+/**
+ * Reads one resource record at `pos` (decoding its owner name only when `decodeName`); returns the offset
+ * after it or a negative NameError.
+ */
+export function readRecord(buf: Uint8Array, pos: number, msgOff: number, msgEnd: number, rr: ResourceRecord, decodeName: boolean): number {
+  const p = readName(buf, pos, msgOff, msgEnd, decodeName ? rr.name : null);
+  if (p < 0) return p;
+  if (p + 10 > msgEnd) return NameError.Truncated;
+  rr.type = (buf[p]! << 8) | buf[p + 1]!;
+  rr.klass = (buf[p + 2]! << 8) | buf[p + 3]!;
+  rr.ttl = ((buf[p + 4]! << 24) | (buf[p + 5]! << 16) | (buf[p + 6]! << 8) | buf[p + 7]!) >>> 0;
+  rr.rdataLen = (buf[p + 8]! << 8) | buf[p + 9]!;
+  rr.rdataOff = p + 10;
+  if (rr.rdataOff + rr.rdataLen > msgEnd) return NameError.Truncated;
+  return rr.rdataOff + rr.rdataLen;
+}
+
+/** The address in an A (4 octets) or AAAA (16 octets) record's data, '' when the length is wrong. */
+export function addressText(buf: Uint8Array, rr: ResourceRecord): string {
+  if (rr.type === RR_TYPE.A && rr.rdataLen === 4) {
+    const o = rr.rdataOff;
+    return ip4ToString(((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0);
+  }
+  if (rr.type === RR_TYPE.AAAA && rr.rdataLen === 16) return ip6ToString(buf, rr.rdataOff);
+  return '';
+}
+
+export const RR_TYPE = {
+  A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, HINFO: 13, MX: 15, TXT: 16, AAAA: 28, SRV: 33, NAPTR: 35, OPT: 41,
+  DS: 43, RRSIG: 46, NSEC: 47, DNSKEY: 48, HTTPS: 65, SVCB: 64, ANY: 255,
+} as const;
+
+/** Record types whose data start with a (possibly compressed) domain name. */
+export function rdataIsName(type: number): boolean {
+  return type === RR_TYPE.CNAME || type === RR_TYPE.PTR || type === RR_TYPE.NS;
+}
+
+/** The classes a question may carry; mDNS sets the top bit (unicast-response / cache-flush). */
+export function plausibleClass(klass: number): boolean {
+  const c = klass & 0x7fff;
+  return c === 1 || c === 3 || c === 4 || c === 254 || c === 255;
+}

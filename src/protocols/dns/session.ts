@@ -1,0 +1,378 @@
+/**
+ * Per-flow DNS state, shared by DNS (UDP/TCP 53), mDNS (UDP 5353) and LLMNR (UDP 5355).
+ *
+ * - One operation per query, completed by the response with the same id and question (result from the rcode).
+ *   Queries sent to a group address (mDNS/LLMNR multicast, broadcast) are answered on another flow: they are
+ *   emitted at once with result 'unknown'. A response whose query was not seen on this flow (LLMNR's unicast
+ *   answer, a capture that started late) still yields its operation, counted as unexpected.
+ * - TCP messages carry a 2-octet length prefix; after a gap the stream is skipped until a segment starts with
+ *   something that probes as a DNS message.
+ * - Facts: the answering side of a unicast DNS flow is a 'dns-server'. Answers map names to addresses; only
+ *   addresses that are not public become hostname facts (low confidence: a name pointing at an address is not
+ *   the host declaring it). The querying client is the subject of nothing. mDNS/LLMNR responders announce
+ *   their own names (hostname at 0.8) and services (software hints).
+ */
+import type { OperationEvent, ProtocolName } from '../../events/types.js';
+import { ip6ToString, isPublicIp } from '../../util/addr.js';
+import { Dir, Probe, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
+import { StreamBuffer } from '../common/stream-buffer.js';
+import { FlowEmitter } from './emitter.js';
+import { OPCODE_NAMES, queryCodeName, rcodeName, typeName } from './names.js';
+import {
+  DNS_HEADER_LEN, DnsHeader, Question, RR_TYPE, ResourceRecord, addressText, nameErrorText, nameText, rdataIsName, readHeader,
+  readName, readQuestion, readRecord, DnsName,
+} from './parser.js';
+import { probeDnsTcp } from './probe.js';
+
+export type DnsFlavor = 'dns' | 'mdns' | 'llmnr';
+
+export interface DnsLimits {
+  /** distinct query names remembered per flow (resolvedNames); over it new names are counted, not kept */
+  maxNamesPerFlow: number;
+  /** resource records looked at per message (answers + additional) */
+  maxRecordsPerMessage: number;
+}
+
+export const DEFAULT_DNS_LIMITS: DnsLimits = { maxNamesPerFlow: 256, maxRecordsPerMessage: 64 };
+
+interface Pending {
+  id: number;
+  qtype: number;
+  qname: string;
+  event: OperationEvent;
+}
+
+const CONF_NAME_OF_LOCAL_ADDRESS = 0.5;
+const CONF_PTR = 0.7;
+const CONF_SELF_ANNOUNCED = 0.8;
+const CONF_SERVICE = 0.6;
+const CONF_SERVER_ROLE = 0.8;
+
+export class DnsSession implements FlowAnalyzer {
+  private readonly out: FlowEmitter;
+  private readonly header = new DnsHeader();
+  private readonly question = new Question();
+  private readonly record = new ResourceRecord();
+  private readonly rdataName = new DnsName();
+  private readonly pending = new Map<number, Pending>();
+  private readonly streams: [StreamBuffer, StreamBuffer] | null;
+  /** TCP: bytes lost in this direction; skip until a segment looks like a message start */
+  private readonly lost = [false, false];
+  private sidesSettled = false;
+  private serverRoleSeen = false;
+  /** Distinct names this flow asked for (bounded by limits.maxNamesPerFlow). */
+  readonly resolvedNames = new Set<string>();
+
+  constructor(
+    private readonly ctx: AnalyzerContext,
+    readonly flavor: DnsFlavor,
+    tcp: boolean,
+    private readonly limits: DnsLimits = DEFAULT_DNS_LIMITS,
+  ) {
+    this.out = new FlowEmitter(ctx, flavor as ProtocolName);
+    this.streams = tcp
+      ? [
+          new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
+          new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
+        ]
+      : null;
+  }
+
+  onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
+    this.out.meta = meta;
+    if (this.streams === null) {
+      this.onMessage(dir, buf, off, off + len);
+      return;
+    }
+    const stream = this.streams[dir];
+    const before = stream.overflows;
+    stream.push(buf, off, len);
+    if (stream.overflows !== before) {
+      this.ctx.count('buffer-cap');
+      this.out.anomaly(dir, 'buffer-cap', 'partial DNS message exceeded the buffer cap');
+    }
+  }
+
+  onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
+    this.out.meta = meta;
+    this.ctx.count('gap');
+    if (this.streams !== null) {
+      this.streams[dir].reset();
+      this.lost[dir] = true;
+    }
+    this.out.anomaly(dir, 'gap', `${bytes} bytes missing`);
+  }
+
+  onClose(meta: PacketMeta): void {
+    this.out.meta = meta;
+    for (const p of this.pending.values()) this.ctx.sink.emit(p.event);
+    this.pending.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------ framing
+
+  private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
+    if (this.lost[dir]) {
+      if (probeDnsTcp(buf, off, len) !== Probe.Yes) {
+        this.ctx.count('resync-skipped-bytes', len);
+        return len;
+      }
+      this.lost[dir] = false;
+      this.ctx.count('resync');
+    }
+    if (len < 2) return 0;
+    const msgLen = (buf[off]! << 8) | buf[off + 1]!;
+    if (msgLen < DNS_HEADER_LEN) {
+      this.out.malformed(dir, `TCP length prefix ${msgLen} is shorter than a DNS header`);
+      this.lost[dir] = true;
+      return len;
+    }
+    if (len < 2 + msgLen) return 0;
+    this.onMessage(dir, buf, off + 2, off + 2 + msgLen);
+    return 2 + msgLen;
+  }
+
+  // ------------------------------------------------------------------------------------------ messages
+
+  private onMessage(dir: Dir, buf: Buffer, off: number, end: number): void {
+    const h = this.header;
+    if (!readHeader(buf, off, end, h)) {
+      this.out.malformed(dir, 'message shorter than the 12-octet header');
+      return;
+    }
+    if (!this.sidesSettled) dir = this.settleSides(dir);
+    const q = this.question;
+    let p = off + DNS_HEADER_LEN;
+    let hasQuestion = false;
+    if (h.qdcount > 0) {
+      p = readQuestion(buf, p, off, end, q);
+      if (p < 0) {
+        this.out.malformed(dir, `question: ${nameErrorText(p)}`);
+        return;
+      }
+      hasQuestion = true;
+    }
+    if (h.response) this.onResponse(dir, buf, off, end, p, hasQuestion);
+    else this.onQuery(dir, hasQuestion);
+  }
+
+  /**
+   * UDP between two server-looking ports (mDNS 5353↔5353) or a capture starting mid-exchange: the first
+   * message decides. A query comes from the client; a response to a unicast peer comes from the server.
+   */
+  private settleSides(dir: Dir): Dir {
+    this.sidesSettled = true;
+    if (!this.ctx.flow.sidesGuessed) return dir;
+    const fromClient = !this.header.response;
+    if (fromClient === (dir === Dir.ToServer)) {
+      this.ctx.confirmSides();
+      return dir;
+    }
+    // Never make a group address the client of a flow.
+    if (this.out.toGroup(dir)) return dir;
+    this.ctx.swapSides();
+    this.ctx.count('sides-swapped');
+    this.out.refreshEndpoints();
+    return dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
+  }
+
+  private onQuery(dir: Dir, hasQuestion: boolean): void {
+    const h = this.header;
+    const q = this.question;
+    const event = this.queryEvent(dir, hasQuestion);
+    const qname = hasQuestion ? nameText(q.name) : '';
+    if (qname !== '') event.object = qname;
+    if (h.opcode === 0 && hasQuestion) this.rememberName(qname);
+    if (this.out.toGroup(dir)) {
+      this.ctx.count('multicast-query');
+      event.result = 'unknown';
+      this.ctx.sink.emit(event);
+      return;
+    }
+    const previous = this.pending.get(h.id);
+    if (previous !== undefined) {
+      // Same id before an answer: a retransmission (or id reuse); the earlier attempt went unanswered.
+      this.pending.delete(h.id);
+      this.ctx.count('query-retransmitted');
+      this.ctx.sink.emit(previous.event);
+    }
+    if (this.pending.size >= this.ctx.maxPendingTransactions) {
+      const oldest = this.pending.values().next().value as Pending;
+      this.pending.delete(oldest.id);
+      this.ctx.count('transaction-cap');
+      this.out.anomaly(dir, 'transaction-cap', 'too many queries awaiting a response');
+      this.ctx.sink.emit(oldest.event);
+    }
+    this.pending.set(h.id, { id: h.id, qtype: hasQuestion ? q.type : -1, qname: qname.toLowerCase(), event });
+  }
+
+  private queryEvent(requestDir: Dir, hasQuestion: boolean): OperationEvent {
+    const h = this.header;
+    if (h.opcode === 0 && hasQuestion) {
+      return this.out.operation(requestDir, 'read', this.question.type, queryCodeName(0, this.question.type), 'no-response');
+    }
+    const kind = h.opcode === 5 ? 'write' : h.opcode === 4 ? 'other' : 'read';
+    return this.out.operation(requestDir, kind, h.opcode, OPCODE_NAMES[h.opcode] ?? `opcode_${h.opcode}`, 'no-response');
+  }
+
+  private onResponse(dir: Dir, buf: Buffer, off: number, end: number, afterQuestion: number, hasQuestion: boolean): void {
+    const h = this.header;
+    const q = this.question;
+    const requester: Dir = dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
+    let pending = this.pending.get(h.id);
+    let qname = '';
+    if (hasQuestion) qname = nameText(q.name);
+    if (pending !== undefined && hasQuestion && (pending.qtype !== q.type || pending.qname !== qname.toLowerCase())) {
+      this.ctx.count('question-mismatch');
+      pending = undefined;
+    }
+    let event: OperationEvent | null = null;
+    if (pending !== undefined) {
+      this.pending.delete(h.id);
+      event = pending.event;
+    } else if (this.flavor === 'mdns' && h.id === 0) {
+      // mDNS responses are mostly unsolicited announcements or answers to multicast queries on another flow.
+      this.ctx.count('announcement');
+    } else {
+      this.ctx.count('unexpected-response');
+      event = this.queryEvent(requester, hasQuestion);
+      if (qname !== '') event.object = qname;
+    }
+    if (event !== null) {
+      event.responseFrame = this.out.meta.frame;
+      if (h.rcode === 0) event.result = 'ok';
+      else {
+        event.result = 'exception';
+        event.exceptionCode = h.rcode;
+        event.exceptionName = rcodeName(h.rcode);
+        if (h.rcode === 3) this.ctx.count('nxdomain');
+      }
+    }
+    if (this.flavor === 'dns' && !this.serverRoleSeen && !this.out.toGroup(requester)) {
+      this.serverRoleSeen = true;
+      this.out.senderFact(dir, 'role-hint', 'dns-server', CONF_SERVER_ROLE);
+    }
+    this.readAnswers(dir, buf, off, end, afterQuestion, event);
+    if (event !== null) this.ctx.sink.emit(event);
+  }
+
+  /** Walks the remaining questions and the records: operation attributes and facts. */
+  private readAnswers(dir: Dir, buf: Buffer, off: number, end: number, from: number, event: OperationEvent | null): void {
+    const h = this.header;
+    const rr = this.record;
+    let p = from;
+    for (let i = 1; i < h.qdcount; i++) {
+      p = readQuestion(buf, p, off, end, null);
+      if (p < 0) {
+        this.out.malformed(dir, `question ${i + 1}: ${nameErrorText(p)}`);
+        return;
+      }
+    }
+    const total = h.ancount + h.nscount + h.arcount;
+    const scanned = total < this.limits.maxRecordsPerMessage ? total : this.limits.maxRecordsPerMessage;
+    if (scanned < total) this.ctx.count('records-cap');
+    let firstAnswerSeen = false;
+    for (let i = 0; i < scanned; i++) {
+      p = readRecord(buf, p, off, end, rr, true);
+      if (p < 0) {
+        this.out.malformed(dir, `record ${i + 1}: ${nameErrorText(p)}`);
+        break;
+      }
+      const inAnswers = i < h.ancount;
+      const inAdditional = i >= h.ancount + h.nscount;
+      if (inAnswers && !firstAnswerSeen && event !== null) {
+        firstAnswerSeen = true;
+        this.describeFirstAnswer(event, buf, off, end);
+      }
+      if (inAnswers || (this.flavor !== 'dns' && inAdditional)) this.recordFacts(dir, buf, off, end);
+    }
+    if (event !== null) {
+      event.attributes ??= {};
+      event.attributes.rcode = rcodeName(h.rcode);
+      event.attributes.answers = h.ancount;
+    }
+  }
+
+  private describeFirstAnswer(event: OperationEvent, buf: Buffer, off: number, end: number): void {
+    const rr = this.record;
+    const attrs = (event.attributes ??= {});
+    attrs.ttl = rr.ttl;
+    const address = addressText(buf, rr);
+    if (address !== '') attrs.first_answer = address;
+    else if (rdataIsName(rr.type) && readName(buf, rr.rdataOff, off, end, this.rdataName) >= 0) attrs.first_answer = nameText(this.rdataName);
+    else attrs.first_answer = typeName(rr.type);
+  }
+
+  private recordFacts(dir: Dir, buf: Buffer, off: number, end: number): void {
+    const rr = this.record;
+    if (rr.type === RR_TYPE.A || rr.type === RR_TYPE.AAAA) {
+      const address = addressText(buf, rr);
+      if (address === '') return;
+      if (this.flavor === 'dns') {
+        if (!isPublicIp(address)) this.out.fact(address, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
+        return;
+      }
+      // mDNS/LLMNR: the responder answers for its own name.
+      const sender = this.out.sender(dir);
+      const mac = sender.ip === address ? sender.mac ?? '' : '';
+      this.out.fact(address, mac, 'hostname', stripLocal(nameText(rr.name)), CONF_SELF_ANNOUNCED);
+      return;
+    }
+    if (rr.type === RR_TYPE.PTR) {
+      if (readName(buf, rr.rdataOff, off, end, this.rdataName) < 0) return;
+      const owner = nameText(rr.name);
+      const address = reverseAddress(owner);
+      if (address !== '') {
+        if (!isPublicIp(address)) {
+          const target = nameText(this.rdataName);
+          this.out.fact(address, '', 'hostname', this.flavor === 'dns' ? target : stripLocal(target), this.flavor === 'dns' ? CONF_PTR : CONF_SELF_ANNOUNCED);
+        }
+        return;
+      }
+      if (this.flavor === 'mdns') {
+        const service = serviceType(owner);
+        if (service !== '') this.out.senderFact(dir, 'software', `mdns service ${service}`, CONF_SERVICE);
+      }
+    }
+  }
+
+  private rememberName(name: string): void {
+    if (this.resolvedNames.has(name)) return;
+    if (this.resolvedNames.size >= this.limits.maxNamesPerFlow) {
+      this.ctx.count('names-cap');
+      return;
+    }
+    this.resolvedNames.add(name);
+  }
+}
+
+function stripLocal(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.local') ? name.slice(0, -6) : name;
+}
+
+/** "_http._tcp.local" → "_http._tcp"; '' when the owner is not a DNS-SD service type (or is the meta-query). */
+export function serviceType(owner: string): string {
+  const m = /^(?:[^.]*\._sub\.)?(_[^.]+\._(?:tcp|udp))\.local$/i.exec(owner);
+  if (m === null || m[1]!.toLowerCase() === '_services._dns-sd._udp') return '';
+  return m[1]!.toLowerCase();
+}
+
+/** "4.3.2.1.in-addr.arpa" → "1.2.3.4"; nibble-form ip6.arpa → the IPv6 address; '' otherwise. */
+export function reverseAddress(owner: string): string {
+  const lower = owner.toLowerCase();
+  if (lower.endsWith('.in-addr.arpa')) {
+    const parts = lower.slice(0, -13).split('.');
+    if (parts.length !== 4 || !parts.every((x) => /^(0|[1-9]\d{0,2})$/.test(x) && Number(x) <= 255)) return '';
+    return parts.reverse().join('.');
+  }
+  if (lower.endsWith('.ip6.arpa')) {
+    const nibbles = lower.slice(0, -9).split('.');
+    if (nibbles.length !== 32 || !nibbles.every((x) => /^[0-9a-f]$/.test(x))) return '';
+    const hex = nibbles.reverse().join('');
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    return ip6ToString(bytes, 0);
+  }
+  return '';
+}

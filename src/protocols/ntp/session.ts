@@ -1,0 +1,177 @@
+/**
+ * Per-flow NTP state: client requests paired with server replies (the reply's origin timestamp echoes the
+ * request's transmit timestamp), one 'time-sync' operation per exchange; mode 6 control and mode 7 private
+ * requests (ntpq/ntpdc, including the monlist amplification request) as 'diagnostics' operations paired with
+ * their possibly multi-datagram responses, whose total size is reported as dataBytes.
+ */
+import type { OperationEvent } from '../../events/types.js';
+import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
+import { FlowEvents } from '../ftp/shared.js';
+import { CONTROL_OPCODES, MODE_NAMES, PRIVATE_REQUESTS, minLength, ntpMode, ntpVersion, refIdText, timestampKey } from './parser.js';
+
+export class NtpSession implements FlowAnalyzer {
+  private readonly ev: FlowEvents;
+  /** client requests by transmit timestamp key */
+  private readonly exchanges = new Map<number, OperationEvent>();
+  /** mode 6 requests by sequence number */
+  private readonly control = new Map<number, OperationEvent>();
+  /** mode 7 requests by request code */
+  private readonly privateRequests = new Map<number, OperationEvent>();
+  private firstMessage = true;
+
+  constructor(private readonly ctx: AnalyzerContext) {
+    this.ev = new FlowEvents(ctx, 'ntp');
+  }
+
+  onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
+    this.ev.meta = meta;
+    if (len < 8) {
+      this.ev.anomaly(dir, 'malformed', `${len}-byte datagram`);
+      return;
+    }
+    const mode = ntpMode(buf, off);
+    if (len < minLength(mode) || mode === 0) {
+      this.ev.anomaly(dir, 'malformed', `${len}-byte mode ${mode} datagram`);
+      return;
+    }
+    this.ctx.count('ntp.messages');
+    const isResponse = mode === 4 || (mode === 6 && (buf[off + 1]! & 0x80) !== 0) || (mode === 7 && (buf[off]! & 0x80) !== 0);
+    if (this.firstMessage) {
+      this.firstMessage = false;
+      if (isResponse && this.ctx.flow.sidesGuessed) {
+        this.ctx.swapSides();
+        this.ev.swapped();
+        dir = dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
+      } else if (mode === 3 || (mode >= 6 && !isResponse)) {
+        this.ctx.confirmSides();
+      }
+    }
+    switch (mode) {
+      case 3:
+        this.onClientRequest(dir, buf, off);
+        return;
+      case 4:
+        this.onServerReply(dir, buf, off);
+        return;
+      case 5:
+        this.ctx.count('ntp.broadcast');
+        this.ev.fact(dir === Dir.ToServer ? 'client' : 'server', 'role-hint', 'ntp-server', 0.8);
+        return;
+      case 6:
+        if (isResponse) this.onControlResponse(buf, off, len);
+        else this.onControlRequest(dir, buf, off);
+        return;
+      case 7:
+        if (isResponse) this.onPrivateResponse(buf, off, len);
+        else this.onPrivateRequest(dir, buf, off);
+        return;
+      default:
+        this.ctx.count('ntp.symmetric');
+    }
+  }
+
+  onGap(): void {}
+
+  onClose(): void {
+    for (const map of [this.exchanges, this.control, this.privateRequests]) {
+      for (const e of map.values()) this.ev.emit(e);
+      map.clear();
+    }
+  }
+
+  private onClientRequest(dir: Dir, buf: Buffer, off: number): void {
+    const e = this.ev.operation(dir, 'time-sync', 3, MODE_NAMES[3]!);
+    e.attributes = { version: ntpVersion(buf, off) };
+    this.track(this.exchanges, timestampKey(buf, off + 40), e, dir);
+  }
+
+  private onServerReply(dir: Dir, buf: Buffer, off: number): void {
+    const stratum = buf[off + 1]!;
+    const server = dir === Dir.ToServer ? 'client' : 'server';
+    const key = timestampKey(buf, off + 24);
+    const e = this.exchanges.get(key);
+    if (stratum === 0) {
+      // Kiss-o'-Death: the refid is the kiss code (RATE, DENY, RSTR).
+      this.ctx.count('ntp.kiss-of-death');
+    } else {
+      this.ev.fact(server, 'role-hint', 'ntp-server', 0.9);
+    }
+    if (e === undefined) {
+      this.ctx.count('ntp.unexpected-response');
+      return;
+    }
+    this.exchanges.delete(key);
+    const refid = refIdText(buf, off, stratum);
+    if (stratum === 0) this.ev.complete(e, false, 0, `kiss_${refid.toLowerCase()}`);
+    else this.ev.complete(e, true);
+    e.attributes = { ...e.attributes, stratum, refid };
+    this.ev.emit(e);
+  }
+
+  private onControlRequest(dir: Dir, buf: Buffer, off: number): void {
+    const opcode = buf[off + 1]! & 0x1f;
+    const name = CONTROL_OPCODES[opcode] ?? `opcode_${opcode}`;
+    const writes = opcode === 3 || opcode === 5 || opcode === 8 || opcode === 9;
+    const e = this.ev.operation(dir, writes ? 'configuration' : 'diagnostics', 6, `control_${name}`);
+    e.subCode = opcode;
+    e.dataBytes = 0;
+    this.track(this.control, buf.readUInt16BE(off + 2), e, dir);
+  }
+
+  private onControlResponse(buf: Buffer, off: number, len: number): void {
+    const seq = buf.readUInt16BE(off + 2);
+    const e = this.control.get(seq);
+    if (e === undefined) {
+      this.ctx.count('ntp.unexpected-response');
+      return;
+    }
+    e.dataBytes = (e.dataBytes ?? 0) + len;
+    if ((buf[off + 1]! & 0x20) !== 0) return; // more fragments follow
+    this.control.delete(seq);
+    const error = (buf[off + 1]! & 0x40) !== 0;
+    this.ev.complete(e, !error, error ? buf[off + 4]! >> 5 : undefined, error ? 'control_error' : undefined);
+    this.ev.emit(e);
+  }
+
+  private onPrivateRequest(dir: Dir, buf: Buffer, off: number): void {
+    const request = buf[off + 3]!;
+    const e = this.ev.operation(dir, 'diagnostics', 7, PRIVATE_REQUESTS[request] ?? `private_${request}`);
+    e.subCode = request;
+    e.dataBytes = 0;
+    e.attributes = { implementation: buf[off + 2]!, responses: 0 };
+    if (request === 20 || request === 42) this.ctx.count('ntp.monlist-requests');
+    this.track(this.privateRequests, request, e, dir);
+  }
+
+  private onPrivateResponse(buf: Buffer, off: number, len: number): void {
+    const request = buf[off + 3]!;
+    const e = this.privateRequests.get(request);
+    if (e === undefined) {
+      this.ctx.count('ntp.unexpected-response');
+      return;
+    }
+    e.dataBytes = (e.dataBytes ?? 0) + len;
+    const responses = (e.attributes!.responses as number) + 1;
+    e.attributes!.responses = responses;
+    if (responses === 1) this.ev.complete(e, (buf[off + 4]! >> 4) === 0, buf[off + 4]! >> 4, 'private_error');
+    if ((buf[off]! & 0x40) !== 0) return; // more datagrams follow
+    this.privateRequests.delete(request);
+    this.ev.emit(e);
+  }
+
+  /** A repeated key reports the earlier request as unanswered; the cap pushes out the oldest. */
+  private track(map: Map<number, OperationEvent>, key: number, e: OperationEvent, dir: Dir): void {
+    const previous = map.get(key);
+    if (previous) {
+      map.delete(key);
+      this.ev.emit(previous);
+    }
+    if (map.size >= this.ctx.maxPendingTransactions) {
+      const [oldestKey, oldest] = map.entries().next().value as [number, OperationEvent];
+      map.delete(oldestKey);
+      this.ev.anomaly(dir, 'transaction-cap', 'pending NTP requests over the cap');
+      this.ev.emit(oldest);
+    }
+    map.set(key, e);
+  }
+}

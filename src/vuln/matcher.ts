@@ -1,0 +1,407 @@
+/**
+ * Asset → advisories. The database is indexed once (order numbers, part-number wildcards, product series,
+ * model tokens); each asset is then a handful of map lookups, so a 10,000-asset inventory matches in well
+ * under a second.
+ *
+ * Product match, strongest first: exact order/part number; part-number wildcard; product series its
+ * catalogue number belongs to; model name; partial name. Firmware: in range, fixed (no match), all
+ * versions, unknown, range not parsed ("needs review"). Confidence: high = model-level product match and the
+ * firmware is in range (or every version is affected); medium = model-level match but the firmware is
+ * unknown or the range is unparsed; low = name-only product match.
+ */
+import type { KevEntry, SsvcEntry, VulnDatabase, VulnDbAdvisory, VulnDbProduct } from './db.js';
+import { modelTokens, normaliseOrderNumber, SERIES_RULES, seriesOf, wildcardsOf, type SeriesRule, type WildcardPattern } from './identity.js';
+import { OS_KEV_RULES, windowsReleaseOf, type OsKevRule } from './os-kev.js';
+import { vendorKey } from './vendor.js';
+import { fixedVersionOf, formatVersion, inRange, parseVersion, parseVersionRange, type Version, type VersionRange } from './version.js';
+
+/** The subset of an AssetReport the matcher reads (src/report/types.ts). */
+export interface MatchableAsset {
+  vendor?: string | null;
+  model?: string | null;
+  firmware?: string | null;
+  orderNumber?: string | null;
+  os?: string | null;
+  roles?: readonly string[];
+  protocols?: ReadonlyArray<{ name: string; role: string }>;
+  facts?: ReadonlyArray<{ field: string; value: string }>;
+}
+
+export type MatchConfidence = 'high' | 'medium' | 'low';
+
+export interface VulnMatch {
+  /** advisory id ("ICSA-23-012-08"), or the KEV rule for OS matches ("MS17-010") */
+  advisoryId: string;
+  title: string;
+  cves: string[];
+  /** highest base score among the matched CVEs (CVSS v3.x as the advisory gives it; v4 vector when quoted) */
+  cvss: { version: string; score: number | null; vector: string } | null;
+  kev: boolean;
+  ssvc?: { cve: string; exploitation: string; automatable: string; technicalImpact: string; assessed: string };
+  confidence: MatchConfidence;
+  evidence: string[];
+  fixedIn?: string;
+  remediation?: string;
+  url?: string;
+  /** the version range could not be read: an analyst should check it */
+  needsReview?: boolean;
+}
+
+type ProductMatchKind = 'order-number' | 'wildcard' | 'series' | 'model' | 'name';
+
+interface PreparedProduct {
+  index: number;
+  vendorKey: string;
+  range: VersionRange | null;
+  /** a constraint written in the product name itself ("S7-1200 CPU family < V4.x") */
+  nameRange: VersionRange | null;
+  models: string[];
+  wildcards: WildcardPattern[];
+  tokens: Set<string>;
+  /** catalogue-looking tokens in the name that are order numbers ("6ES7515-2AM02-0AB0") */
+  hasOrderNumbers: boolean;
+}
+
+const CONFIDENCE_RANK: Record<MatchConfidence, number> = { high: 3, medium: 2, low: 1 };
+const MAX_EVIDENCE = 8;
+const ORDER_NUMBER_SHAPE = /^(?:[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}-[0-9A-Z]{4}|[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}|BM[EX][A-Z]{3}[0-9]{4,6}[A-Z]?)$/;
+
+export class VulnMatcher {
+  private readonly prepared: PreparedProduct[] = [];
+  private readonly byOrderNumber = new Map<string, number[]>();
+  private readonly byToken = new Map<string, number[]>();
+  private readonly bySeries = new Map<string, number[]>();
+  private readonly wildcardsByVendor = new Map<string, Array<{ pattern: WildcardPattern; product: number }>>();
+  /** product name+vendor → fixed versions of that product in the advisory ("Modicon M340 / SV3.65" fixed) */
+  private readonly fixedVersions = new Map<string, string[]>();
+
+  constructor(private readonly db: VulnDatabase) {
+    db.products.forEach((p, index) => this.prepare(p, index));
+  }
+
+  private prepare(p: VulnDbProduct, index: number): void {
+    const vKey = vendorKey(p.vendor);
+    const models = p.models.filter((m) => !m.includes('*')).map(normaliseOrderNumber);
+    const tokens = new Set(modelTokens(p.name));
+    const prepared: PreparedProduct = {
+      index, vendorKey: vKey, range: p.version === '' ? null : parseVersionRange(p.version), models,
+      nameRange: nameConstraint(p.name),
+      wildcards: wildcardsOf(p.name, p.models), tokens,
+      hasOrderNumbers: models.length > 0 || [...tokens].some((t) => ORDER_NUMBER_SHAPE.test(t)),
+    };
+    this.prepared.push(prepared);
+    if (p.affected.length === 0) {
+      if (p.fixed.length > 0 && p.version) {
+        const key = `${p.advisory}\u0000${vKey}\u0000${p.name}`;
+        const list = this.fixedVersions.get(key) ?? [];
+        list.push(p.version.replace(/^vers:[a-z]*\//i, ''));
+        this.fixedVersions.set(key, list);
+      }
+      return;
+    }
+    const orderKeys = new Set(models);
+    for (const t of tokens) if (ORDER_NUMBER_SHAPE.test(t)) orderKeys.add(t);
+    for (const m of orderKeys) push(this.byOrderNumber, m, index);
+    for (const t of tokens) push(this.byToken, t, index);
+    for (const w of prepared.wildcards) {
+      const list = this.wildcardsByVendor.get(vKey) ?? [];
+      list.push({ pattern: w, product: index });
+      this.wildcardsByVendor.set(vKey, list);
+    }
+    for (const rule of SERIES_RULES) {
+      if (rule.vendor === vKey && rule.names.test(p.name)) push(this.bySeries, rule.series, index);
+    }
+  }
+
+  /** Every advisory (and OS-level KEV entry) that concerns the asset, strongest first. */
+  matchAsset(asset: MatchableAsset): VulnMatch[] {
+    const identity = describeAsset(asset);
+    const found = new Map<number, { kind: ProductMatchKind; detail: string }>();
+    const note = (product: number, kind: ProductMatchKind, detail: string): void => {
+      const prev = found.get(product);
+      if (prev === undefined || KIND_RANK[kind] > KIND_RANK[prev.kind]) found.set(product, { kind, detail });
+    };
+    const vendorOk = (p: PreparedProduct): boolean => identity.vendorKey === '' || p.vendorKey === identity.vendorKey;
+
+    for (const o of identity.orderNumbers) {
+      for (const i of this.byOrderNumber.get(o) ?? []) note(i, 'order-number', `order number ${o} listed`);
+    }
+    if (identity.vendorKey !== '' || identity.orderNumbers.length > 0) {
+      const wildcards = identity.vendorKey !== '' ? this.wildcardsByVendor.get(identity.vendorKey) ?? [] : [...this.wildcardsByVendor.values()].flat();
+      for (const { pattern, product } of wildcards) {
+        const hit = identity.catalogue.find((c) => pattern.regex.test(c));
+        if (hit !== undefined) note(product, 'wildcard', `${hit} matches part-number wildcard ${pattern.text}`);
+      }
+    }
+    if (identity.series) {
+      for (const i of this.bySeries.get(identity.series.series) ?? []) {
+        const p = this.prepared[i]!;
+        if (vendorOk(p) && !p.hasOrderNumbers) note(i, 'series', `${identity.catalogueUsed} is a ${identity.series.series} (product names the series)`);
+      }
+    }
+    if (identity.vendorKey !== '' && identity.tokens.length > 0) {
+      const counts = new Map<number, number>();
+      for (const t of identity.tokens) for (const i of this.byToken.get(t) ?? []) counts.set(i, (counts.get(i) ?? 0) + 1);
+      for (const [i, n] of counts) {
+        const p = this.prepared[i]!;
+        if (!vendorOk(p)) continue;
+        // a product pinned to order numbers that are not ours is another variant of the same model
+        if (p.hasOrderNumbers && identity.orderNumbers.length > 0) continue;
+        const name = this.db.products[i]!.name;
+        const model = identity.models.find((m) => containsWords(name, m));
+        if (model !== undefined) note(i, 'model', `model "${model}" named in the product`);
+        else if (identity.orderNumbers.length === 0) {
+          note(i, 'name', `model token${n > 1 ? 's' : ''} ${identity.tokens.filter((t) => p.tokens.has(t)).join(' ')} named in the product (${n === identity.tokens.length ? 'all' : 'some'} of "${identity.models[0] ?? ''}")`);
+        }
+      }
+    }
+
+    const byAdvisory = new Map<number, Accumulator>();
+    for (const [i, how] of found) this.evaluate(i, how.kind, how.detail, identity, byAdvisory);
+    const out: VulnMatch[] = [];
+    for (const [advisoryIndex, acc] of byAdvisory) out.push(this.toMatch(this.db.advisories[advisoryIndex]!, acc));
+    out.push(...this.matchOs(asset));
+    out.sort((a, b) => CONFIDENCE_RANK[b.confidence] - CONFIDENCE_RANK[a.confidence] || (b.cvss?.score ?? 0) - (a.cvss?.score ?? 0) || a.advisoryId.localeCompare(b.advisoryId));
+    return out;
+  }
+
+  private evaluate(i: number, kind: ProductMatchKind, detail: string, identity: AssetIdentity, byAdvisory: Map<number, Accumulator>): void {
+    const product = this.db.products[i]!;
+    const prepared = this.prepared[i]!;
+    const modelLevel = kind !== 'name';
+    let confidence: MatchConfidence;
+    let versionEvidence: () => string;
+    let needsReview = false;
+    let fixedIn: string | undefined;
+    let fixedVersion: Version | undefined;
+    if (prepared.nameRange && identity.firmware && !inRange(identity.firmware, prepared.nameRange)) return;
+    if (product.version === '' || prepared.range === null) {
+      needsReview = product.version !== '';
+      confidence = modelLevel ? 'medium' : 'low';
+      versionEvidence = () => (needsReview ? `version range "${product.version}" not parsed: needs review` : 'advisory gives no version');
+    } else if (prepared.range.all) {
+      confidence = modelLevel ? 'high' : 'low';
+      versionEvidence = () => `all versions affected ("${product.version}")`;
+    } else if (identity.firmware === null) {
+      confidence = modelLevel ? 'medium' : 'low';
+      versionEvidence = () => (identity.firmwareText
+        ? `firmware "${identity.firmwareText}" not comparable with "${product.version}"`
+        : `firmware unknown; affected range "${product.version}"`);
+    } else if (inRange(identity.firmware, prepared.range)) {
+      confidence = modelLevel ? 'high' : 'low';
+      versionEvidence = () => `firmware ${identity.firmwareText} in affected range "${product.version}"`;
+      fixedVersion = fixedVersionOf(prepared.range, identity.firmware);
+    } else {
+      return; // fixed or not affected at this version
+    }
+    if (fixedVersion !== undefined) fixedIn = formatVersion(fixedVersion);
+    if (fixedIn === undefined) {
+      const fixed = this.fixedVersions.get(`${product.advisory}\u0000${prepared.vendorKey}\u0000${product.name}`);
+      if (fixed) fixedIn = fixed.join(', ');
+    }
+    let acc = byAdvisory.get(product.advisory);
+    if (acc === undefined) {
+      acc = { confidence, cves: new Set(), evidence: [], needsReview, remediation: -1 };
+      byAdvisory.set(product.advisory, acc);
+    } else if (CONFIDENCE_RANK[confidence] > CONFIDENCE_RANK[acc.confidence]) {
+      acc.confidence = confidence;
+      acc.needsReview = needsReview;
+      acc.evidence.length = 0; // the stronger product match explains the verdict; weaker ones would confuse
+      acc.fixedIn = undefined;
+    } else if (CONFIDENCE_RANK[confidence] < CONFIDENCE_RANK[acc.confidence]) {
+      for (const c of product.affected) acc.cves.add(c);
+      return;
+    }
+    for (const c of product.affected) acc.cves.add(c);
+    if (acc.evidence.length < MAX_EVIDENCE) acc.evidence.push(`${detail}: "${product.name}"; ${versionEvidence()}`);
+    if (fixedIn !== undefined && acc.fixedIn === undefined) acc.fixedIn = fixedIn;
+    if (acc.remediation === -1 && product.remediation >= 0) acc.remediation = product.remediation;
+  }
+
+  private toMatch(a: VulnDbAdvisory, acc: Accumulator): VulnMatch {
+    const cves = [...acc.cves].sort((x, y) => x - y).map((i) => a.cves[i]!);
+    const ids = cves.map((c) => c.id);
+    let cvss: VulnMatch['cvss'] = null;
+    for (const c of cves) {
+      const s = c.cvss3 ?? c.cvss4;
+      if (s && (cvss === null || (s.score ?? -1) > (cvss.score ?? -1))) cvss = { version: s.version, score: s.score, vector: s.vector };
+    }
+    const match: VulnMatch = {
+      advisoryId: a.id,
+      title: a.title,
+      cves: ids,
+      cvss,
+      kev: ids.some((id) => this.db.kev.has(id)),
+      confidence: acc.confidence,
+      evidence: acc.evidence,
+    };
+    const ssvc = worstSsvc(ids, this.db.ssvc);
+    if (ssvc) match.ssvc = ssvc;
+    if (acc.fixedIn !== undefined) match.fixedIn = acc.fixedIn;
+    if (acc.remediation >= 0) match.remediation = a.remediations[acc.remediation]!;
+    if (a.url) match.url = a.url;
+    if (acc.needsReview) match.needsReview = true;
+    return match;
+  }
+
+  private matchOs(asset: MatchableAsset): VulnMatch[] {
+    const osTexts = [asset.os, ...factValues(asset, 'os')].filter((s): s is string => typeof s === 'string' && s !== '');
+    // inventories sometimes carry the OS in the firmware field ("Windows Server 2003")
+    if (asset.firmware && /windows/i.test(asset.firmware)) osTexts.push(asset.firmware);
+    let release: ReturnType<typeof windowsReleaseOf> = null;
+    let releaseFrom = '';
+    for (const t of osTexts) {
+      release = windowsReleaseOf(t);
+      if (release) { releaseFrom = t; break; }
+    }
+    const software = factValues(asset, 'software').join('\n');
+    const smb1 = /\bsmb ?(?:v?1|nt lm 0\.12)\b[^\n]*server|\bsmb1 server/i.test(software);
+    const servesProtocol = (name: string): boolean => (asset.protocols ?? []).some((p) => p.name === name && p.role === 'server');
+    const services: Record<OsKevRule['service'], boolean> = { smb1, smb: smb1 || servesProtocol('smb'), rdp: servesProtocol('rdp'), any: true };
+    const out: VulnMatch[] = [];
+    for (const rule of OS_KEV_RULES) {
+      const releaseHit = release !== null && rule.releases.includes(release);
+      const serviceSeen = services[rule.service];
+      let confidence: MatchConfidence | null = null;
+      const evidence: string[] = [];
+      if (releaseHit) {
+        evidence.push(`operating system "${releaseFrom}" is an affected release`);
+        const legacy = release !== null && LEGACY_RELEASES.has(release);
+        if (rule.service !== 'any' && serviceSeen) evidence.push(serviceEvidence(rule.service));
+        if (legacy) confidence = rule.service === 'any' || serviceSeen ? 'high' : 'medium';
+        else if (serviceSeen && rule.service !== 'any') {
+          confidence = 'medium';
+          evidence.push('release also shipped fixed builds: the patch level cannot be seen on the wire');
+        }
+      } else if (release === null && rule.service === 'smb1' && smb1) {
+        confidence = 'low';
+        evidence.push(serviceEvidence('smb1'), 'operating system not identified');
+      }
+      if (confidence === null) continue;
+      const kevIds = rule.cves.filter((c) => this.db.kev.has(c));
+      const kev: KevEntry | undefined = kevIds.length > 0 ? this.db.kev.get(kevIds[0]!) : undefined;
+      const match: VulnMatch = {
+        advisoryId: rule.label.split(' ')[0]!,
+        title: kev ? `${rule.label}: ${kev.name}` : rule.label,
+        cves: rule.cves,
+        cvss: null,
+        kev: kev !== undefined,
+        confidence,
+        evidence: [...evidence, kev
+          ? `KEV: ${kevIds.join(', ')} added ${kev.dateAdded}${kev.ransomware ? ', used in ransomware campaigns' : ''}`
+          : `${rule.cves.join(', ')} not in the loaded KEV catalog (exploited in the wild historically)`],
+      };
+      const ssvc = worstSsvc(rule.cves, this.db.ssvc);
+      if (ssvc) match.ssvc = ssvc;
+      if (kev?.action) match.remediation = kev.action;
+      out.push(match);
+    }
+    return out;
+  }
+}
+
+const LEGACY_RELEASES = new Set(['2000', 'xp', '2003', 'vista', '2008', '7', '2008r2']);
+
+function serviceEvidence(service: OsKevRule['service']): string {
+  return service === 'smb1' ? 'SMBv1 server seen' : service === 'smb' ? 'SMB server seen' : service === 'rdp' ? 'RDP server seen' : '';
+}
+
+const KIND_RANK: Record<ProductMatchKind, number> = { 'order-number': 5, wildcard: 4, series: 3, model: 2, name: 1 };
+
+interface Accumulator {
+  confidence: MatchConfidence;
+  cves: Set<number>;
+  evidence: string[];
+  needsReview: boolean;
+  fixedIn?: string | undefined;
+  remediation: number;
+}
+
+interface AssetIdentity {
+  vendorKey: string;
+  orderNumbers: string[];
+  /** order numbers, normalised model and model tokens: what wildcards and series rules are tested on */
+  catalogue: string[];
+  catalogueUsed: string;
+  tokens: string[];
+  models: string[];
+  series: SeriesRule | null;
+  firmware: Version | null;
+  firmwareText: string;
+}
+
+const NAME_CONSTRAINT = /(?:^|\s)((?:<=?|>=?)\s*V?\d+(?:\.(?:\d+|x))*)(?=\s|$|\))/i;
+
+function nameConstraint(name: string): VersionRange | null {
+  const m = NAME_CONSTRAINT.exec(name);
+  return m ? parseVersionRange(m[1]!) : null;
+}
+
+/** Family words ("200SP", "S7-1500", "1500") name a whole product line, not a model. */
+const FAMILY_WORD = /^(?:S7-)?\d{3,4}(?:SP|MP|PRO|ECO)?$/;
+
+/** `needle` occurs in `haystack` as whole words, ignoring case and spacing. */
+function containsWords(haystack: string, needle: string): boolean {
+  const h = ` ${haystack.toUpperCase().replace(/[\s,;()]+/g, ' ')} `;
+  const n = needle.toUpperCase().replace(/[\s,;()]+/g, ' ').trim();
+  const at = h.indexOf(n);
+  if (at < 0) return false;
+  const before = h[at - 1] ?? ' ';
+  const after = h[at + n.length] ?? ' ';
+  return !/[A-Z0-9]/.test(before) && !/[A-Z0-9]/.test(after);
+}
+
+function factValues(asset: MatchableAsset, field: string): string[] {
+  const out: string[] = [];
+  for (const f of asset.facts ?? []) if (f.field === field && f.value) out.push(f.value);
+  return out;
+}
+
+function describeAsset(asset: MatchableAsset): AssetIdentity {
+  const vendorRaw = asset.vendor || factValues(asset, 'vendor')[0] || '';
+  const vKey = vendorKey(vendorRaw);
+  const orderNumbers = [...new Set([asset.orderNumber ?? '', ...factValues(asset, 'order-number')].filter((s) => s.trim() !== '').map(normaliseOrderNumber))];
+  const models = [asset.model ?? '', ...factValues(asset, 'model')].filter((s) => s.trim() !== '');
+  const tokens = [...new Set(models.flatMap((m) => modelTokens(m)).filter((t) => !orderNumbers.includes(t) && !FAMILY_WORD.test(t)))];
+  const catalogue = [...new Set([...orderNumbers, ...models.map(normaliseOrderNumber), ...tokens])];
+  const series = seriesOf(vKey, catalogue);
+  const catalogueUsed = series ? catalogue.find((c) => series.catalogue.test(c)) ?? '' : '';
+  const firmwareTexts = [asset.firmware ?? '', ...factValues(asset, 'firmware')].filter((s) => s.trim() !== '');
+  let firmware: Version | null = null;
+  let firmwareText = firmwareTexts[0] ?? '';
+  for (const t of firmwareTexts) {
+    const v = parseVersion(t);
+    if (v) { firmware = v; firmwareText = t; break; }
+  }
+  // "OptiPlex 7090 (WinCC)": the parenthesised part says what runs on it, not what it is
+  const modelNames = models.map((m) => m.replace(/\s*\([^)]*\)\s*/g, ' ').trim()).filter((m) => m.length >= 3);
+  return { vendorKey: vKey, orderNumbers, catalogue, catalogueUsed, tokens, models: modelNames, series, firmware, firmwareText };
+}
+
+const EXPLOITATION_RANK: Record<string, number> = { active: 3, poc: 2, none: 1 };
+
+function worstSsvc(cves: string[], ssvc: Map<string, SsvcEntry>): VulnMatch['ssvc'] | undefined {
+  let best: VulnMatch['ssvc'] | undefined;
+  let bestRank = -1;
+  for (const cve of cves) {
+    const e = ssvc.get(cve);
+    if (!e) continue;
+    const rank = (EXPLOITATION_RANK[e[0]] ?? 0) * 4 + (e[1] === 'yes' ? 2 : 0) + (e[2] === 'total' ? 1 : 0);
+    if (rank > bestRank) {
+      bestRank = rank;
+      best = { cve, exploitation: e[0], automatable: e[1], technicalImpact: e[2], assessed: e[3] };
+    }
+  }
+  return best;
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else if (list[list.length - 1] !== value) list.push(value);
+}
+
+/** Convenience for one-off use; build a VulnMatcher once when matching many assets. */
+export function matchAsset(db: VulnDatabase, asset: MatchableAsset): VulnMatch[] {
+  return new VulnMatcher(db).matchAsset(asset);
+}
