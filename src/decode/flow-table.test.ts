@@ -303,3 +303,11 @@ test('asymmetric VLAN tagging (rx-only SPAN of routed traffic) keeps one flow; a
   assert.equal(main.packetsToClient, 1);
   assert.equal(main.tcpState, 'established');
 });
+
+test('DHCP discovers from 0.0.0.0 of different hosts are different flows (told apart by MAC)', () => {
+  const h = harness();
+  h.table.process(packet({ proto: IpProto.UDP, src: '0.0.0.0', dst: '255.255.255.255', sport: 68, dport: 67, srcMac: 0x020000000001 }));
+  h.table.process(packet({ proto: IpProto.UDP, src: '0.0.0.0', dst: '255.255.255.255', sport: 68, dport: 67, srcMac: 0x020000000002 }));
+  h.table.process(packet({ proto: IpProto.UDP, src: '0.0.0.0', dst: '255.255.255.255', sport: 68, dport: 67, srcMac: 0x020000000001 }));
+  assert.equal(h.table.size, 2);
+});

@@ -519,6 +519,8 @@ export class FlowTable implements StreamReceiver<Flow> {
   ): number {
     if (f.ipVersion !== ipVersion || f.proto !== proto) return 0;
     const side = this.matchAddresses(f, pkt, ipVersion, sport, dport);
+    // Hosts without an address yet (DHCP discover from 0.0.0.0) all share one 5-tuple: their MAC tells them apart.
+    if (side === 1 && ipVersion === 4 && f.a4 === 0 && pkt.srcMac !== f.macA) return 0;
     if (side === 1) return f.vlan === vlan ? 1 : 0;
     if (side === 2) return f.vlanB === vlan || (f.vlanB < 0 && f.vlan === vlan) ? 2 : 0;
     return 0;

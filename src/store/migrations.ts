@@ -220,6 +220,12 @@ CREATE VIEW protocol_totals AS
  * before this step keep NULL: the merge reads them as "this run said nothing about it".
  */
 const derivedIntelligence = `
+-- purdue_level was INTEGER in a STRICT table, which refuses 3.5 (the IT/OT DMZ): the level moves to a REAL column.
+-- SQLite cannot change a column's type in place, and rebuilding run_assets inside this transaction would cascade
+-- deletes through its children (foreign_keys cannot be switched off in a transaction), so purdue_level stays,
+-- copied here and written NULL from now on.
+ALTER TABLE run_assets ADD COLUMN purdue REAL;
+UPDATE run_assets SET purdue = purdue_level;
 -- {identity, identityConflicts, os, domain, users, roles, roleDetails, purdueInferred, zoneInferred, criticality};
 -- identity claim sources name their capture by hash ("capture"), like run_asset_facts, not by captureIndex.
 ALTER TABLE run_assets ADD COLUMN intel TEXT CHECK (intel IS NULL OR json_valid(intel));

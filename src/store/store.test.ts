@@ -613,6 +613,7 @@ describe('derived intelligence (schema step 2)', () => {
       protocol: 's7comm', port: 102, operations: { write: 2 }, srcLevel: 3.5, dstLevel: 1, srcZone: 'dmz', dstZone: 'cell-1',
       crossesItOt: false, skipsLevels: true, internet: false, conduitAllowed: false,
     });
+    // 3.5, the DMZ: schema step 1 kept levels in an INTEGER column that refused it
     const hmi = asset(HMI, { ips: ['10.0.0.20'], roles: ['hmi'], purdueLevel: 3.5, zone: 'dmz' });
     const store = Store.open(newDbPath());
     store.ingest(report([march, january], {

@@ -466,7 +466,7 @@ type Row = Record<string, unknown>;
 
 interface AssetIdentityRow {
   asset_id: string; run_id: number; mac: string | null; vendor: string | null; vendor_source: string | null;
-  model: string | null; firmware: string | null; serial: string | null; purdue_level: number | null; zone: string | null;
+  model: string | null; firmware: string | null; serial: string | null; purdue: number | null; zone: string | null;
   intel: string | null;
 }
 
@@ -730,8 +730,8 @@ export class Store {
       if (a.firmware === null) a.firmware = r.firmware;
       if (a.serial === null) a.serial = r.serial;
       // a value and its provenance come from the same run
-      if (a.purdueLevel === null && r.purdue_level !== null) {
-        a.purdueLevel = r.purdue_level;
+      if (a.purdueLevel === null && r.purdue !== null) {
+        a.purdueLevel = r.purdue;
         a.purdueInferred = intel?.purdueInferred ?? true;
       }
       if (a.zone === null && r.zone !== null) {
@@ -869,7 +869,7 @@ function prepareStatements(db: Database.Database) {
       first_seen, last_seen, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertCounter: p('INSERT INTO run_counters (run_id, name, value) VALUES (?, ?, ?)'),
     insertAsset: p(`INSERT INTO run_assets (run_id, asset_id, mac, vendor, vendor_source, model, firmware, serial,
-      purdue_level, zone, first_seen, last_seen, packets, bytes, intel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      purdue, zone, first_seen, last_seen, packets, bytes, intel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // set-valued children: a repeated element in the report is the same element
     insertAttribute: p('INSERT OR IGNORE INTO run_asset_attributes (run_id, asset_id, kind, value) VALUES (?, ?, ?, ?)'),
     insertAssetProtocol: p('INSERT OR IGNORE INTO run_asset_protocols (run_id, asset_id, protocol, role) VALUES (?, ?, ?, ?)'),
@@ -899,7 +899,7 @@ function prepareStatements(db: Database.Database) {
     // "newest" is by when the traffic was seen, not when it was ingested: re-analysing an old capture must not
     // bring back firmware that a later capture showed was upgraded. run_key breaks ties deterministically.
     assetIdentities: p(`SELECT a.asset_id, a.run_id, a.mac, a.vendor, a.vendor_source, a.model, a.firmware, a.serial,
-      a.purdue_level, a.zone, a.intel FROM run_assets a JOIN runs r ON r.id = a.run_id
+      a.purdue, a.zone, a.intel FROM run_assets a JOIN runs r ON r.id = a.run_id
       ORDER BY a.asset_id, a.last_seen DESC, r.run_key DESC`),
     assetAttributes: p(`SELECT DISTINCT asset_id, kind, value FROM run_asset_attributes WHERE kind IN ('ip', 'hostname')
       ORDER BY asset_id, kind, value`),

@@ -8,5 +8,7 @@ export function normalise(report: Record<string, any>): Record<string, any> {
     delete c.format;
     delete c.compressed;
   }
+  // Alert evidence names the capture file it came from.
+  for (const a of copy.alerts ?? []) for (const e of a.evidence ?? []) delete e.file;
   return copy;
 }
