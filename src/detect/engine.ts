@@ -17,8 +17,10 @@ import { isoTime } from '../report/time.js';
 import { ModelView, severityRank } from './model.js';
 import { toEvidence } from './evidence.js';
 import { ALL_RULES } from './rules/index.js';
+import { Baseline } from './baseline.js';
+import type { BaselineData } from './baseline.js';
 import type {
-  AlertDraft, DetectionModel, DetectorOptions, EvidenceSource, FlowLike, HitRecorder, PartyRef, Rule, RuleFactory,
+  AlertDraft, DetectionModel, DetectorOptions, EvidenceSource, FlowLike, HitRecorder, PartyRef, Rule, RuleContext, RuleFactory,
 } from './types.js';
 
 export const DEFAULT_MAX_EVIDENCE = 10;
@@ -94,14 +96,30 @@ export class Detector {
   private readonly anomalyRules: Bound[] = [];
   private readonly flowRules: Bound[] = [];
   private finished = false;
+  /** the baseline being checked against and/or extended (learning mode), null without either */
+  private readonly baselineModel: Baseline | null;
+  private readonly learning: boolean;
+  /** learning ends at firstTs + learnWindowSec; Infinity = the whole input is learned */
+  private readonly learnWindowSec: number;
+  private firstTs = Infinity;
 
   constructor(opts: DetectorOptions = {}, factories: ReadonlyArray<RuleFactory> = ALL_RULES) {
     this.options = opts;
     const maxEvidence = opts.maxEvidence ?? DEFAULT_MAX_EVIDENCE;
     const maxDrafts = opts.maxAlertsPerRule ?? DEFAULT_MAX_ALERTS_PER_RULE;
-    const ctx = {
+    const given = opts.baseline;
+    this.baselineModel = given instanceof Baseline ? given
+      : given !== undefined ? Baseline.fromJSON(given, opts.learn?.caps)
+      : opts.learn !== undefined ? new Baseline(opts.learn.caps) : null;
+    this.learning = opts.learn !== undefined;
+    const window = opts.learn?.windowSec;
+    if (window !== undefined && !(window >= 0)) throw new RangeError(`learn window must be >= 0 seconds, got ${window}`);
+    this.learnWindowSec = this.learning ? (window ?? Infinity) : 0;
+    const ctx: RuleContext = {
       options: opts,
       tune: (ruleId: string, name: string, fallback: number) => opts.tuning?.[ruleId]?.[name] ?? fallback,
+      checkAt: (ts: number) => (this.isLearningAt(ts) ? null : this.baselineModel),
+      baseline: () => (this.learning && this.learnWindowSec === Infinity ? null : this.baselineModel),
     };
     const all = factories.map((f) => f(ctx));
     const wanted = opts.rules;
@@ -133,9 +151,23 @@ export class Detector {
     }
   }
 
+  /** Whether traffic at `ts` falls in the learning part of the input. */
+  private isLearningAt(ts: number): boolean {
+    if (!this.learning) return false;
+    if (ts < this.firstTs) this.firstTs = ts;
+    return ts - this.firstTs < this.learnWindowSec;
+  }
+
+  /** The baseline learned so far (merged with the one given), or null when not learning. */
+  learnedBaseline(): BaselineData | null {
+    return this.learning ? this.baselineModel!.toJSON() : null;
+  }
+
   onEvent(e: OtEvent, file: string): void {
+    if (this.learning && e.ts < this.firstTs) this.firstTs = e.ts;
     switch (e.type) {
       case 'operation':
+        if (this.learning && this.isLearningAt(e.ts)) this.baselineModel!.learnOperation(e);
         this.onOperation(e, file);
         return;
       case 'asset-fact':
@@ -183,6 +215,7 @@ export class Detector {
   }
 
   onFlowEnd(f: FlowLike, file = ''): void {
+    if (this.learning && this.isLearningAt(f.firstSeen)) this.baselineModel!.learnFlow(f);
     const list = this.flowRules;
     for (let i = 0; i < list.length; i++) list[i]!.rule.onFlow!(f, file, list[i]!.hits);
   }
@@ -192,6 +225,10 @@ export class Detector {
     if (this.finished) throw new Error('Detector.finish() called twice');
     this.finished = true;
     const view = new ModelView(model, this.options.zones, this.options.engineeringHosts);
+    if (this.baselineModel !== null) {
+      for (const [k, v] of Object.entries(this.baselineModel.counters)) this.counters[`baseline.${k}`] = v;
+      if (this.learning) this.options.learn?.onBaseline?.(this.baselineModel.toJSON(), this.baselineModel.counters);
+    }
     const minRank = severityRank(this.options.minSeverity ?? 'info');
     const out: AlertReport[] = [];
     for (const b of this.bound) {

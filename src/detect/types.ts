@@ -9,6 +9,7 @@ import type {
 } from '../events/types.js';
 import type { AlertCategory, AlertEvidence, AlertSeverity, AssetReport, CommunicationReport } from '../report/types.js';
 import type { ModelView } from './model.js';
+import type { Baseline, BaselineCaps, BaselineData } from './baseline.js';
 
 /**
  * The flow-summary fields detection reads (src/decode/flow-types.ts FlowSummary satisfies it). Optional fields
@@ -83,6 +84,22 @@ export interface DetectorOptions {
   minSeverity?: AlertSeverity;
   /** per-rule tuning, by rule id: { 'net.scan': { horizontalHosts: 32 } } */
   tuning?: Record<string, Record<string, number>>;
+  /**
+   * A learned baseline (docs/detection.md "Learning"): the learn.* deviation rules run against it, and OT
+   * operations it holds from the same source are treated as expected. A Baseline object is extended in place
+   * when learning.
+   */
+  baseline?: Baseline | BaselineData;
+  /** Learning mode: learn the whole input (no deviation checks), or only its first `windowSec` then check the rest. */
+  learn?: LearnOptions;
+}
+
+export interface LearnOptions {
+  /** learn the first windowSec seconds of traffic (from the first packet time seen), check the rest; absent = learn all */
+  windowSec?: number;
+  /** receives the learned baseline (merged with `baseline` when one was given) in Detector.finish() */
+  onBaseline?: (baseline: BaselineData, counters: Record<string, number>) => void;
+  caps?: BaselineCaps;
 }
 
 /** What the rules record: the aggregated alert before the model post-pass. */
@@ -168,6 +185,13 @@ export interface RuleContext {
   options: DetectorOptions;
   /** `options.tuning[ruleId][name]`, else the fallback */
   tune(ruleId: string, name: string, fallback: number): number;
+  /**
+   * The baseline to check traffic at time `ts` against: null when there is none, or while `ts` is inside the
+   * learning window (or the whole input is being learned).
+   */
+  checkAt(ts: number): Baseline | null;
+  /** The baseline as it stands (at finish: everything learned), or null. */
+  baseline(): Baseline | null;
 }
 
 export type RuleFactory = (ctx: RuleContext) => Rule;

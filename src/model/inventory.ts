@@ -246,7 +246,8 @@ export class Inventory {
   private readonly l2Edges = new Map<string, Map<string, Map<ProtocolName, Edge>>>();
   private edgeCount = 0;
   private readonly groupMacIds = new Map<string, string>();
-  private readonly pendingOperations = new Map<string, PendingOperations>();
+  /** Operation counts per flow until the flow ends, keyed by captureIndex * 2^32 + flowId. */
+  private readonly pendingOperations = new Map<number, PendingOperations>();
   private readonly totals = new Map<ProtocolName, TrafficTotals>();
   private readonly caps = new Map<string, number>();
   private readonly counts = new Map<string, number>();
@@ -438,7 +439,7 @@ export class Inventory {
     this.addTotals(f.protocol, packets, bytes, 1);
     const src = this.flowEndpoint(f.clientIp, f.clientMac, f.firstSeen, f.lastSeen);
     const dst = this.flowEndpoint(f.serverIp, f.serverMac, f.firstSeen, f.lastSeen);
-    const pendingKey = `${f.captureIndex}:${f.id}`;
+    const pendingKey = f.captureIndex * 0x100000000 + f.id;
     const pending = this.pendingOperations.get(pendingKey);
     if (pending) this.pendingOperations.delete(pendingKey);
     if (src === null || dst === null) return;
@@ -523,7 +524,7 @@ export class Inventory {
   onEvent(e: OtEvent): void {
     if (e.type === 'asset-fact') this.onFact(e.protocol, e.subject, e.field, e.value, e.confidence, e.ts, e.frame, e.captureIndex);
     else if (e.type === 'operation') {
-      const key = `${e.captureIndex}:${e.flowId}`;
+      const key = e.captureIndex * 0x100000000 + e.flowId;
       let pending = this.pendingOperations.get(key);
       if (!pending) {
         if (this.pendingOperations.size >= this.options.maxPendingFlowOperations) {

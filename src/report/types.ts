@@ -215,6 +215,72 @@ export interface AlertReport {
   details: Record<string, string | number | boolean>;
 }
 
+// ---- Vulnerabilities and risk (src/risk/; docs/risk.md) ----
+
+export const VULN_CONFIDENCES = ['high', 'medium', 'low'] as const;
+export type VulnConfidence = (typeof VULN_CONFIDENCES)[number];
+
+/** One advisory (or OS-level KEV entry) matched to one asset (src/vuln/matcher.ts). */
+export interface VulnerabilityReport {
+  /** AssetReport.id */
+  asset: string;
+  /** "ICSA-23-012-08", or the OS rule ("MS17-010") */
+  advisoryId: string;
+  title: string;
+  cves: string[];
+  /** highest base score among the matched CVEs; score null when only a vector is known */
+  cvss: { version: string; score: number | null; vector: string } | null;
+  /** one of the CVEs is in the CISA Known Exploited Vulnerabilities catalog */
+  kev: boolean;
+  /** the worst CISA SSVC decision points among the CVEs; null when none is assessed */
+  ssvc: { cve: string; exploitation: string; automatable: string; technicalImpact: string } | null;
+  confidence: VulnConfidence;
+  /** which identity field matched which product text and version range */
+  evidence: string[];
+  /** first fixed version for the asset's firmware line; null when the advisory names none */
+  fixedIn: string | null;
+  /** the advisory's first remediation sentence; null when it gives none */
+  remediation: string | null;
+  /** the version range could not be read: an analyst should check it */
+  needsReview: boolean;
+  url: string | null;
+}
+
+/** One risk factor: 0..100 and why, one short sentence per reason (empty evidence only when the score is 0). */
+export interface RiskFactor {
+  score: number;
+  evidence: string[];
+}
+
+export interface RiskReport {
+  /** AssetReport.id */
+  asset: string;
+  /** 1 = highest risk */
+  rank: number;
+  /** 0..100: criticality × exposure × vulnerability × threat (docs/risk.md) */
+  score: number;
+  factors: { criticality: RiskFactor; exposure: RiskFactor; vulnerability: RiskFactor; threat: RiskFactor };
+  /** Mitigation ids that concern this asset, most urgent first */
+  mitigations: string[];
+}
+
+export const MITIGATION_PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type MitigationPriority = (typeof MITIGATION_PRIORITIES)[number];
+
+/** A concrete action tied to what was observed (not part of the report: `otwatch risk` derives it). */
+export interface Mitigation {
+  /** stable and readable: "<kind>@<target>", e.g. "disable-directory-listing@10.10.40.21" */
+  id: string;
+  kind: string;
+  title: string;
+  /** what to do, concretely (hosts, URLs, ports, versions) */
+  action: string;
+  /** AssetReport ids concerned */
+  assets: string[];
+  evidence: string[];
+  priority: MitigationPriority;
+}
+
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   generator: { name: 'otwatch'; version: string };
@@ -225,6 +291,8 @@ export interface Report {
   communications: CommunicationReport[];
   protocols: Array<{ name: ProtocolName; packets: number; bytes: number; flows: number }>;
   alerts: AlertReport[];
-  vulnerabilities: unknown[];
-  risk: unknown[];
+  /** advisory matches per asset: KEV first, then SSVC exploitation, then CVSS (src/risk/) */
+  vulnerabilities: VulnerabilityReport[];
+  /** assets ranked by risk, highest first (src/risk/) */
+  risk: RiskReport[];
 }

@@ -3,6 +3,7 @@ import type { OperationEvent, OperationKind, ProtocolName } from '../../events/t
 import type { AlertSeverity, AssetReport } from '../../report/types.js';
 import { INDUSTRIAL_PROTOCOLS, raiseSeverity, type ModelView } from '../model.js';
 import type { AlertDraft, HitRecorder, Rule, RuleContext, RuleMeta } from '../types.js';
+import { functionCode } from '../baseline.js';
 
 export const OT_PROTOCOL_LIST: readonly ProtocolName[] = [...INDUSTRIAL_PROTOCOLS];
 
@@ -44,11 +45,18 @@ export function describe(a: AssetReport | undefined, ip: string | null): string 
  */
 export function assessSourceTrust(
   d: AlertDraft, model: ModelView, trust: TrustModel, trusted: AlertSeverity, untrusted: AlertSeverity, minPolls: number,
+  inBaseline = false,
 ): void {
   const src = model.asset(d.srcIp, d.srcMac);
   const dst = model.asset(d.dstIp, d.dstMac);
   let ok: boolean;
-  if (trust === 'engineering') {
+  if (inBaseline) {
+    // The learned normal holds this very operation from this source to this target: expected. The alert stays
+    // (at the trusted severity) so the operation remains on record.
+    ok = true;
+    d.details.in_baseline = true;
+    d.notes.push(`The source ${describe(src, d.srcIp)} did the same operation to this target while the baseline was learned.`);
+  } else if (trust === 'engineering') {
     ok = d.srcIp !== null && model.engineeringHosts.has(d.srcIp);
     d.notes.push(ok
       ? `The source ${describe(src, d.srcIp)} is an approved engineering host.`
@@ -92,6 +100,10 @@ export function otOperationRule(ctx: RuleContext, spec: OtOperationRuleSpec): Ru
       const key = disc === undefined ? `${e.src.ip}|${e.dst.ip}|${e.protocol}` : `${e.src.ip}|${e.dst.ip}|${e.protocol}|${disc(e)}`;
       const d = hits.hit(key, e.ts, e.src, e.dst, e, file);
       if (d === null) return;
+      const baseline = ctx.checkAt(e.ts);
+      if (baseline !== null && baseline.hasFunction(e.src.ip, e.dst.ip, e.protocol, functionCode(e))) {
+        d.state = ((d.state as number | undefined) ?? 0) + 1;
+      }
       if (d.count === 1) {
         d.details.protocol = e.protocol;
         d.details.operation = e.codeName;
@@ -101,7 +113,9 @@ export function otOperationRule(ctx: RuleContext, spec: OtOperationRuleSpec): Ru
     },
     assess(d: AlertDraft, model: ModelView): void {
       const [trusted, untrusted] = spec.levels ? spec.levels(d) : [spec.trusted, spec.untrusted];
-      assessSourceTrust(d, model, spec.trust, trusted, untrusted, minPolls);
+      // every occurrence was in the baseline (same source, target, protocol and function code)
+      const inBaseline = (d.state as number | undefined) === d.count;
+      assessSourceTrust(d, model, spec.trust, trusted, untrusted, minPolls, inBaseline);
       const rejected = (d.details.rejected as number | undefined) ?? 0;
       if (rejected > 0 && rejected === d.count) d.notes.push('Every attempt was rejected by the device.');
     },

@@ -37,7 +37,7 @@ export function frameEncap(buf: Uint8Array, off: number, len: number): number {
 }
 
 interface Pending {
-  key: string;
+  key: number;
   events: OperationEvent[];
   /** the request's class per event, to interpret identity replies */
   classes: number[];
@@ -50,7 +50,7 @@ export class EnipSession implements FlowAnalyzer {
   private readonly inGarbage = [false, false];
   private anomalies = 0;
   private readonly path = new CipPath();
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<number, Pending>();
   private readonly factsSeen = new Set<string>();
 
   constructor(private readonly ctx: AnalyzerContext) {
@@ -108,7 +108,9 @@ export class EnipSession implements FlowAnalyzer {
   private onMessage(dir: Dir, buf: Buffer, off: number, total: number): void {
     const command = buf.readUInt16LE(off);
     const status = buf.readUInt32LE(off + 8);
-    const context = `${buf.readUInt32LE(off + 12)}:${buf.readUInt32LE(off + 16)}`;
+    // Pairing keys are numbers (no string per message): the sender context's low 32 bits and 20 bits of its
+    // high half — a collision needs two outstanding requests agreeing on 52 context bits.
+    const context = buf.readUInt32LE(off + 12) * 0x100000 + (buf.readUInt32LE(off + 16) & 0xfffff);
     const dataOff = off + ENCAP_HEADER;
     const end = off + total;
     switch (command) {
@@ -132,10 +134,10 @@ export class EnipSession implements FlowAnalyzer {
           return;
         }
         if (!isReply || (command === 0x0065 && dir === Dir.ToServer)) {
-          this.addPending(`e${command}|${context}`, [this.encapEvent(dir, command, kind, 'no-response')], [-1]);
+          this.addPending(encapKey(command, context), [this.encapEvent(dir, command, kind, 'no-response')], [-1]);
           return;
         }
-        const p = this.takePending(`e${command}|${context}`);
+        const p = this.takePending(encapKey(command, context));
         const event = p ? p.events[0]! : this.encapEvent(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, command, kind, 'ok');
         this.complete(event, status === 0 ? 0 : -1, status);
         return;
@@ -161,7 +163,7 @@ export class EnipSession implements FlowAnalyzer {
     return true;
   }
 
-  private onSendRRData(dir: Dir, buf: Buffer, off: number, end: number, status: number, context: string): void {
+  private onSendRRData(dir: Dir, buf: Buffer, off: number, end: number, status: number, context: number): void {
     let cipOff = -1;
     let cipLen = 0;
     const ok = this.items(buf, off, end, (type, itemOff, itemLen) => {
@@ -171,7 +173,7 @@ export class EnipSession implements FlowAnalyzer {
       }
     });
     if (!ok) this.malformed(dir, 'CPF items run past the message');
-    const key = `u|${context}`;
+    const key = context;
     if (cipOff < 0) {
       if (status !== 0) {
         const p = this.takePending(key);
@@ -197,11 +199,12 @@ export class EnipSession implements FlowAnalyzer {
     if (!connected || dataOff < 0 || dataLen < 2) return;
     // Connected explicit messages start with a 16-bit sequence count that the reply echoes.
     const sequence = buf.readUInt16LE(dataOff);
-    this.onCip(dir, buf, dataOff + 2, dataOff + dataLen, `c|${sequence}`);
+    // Connected messages pair by sequence count; negative keys keep them apart from sender contexts.
+    this.onCip(dir, buf, dataOff + 2, dataOff + dataLen, -1 - sequence);
   }
 
   /** A CIP request (paired later under `key`) or reply (completing the request under `key`). */
-  private onCip(dir: Dir, buf: Buffer, off: number, end: number, key: string): void {
+  private onCip(dir: Dir, buf: Buffer, off: number, end: number, key: number): void {
     if (off + 2 > end) {
       this.malformed(dir, 'CIP message shorter than its header');
       return;
@@ -408,7 +411,7 @@ export class EnipSession implements FlowAnalyzer {
     this.ctx.sink.emit(event);
   }
 
-  private addPending(key: string, events: OperationEvent[], classes: number[]): void {
+  private addPending(key: number, events: OperationEvent[], classes: number[]): void {
     const previous = this.pending.get(key);
     if (previous) {
       this.pending.delete(key);
@@ -423,7 +426,7 @@ export class EnipSession implements FlowAnalyzer {
     this.pending.set(key, { key, events, classes });
   }
 
-  private takePending(key: string): Pending | undefined {
+  private takePending(key: number): Pending | undefined {
     const p = this.pending.get(key);
     if (p) this.pending.delete(key);
     return p;
@@ -450,4 +453,9 @@ export class EnipSession implements FlowAnalyzer {
       detail,
     });
   }
+}
+
+/** Encapsulation-level requests (ListIdentity, RegisterSession, ...) by command: below -2^32, apart from CIP keys. */
+function encapKey(command: number, context: number): number {
+  return -0x100000000 * (command + 1) - (context % 0x100000000);
 }
