@@ -25,12 +25,21 @@ Usage:
       --db FILE      accumulate into an SQLite store (re-analysing a capture changes nothing)
       --quiet        no progress bar, no summary
       --zones FILE   zones, Purdue levels and allowed conduits (JSON or YAML, docs/zones.md)
+      --learn        record the normal (baseline) into --baseline FILE.json, else into --db
+      --learn-window D  learn the first D (e.g. 10m) of the input, check the rest against it
+      --baseline FILE   check against (or, with --learn, extend) this baseline instead of the store's
+  otwatch alerts --db FILE [--status S] [--severity S] [--rule ID] [--json] [--export jsonl|cef FILE] [--syslog udp://H:P|tcp://H:P]
+  otwatch alerts ack|close|reopen ID... --db FILE [--note TEXT]
+      List stored alerts with their status, change it, export them (JSON lines, CEF, RFC 5424 syslog).
   otwatch simulate --out FILE.pcap[ng] [--scenario NAME ...] [--duration 10m] [--size 1GB] [--seed N] [--truth FILE.json]
       Generate a deterministic capture of the virtual plant (and its ground truth).
   otwatch simulate --list
       List the incident scenarios.
   otwatch demo
       Generate the demo plant with incidents, analyse it and print the summary.
+  otwatch risk <capture...|--report REPORT.json> [--zones FILE] [--top N] [--json] [--policy nft|csv|table]
+      Rank the key assets by risk (criticality, exposure, vulnerabilities, threats) with evidence and mitigations;
+      --policy prints a least-privilege segmentation policy between zones.
   otwatch vulndb status | import PATH... | match REPORT.json
       The offline vulnerability database (CISA ICS advisories, KEV, SSVC): what is loaded, refresh, match.
   otwatch version | help
@@ -47,6 +56,12 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdSimulate(rest);
       case 'demo':
         return await cmdDemo(rest);
+      case 'alerts':
+        return await (await import('./alerts.js')).cmdAlerts(rest);
+      case 'risk': {
+        const { cmdRisk } = await import('./risk.js');
+        return await cmdRisk(rest);
+      }
       case 'vulndb': {
         const { cmdVulndb } = await import('./vulndb.js');
         return await cmdVulndb(rest);
@@ -89,6 +104,9 @@ async function cmdAnalyze(args: string[]): Promise<number> {
       quiet: { type: 'boolean', short: 'q', default: false },
       'max-flows': { type: 'string' },
       zones: { type: 'string' },
+      learn: { type: 'boolean', default: false },
+      'learn-window': { type: 'string' },
+      baseline: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
@@ -105,6 +123,8 @@ async function cmdAnalyze(args: string[]): Promise<number> {
   if (maxFlows !== undefined && !(Number.isInteger(maxFlows) && maxFlows > 0)) throw new UsageError('--max-flows must be a positive integer');
   // Read before any capture: a broken zones file is a one-line exit-2 error (ZonesFileError is a CaptureInputError).
   const zones = values.zones ? (await import('../model/zones.js')).loadZonesFile(values.zones) : undefined;
+  const detection = (await import('./alerts.js')).prepareDetection(
+    { db: values.db, baseline: values.baseline, learn: values.learn, learnWindow: values['learn-window'] }, parseDuration);
 
   let result;
   try {
@@ -113,12 +133,14 @@ async function cmdAnalyze(args: string[]): Promise<number> {
       onEvent: events ? (event, file) => events.write(event, file) : undefined,
       maxFlows,
       zones,
+      detectorOptions: detection.detectorOptions,
     });
   } finally {
     progress?.done();
     events?.close();
   }
   const { report } = result;
+  detection.applyStatus(report);
 
   if (values.json) {
     const text = JSON.stringify(report, null, 2) + '\n';
@@ -135,6 +157,8 @@ async function cmdAnalyze(args: string[]): Promise<number> {
       throw err;
     }
   }
+  const learned = detection.saveBaseline();
+  if (learned !== null && !quiet) console.error(`otwatch: ${learned}`);
   if (!quiet && values.json !== '-' && values.events !== '-') console.log(renderSummary(report));
   return 0;
 }

@@ -5,3 +5,6 @@ export { ALL_RULES } from './rules/index.js';
 export type {
   AlertDraft, ConduitDef, DetectionModel, DetectorOptions, FlowLike, IndicatorList, Rule, RuleFactory, ZoneDef,
 } from './types.js';
+export { Baseline, BaselineFormatError, BASELINE_SCHEMA } from './baseline.js';
+export type { BaselineData, BaselineCaps } from './baseline.js';
+export type { LearnOptions } from './types.js';

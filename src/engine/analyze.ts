@@ -20,6 +20,7 @@ import { defaultAnalyzers, defaultL2Analyzers } from '../protocols/registry.js';
 import type { L2Analyzer, L2Context } from '../protocols/l2.js';
 import { L2Traffic } from './l2-traffic.js';
 import { Detector } from '../detect/index.js';
+import { assessRisk } from '../risk/index.js';
 
 export interface AnalyzeOptions {
   /** Called with (bytes read so far over all files, total bytes of all files, packets so far). */
@@ -29,6 +30,8 @@ export interface AnalyzeOptions {
   /** Receives every flow's summary when it ends (closed, timed out, evicted or end of capture). */
   onFlowEnd?: (summary: FlowSummary, file: string) => void;
   maxFlows?: number;
+  /** Vulnerability matching and risk ranking run unless this is false. */
+  risk?: boolean;
   /** Threat detection runs unless this is false. */
   detect?: boolean;
   detectorOptions?: ConstructorParameters<typeof Detector>[0];
@@ -176,7 +179,15 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
   }));
 
   const alerts = detector === null ? [] : (model: Parameters<Detector['finish']>[0]) => detector.finish(model);
-  return { report: buildReport({ captures, stats, inventory, alerts }), summaries };
+  const report = buildReport({ captures, stats, inventory, alerts });
+  if (opts.risk !== false) {
+    // Vulnerabilities, risk ranking and mitigations are a pass over the finished model (issue 7).
+    const assessment = assessRisk(report, opts.zones ? { zones: opts.zones } : {});
+    report.vulnerabilities = assessment.vulnerabilities;
+    report.risk = assessment.risk;
+    report.mitigations = assessment.mitigations;
+  }
+  return { report, summaries };
 }
 
 function safeSize(file: string): number {

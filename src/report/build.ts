@@ -5,7 +5,7 @@
 import type { Inventory } from '../model/inventory.js';
 import { VERSION } from '../version.js';
 import { isoTime } from './time.js';
-import { REPORT_SCHEMA, type AlertReport, type AssetReport, type CaptureReport, type CommunicationReport, type Report, type ReportStats } from './types.js';
+import { REPORT_SCHEMA, type AlertReport, type AssetReport, type CaptureReport, type CommunicationReport, type Report, type ReportStats, type RiskReport, type VulnerabilityReport } from './types.js';
 
 export { isoTime } from './time.js';
 
@@ -16,8 +16,8 @@ export interface BuildReportInput {
   generatedAt?: Date;
   /** Alerts, or the detector's post-pass over the built model (it needs the assets and communications). */
   alerts?: AlertReport[] | ((model: { assets: AssetReport[]; communications: CommunicationReport[] }) => AlertReport[]);
-  vulnerabilities?: unknown[];
-  risk?: unknown[];
+  vulnerabilities?: VulnerabilityReport[];
+  risk?: RiskReport[];
 }
 
 function sortedRecord(record: Record<string, number>): Record<string, number> {
@@ -48,6 +48,7 @@ export function buildReport(input: BuildReportInput): Report {
     protocols,
     alerts: typeof input.alerts === 'function' ? input.alerts({ assets, communications }) : input.alerts ?? [],
     vulnerabilities: input.vulnerabilities ?? [],
+    mitigations: [],
     risk: input.risk ?? [],
   };
 }

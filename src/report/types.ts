@@ -293,6 +293,8 @@ export interface Report {
   alerts: AlertReport[];
   /** advisory matches per asset: KEV first, then SSVC exploitation, then CVSS (src/risk/) */
   vulnerabilities: VulnerabilityReport[];
+  /** concrete mitigations tied to evidence; risk[].mitigations names them by id */
+  mitigations: Mitigation[];
   /** assets ranked by risk, highest first (src/risk/) */
   risk: RiskReport[];
 }

@@ -11,6 +11,8 @@ import { dnp3Master } from './protocols/dnp3.js';
 import { iec104Master } from './protocols/iec104.js';
 import { bacnetClient, dcpIdentify, opcuaClient } from './protocols/ot-misc.js';
 import { arpExchange, dhcpDora, httpGet, infraChatter, webBrowsing } from './protocols/it.js';
+import { fileShareClient, windowsBuild, type ShareFile, type SmbServerIdentity } from './protocols/smb.js';
+import { wsusClient } from './protocols/wsus.js';
 import type { SimProcessFactory } from './scheduler.js';
 import type { PlantAsset } from './plant.js';
 
@@ -99,6 +101,40 @@ export function spawnBaseline(ctx: SimContext): void {
   sched.spawn(enipBrowse(ctx, a('ews-01'), [a('plc-clx-01'), a('plc-cmpx-01')], 30, 6 * SEC));
   for (const [i, n] of ['hist-01', 'scada-01', 'ews-01', 'opc-01', 'hmi-01'].entries()) {
     sched.spawn(infraChatter(ctx, a(n), a('dc-01'), a('ntp-01'), ['dc-01.plant.lan', 'fs-01.plant.lan', 'opc-01.plant.lan'], (500 + i * 700) * MS));
+  }
+  // Level 3: file servers (SMB 3.1.1) and Windows updates from the DMZ patch server (WSUS, HTTP 8530)
+  const plantFs: SmbServerIdentity = { netbiosName: 'FS-01', netbiosDomain: 'PLANT', dnsDomain: 'plant.lan', build: 17763 };
+  const projects: ShareFile[] = [
+    { path: 'TIA\\Line1_Filling\\Line1_Filling.ap17', size: 180_000, write: false },
+    { path: 'TIA\\Line1_Capping\\Line1_Capping.ap17', size: 150_000, write: false },
+    { path: 'Studio5000\\CellB_Packaging.ACD', size: 120_000, write: false },
+    { path: 'Backups\\Line1_Filling_2026-03-02.zap17', size: 90_000, write: true },
+  ];
+  sched.spawn(fileShareClient(ctx, a('ews-01'), a('fs-01'), { share: 'projects', files: projects, filesPerSession: 2,
+    user: { user: 'engineer1', domain: 'PLANT', workstation: 'EWS-01', build: windowsBuild(a('ews-01').firmware) }, server: plantFs, periodSec: 120, offsetUs: 8 * SEC }));
+  for (const [i, n] of ['hmi-01', 'hmi-02', 'hmi-03'].entries()) {
+    const host = a(n).hostname ?? n;
+    const reports: ShareFile[] = [
+      { path: `Reports\\${host}\\shift_report.csv`, size: 6_000 + i * 1_500, write: true },
+      { path: 'Recipes\\recipes_line1.csv', size: 12_000, write: false },
+    ];
+    sched.spawn(fileShareClient(ctx, a(n), a('fs-01'), { share: 'operations', files: reports, filesPerSession: 2,
+      user: { user: 'operator', domain: 'PLANT', workstation: host, build: windowsBuild(a(n).firmware) }, server: plantFs, periodSec: 240, offsetUs: (14 + 9 * i) * SEC }));
+  }
+  for (const [i, n] of ['ews-01', 'hist-01', 'scada-01', 'opc-01'].entries()) {
+    sched.spawn(wsusClient(ctx, a(n), a('patch-01'), 240, (11 + 13 * i) * SEC));
+  }
+  const itFs: SmbServerIdentity = { netbiosName: 'IT-FS-01', netbiosDomain: 'CORP', dnsDomain: 'corp.plant.lan', build: 20348 };
+  const users = ['j.meyer', 'a.novak', 's.dubois', 'k.tanaka'];
+  for (const [i, n] of ['office-01', 'office-02', 'office-03', 'office-04'].entries()) {
+    const docs: ShareFile[] = [
+      { path: `Users\\${users[i]}\\Documents\\budget_2026.xlsx`, size: 45_000, write: false },
+      { path: 'Public\\Quality\\audit_plan.docx', size: 70_000, write: false },
+      { path: `Users\\${users[i]}\\Documents\\minutes_${i + 1}.docx`, size: 18_000, write: true },
+    ];
+    sched.spawn(fileShareClient(ctx, a(n), a('it-fs-01'), { share: 'share', files: docs, filesPerSession: 2,
+      user: { user: users[i]!, domain: 'CORP', workstation: a(n).hostname ?? n, build: windowsBuild(a(n).firmware) }, server: itFs, periodSec: 120,
+      offsetUs: (5 + 7 * i) * SEC }));
   }
   // Level 4: office
   for (const [i, n] of ['office-01', 'office-02', 'office-03', 'office-04'].entries()) {

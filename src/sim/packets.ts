@@ -347,6 +347,12 @@ export class TcpConversation {
     yield;
   }
 
+  /** A SYN nobody answers (no host at the address, or a filtering firewall), for scans. */
+  *unanswered(): Generator<void> {
+    this.emit(true, TCP_SYN, this.mss, null, 0, 0);
+    yield;
+  }
+
   /** A SYN answered by RST (closed port), for scans. */
   *refused(): Generator<void> {
     this.emit(true, TCP_SYN, this.mss, null, 0, 0);

@@ -233,7 +233,21 @@ ALTER TABLE run_assets ADD COLUMN intel TEXT CHECK (intel IS NULL OR json_valid(
 ALTER TABLE run_communications ADD COLUMN intel TEXT CHECK (intel IS NULL OR json_valid(intel));
 `;
 
+/**
+ * Step 3: learned baselines (docs/detection.md "Learning"). A baseline is the network's normal, reused across runs
+ * and extended by later learning: it belongs to the database, not to a run, so replacing a run never touches it.
+ * One JSON document per name (otwatch uses 'default').
+ */
+const baselines = `
+CREATE TABLE baselines (
+  name        TEXT PRIMARY KEY,
+  body        TEXT NOT NULL CHECK (json_valid(body)),
+  updated_at  TEXT NOT NULL
+) STRICT;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema: runs, captures, per-run contributions, derived views', sql: initialSchema },
   { version: 2, name: 'derived intelligence per run asset and run communication (JSON)', sql: derivedIntelligence },
+  { version: 3, name: 'learned baselines (JSON, not tied to runs)', sql: baselines },
 ];

@@ -92,7 +92,7 @@ function report(captureIds: CaptureIdentity[], over: Partial<Report> = {}): Repo
   return {
     schema: REPORT_SCHEMA, generator: { name: 'otwatch', version: '0.1.0' }, generatedAt: '2024-02-01T00:00:00.000000Z',
     captures: captureIds.map((c) => capture(c.file)), stats: stats(), assets: [], communications: [], protocols: [],
-    alerts: [], vulnerabilities: [], risk: [], ...over,
+    alerts: [], vulnerabilities: [], risk: [], mitigations: [], ...over,
   };
 }
 
@@ -525,7 +525,7 @@ describe('derived intelligence (schema step 2)', () => {
     v1.close();
 
     const store = Store.open(path);
-    assert.equal(store.schemaVersion(), 2);
+    assert.equal(store.schemaVersion(), migrations.length, 'upgraded to the latest step');
     const plc = store.assets().find((x) => x.id === PLC)!;
     assert.deepEqual(plc, asset(PLC, {
       mac: '00:0e:8c:00:00:01', ips: ['10.0.0.10'], hostnames: ['plc1'], vendor: 'Siemens', vendorSource: 'oui',
@@ -577,8 +577,8 @@ describe('derived intelligence (schema step 2)', () => {
     // the analyst's triage state and the applied steps survived the upgrade
     const db = new Database(path, { readonly: true });
     assert.deepEqual(db.prepare('SELECT status, note FROM alert_states').all(), [{ status: 'acknowledged', note: 'planned' }]);
-    assert.deepEqual((db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version), [1, 2]);
-    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    assert.deepEqual((db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version), migrations.map((m) => m.version));
+    assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
     db.close();
   });
 

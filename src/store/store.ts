@@ -13,7 +13,7 @@ import type { OperationKind, ProtocolName } from '../events/types.js';
 import { IDENTITY_FIELDS, compatibleValues } from '../model/identity.js';
 import { isoTime } from '../report/time.js';
 import {
-  ASSET_ROLES, REPORT_SCHEMA,
+  ALERT_SEVERITIES, ALERT_STATUSES, ASSET_ROLES, REPORT_SCHEMA, type AlertReport, type AlertStatus,
   type AssetProtocol, type AssetReport, type AssetRole, type CaptureReport, type CommunicationReport, type Criticality,
   type IdentityClaim, type OsSummary, type Report, type ReportStats, type RoleDetail,
 } from '../report/types.js';
@@ -91,6 +91,13 @@ export const MERGE_CAP_NAMES = {
   sources: 'store.identity-sources',
   users: 'store.users',
 } as const;
+
+/** The analyst's triage state of one alert (alert_states). */
+export interface AlertState {
+  status: AlertStatus;
+  changedAt: string;
+  note: string | null;
+}
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -839,9 +846,97 @@ export class Store {
       protocols: this.protocols(),
       // stored as the analysis wrote them (opaque JSON, docs/store.md); their shape is the report schema's
       alerts: parse(this.sql.alerts.all()) as Report['alerts'],
-      vulnerabilities: parse(this.sql.vulnerabilities.all()),
-      risk: parse(this.sql.risk.all()),
+      vulnerabilities: parse(this.sql.vulnerabilities.all()) as Report['vulnerabilities'],
+      risk: parse(this.sql.risk.all()) as Report['risk'],
+      // Mitigations are derived from the rest of the report: `otwatch risk --report` rebuilds them.
+      mitigations: [],
     };
+  }
+
+  // ---- alert triage and baselines (docs/detection.md)
+
+  /** The analyst's status of each stored alert id. */
+  alertStatuses(): Map<string, AlertState> {
+    const out = new Map<string, AlertState>();
+    for (const r of this.sql.alertStates.all() as Array<{ alert_key: string; status: AlertStatus; changed_at: string; note: string | null }>) {
+      out.set(r.alert_key, { status: r.status, changedAt: r.changed_at, note: r.note });
+    }
+    return out;
+  }
+
+  /**
+   * Sets the status of alerts by id (exact, or an unambiguous prefix of at least 6 characters). Atomic: an unknown
+   * or ambiguous id changes nothing and throws StoreError. Returns the full ids changed.
+   */
+  setAlertStatus(ids: readonly string[], status: AlertStatus, note: string | null = null): string[] {
+    if (!(ALERT_STATUSES as readonly string[]).includes(status)) throw new StoreError(`unknown alert status '${status}'`);
+    const tx = this.db.transaction((): string[] => {
+      const full: string[] = [];
+      for (const id of ids) {
+        const exact = this.sql.alertState.get(id) as { alert_key: string } | undefined;
+        if (exact !== undefined) {
+          full.push(exact.alert_key);
+          continue;
+        }
+        const matches = id.length >= 6 ? (this.sql.alertStatePrefix.all(`${id.replace(/[%_\\]/g, (c) => `\\${c}`)}%`) as Array<{ alert_key: string }>) : [];
+        if (matches.length !== 1) {
+          throw new StoreError(matches.length === 0 ? `no stored alert has id ${id}` : `alert id ${id} is ambiguous (${matches.length} alerts)`);
+        }
+        full.push(matches[0]!.alert_key);
+      }
+      const now = new Date().toISOString();
+      for (const key of full) this.sql.updateAlertState.run(status, now, note, key);
+      return full;
+    });
+    return tx.immediate();
+  }
+
+  /**
+   * Every stored alert once per id, with the analyst's status: an alert raised by several runs is merged (count
+   * summed, earliest firstSeen, latest lastSeen, evidence and text of the run that saw it last). Severity
+   * descending, then first seen.
+   */
+  alerts(): AlertReport[] {
+    const states = this.alertStatuses();
+    const byId = new Map<string, AlertReport>();
+    const anonymous: AlertReport[] = [];
+    for (const r of this.sql.alerts.all() as Array<{ body: string }>) {
+      const a = JSON.parse(r.body) as AlertReport;
+      if (typeof a.id !== 'string' || a.id.length === 0) {
+        anonymous.push(a);
+        continue;
+      }
+      const seen = byId.get(a.id);
+      if (seen === undefined) {
+        byId.set(a.id, a);
+        continue;
+      }
+      const latest = a.lastSeen > seen.lastSeen ? a : seen;
+      byId.set(a.id, {
+        ...latest,
+        count: seen.count + a.count,
+        firstSeen: a.firstSeen < seen.firstSeen ? a.firstSeen : seen.firstSeen,
+        lastSeen: latest.lastSeen,
+      });
+    }
+    const out = [...byId.values(), ...anonymous];
+    for (const a of out) {
+      const st = states.get(a.id);
+      if (st !== undefined) a.status = st.status;
+    }
+    const rank = (s: string): number => (ALERT_SEVERITIES as readonly string[]).indexOf(s);
+    out.sort((x, y) => rank(y.severity) - rank(x.severity) || cmp(x.firstSeen, y.firstSeen) || cmp(x.id, y.id));
+    return out;
+  }
+
+  /** The stored baseline document, or null. */
+  loadBaseline(name = 'default'): unknown {
+    const r = this.sql.baseline.get(name) as { body: string } | undefined;
+    return r === undefined ? null : (JSON.parse(r.body) as unknown);
+  }
+
+  saveBaseline(body: unknown, name = 'default'): void {
+    this.sql.saveBaseline.run(name, JSON.stringify(body), new Date().toISOString());
   }
 }
 
@@ -919,5 +1014,12 @@ function prepareStatements(db: Database.Database) {
     alerts: p('SELECT a.body FROM run_alerts a JOIN runs r ON r.id = a.run_id ORDER BY r.run_key, a.ordinal'),
     vulnerabilities: p('SELECT v.body FROM run_vulnerabilities v JOIN runs r ON r.id = v.run_id ORDER BY r.run_key, v.ordinal'),
     risk: p('SELECT k.body FROM run_risk k JOIN runs r ON r.id = k.run_id ORDER BY r.run_key, k.ordinal'),
+    alertStates: p('SELECT alert_key, status, changed_at, note FROM alert_states'),
+    alertState: p('SELECT alert_key FROM alert_states WHERE alert_key = ?'),
+    alertStatePrefix: p("SELECT alert_key FROM alert_states WHERE alert_key LIKE ? ESCAPE '\\' LIMIT 2"),
+    updateAlertState: p('UPDATE alert_states SET status = ?, changed_at = ?, note = coalesce(?, note) WHERE alert_key = ?'),
+    baseline: p('SELECT body FROM baselines WHERE name = ?'),
+    saveBaseline: p(`INSERT INTO baselines (name, body, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT(name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`),
   };
 }

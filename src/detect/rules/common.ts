@@ -2,6 +2,7 @@
 import type { OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
 import type { AlertSeverity, AssetReport } from '../../report/types.js';
 import { INDUSTRIAL_PROTOCOLS, raiseSeverity, type ModelView } from '../model.js';
+import { isPublicIp } from '../../util/addr.js';
 import type { AlertDraft, HitRecorder, Rule, RuleContext, RuleMeta } from '../types.js';
 import { functionCode } from '../baseline.js';
 
@@ -80,8 +81,15 @@ export function assessSourceTrust(
     d.notes.push(`It crosses from Purdue level ${zs.purdueLevel} (${zs.name}) to level ${zd.purdueLevel} (${zd.name}).`);
   }
   if (model.isPublicAsset(src)) {
-    sev = 'critical';
-    d.notes.push('The source is a public Internet address.');
+    // Both ends public: a plant addressed from public space (universities, old allocations), not a view of the
+    // Internet; the address says nothing about where the source is.
+    const dstPublic = model.isPublicAsset(dst) || (d.dstIp !== null && isPublicIp(d.dstIp));
+    if (!dstPublic) {
+      sev = 'critical';
+      d.notes.push('The source is a public Internet address.');
+    } else {
+      d.details.public_addressing = true;
+    }
   }
   d.severity = sev;
 }

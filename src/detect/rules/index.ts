@@ -28,6 +28,7 @@ import { malwareRansomwareSmb } from './malware-ransomware-smb.js';
 import { lateralPsexec } from './lateral-psexec.js';
 import { iocIndicator } from './ioc-indicator.js';
 import { exfilIpExfiltration } from './exfil-ip-exfiltration.js';
+import { LEARN_RULES } from './learn.js';
 
 export const ALL_RULES: readonly RuleFactory[] = [
   otModeChange, otProgramDownload, otProgramUpload, otProgramModify, otFirmwareUpdate, otRestart,
@@ -36,4 +37,6 @@ export const ALL_RULES: readonly RuleFactory[] = [
   credCleartext, webDirectoryListing,
   malwareCryptominer, malwareDga, malwareMs08067, malwareEternalBlue, malwareSmbPropagation, malwareRansomwareSmb,
   lateralPsexec, iocIndicator, exfilIpExfiltration,
+  // baseline deviations: silent without a baseline
+  ...LEARN_RULES,
 ];

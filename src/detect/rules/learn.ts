@@ -11,7 +11,7 @@ import type { OperationEvent, OperationKind } from '../../events/types.js';
 import type { AlertSeverity } from '../../report/types.js';
 import { functionCode, functionName, isLearnedOperation, isWriteOperation, writeTarget } from '../baseline.js';
 import { INDUSTRIAL_PROTOCOLS, type ModelView } from '../model.js';
-import type { AlertDraft, FlowLike, HitRecorder, Rule, RuleFactory } from '../types.js';
+import type { AlertDraft, FlowLike, HitRecorder, RuleFactory } from '../types.js';
 import { evictIfFull } from './common.js';
 
 const CATEGORY = 'baseline-deviation' as const;
@@ -76,7 +76,7 @@ export const learnNewEdge: RuleFactory = (ctx) => ({
   subscribe: { flows: true },
   onFlow(f: FlowLike, file: string, hits: HitRecorder): void {
     const b = ctx.checkAt(f.firstSeen);
-    if (b === null || !answered(f) || !f.clientIp || !f.serverIp) return;
+    if (b === null || !answered(f) || !f.clientIp || !f.serverIp || isGroupAddress(f.clientIp)) return;
     if (b.hasEdge(f.clientIp, f.serverIp, f.protocol, f.serverPort)) return;
     const d = hits.hit(`${f.clientIp}|${f.serverIp}|${f.protocol}|${f.serverPort}`, f.firstSeen,
       { ip: f.clientIp, mac: f.clientMac || undefined }, { ip: f.serverIp, mac: f.serverMac || undefined }, f, file);
@@ -233,7 +233,12 @@ export const learnRateAnomaly: RuleFactory = (ctx) => {
       const average = rate.spanSec > 0 ? (rate.ops / rate.spanSec) * rate.windowSec : rate.ops;
       const expected = Math.max(rate.maxPerWindow, Math.min(average, rate.ops));
       const limit = Math.max(minOps, factor * expected);
-      if (w.n <= limit || w.flagged) return;
+      if (w.n <= limit) return;
+      if (w.flagged) {
+        const seen = hits.get(key);
+        if (seen !== undefined && w.n > (seen.details.peak_window_ops as number)) seen.details.peak_window_ops = w.n;
+        return;
+      }
       w.flagged = true;
       const d = hits.hit(key, e.ts, e.src, e.dst, e, file);
       if (d === null) return;
@@ -241,20 +246,13 @@ export const learnRateAnomaly: RuleFactory = (ctx) => {
       d.details.window_sec = rate.windowSec;
       d.details.baseline_max_per_window = rate.maxPerWindow;
       d.details.limit = Math.round(limit);
+      if (w.n > ((d.details.peak_window_ops as number | undefined) ?? 0)) d.details.peak_window_ops = w.n;
       if (rate.periodSec !== null) d.details.baseline_period_sec = rate.periodSec;
     },
-    finish(_model: ModelView, hits: HitRecorder): void {
-      // the peak of each flagged edge: how far above the baseline it went
-      for (const d of hits.drafts()) {
-        const w = windows.get(d.key);
-        if (w !== undefined) d.details.last_window_ops = w.n;
-      }
-    },
     assess(d: AlertDraft): void {
-      const limit = Number(d.details.limit);
-      const peak = Number(d.details.last_window_ops ?? 0);
-      const sev: AlertSeverity = peak > 3 * limit ? 'high' : 'medium';
+      const sev: AlertSeverity = Number(d.details.peak_window_ops) > 3 * Number(d.details.limit) ? 'high' : 'medium';
       d.severity = sev;
+      d.notes.push(`Peak ${String(d.details.peak_window_ops)} operations in ${String(d.details.window_sec)} s against at most ${String(d.details.baseline_max_per_window)} while learning.`);
     },
   };
 };

@@ -41,8 +41,8 @@ export const netItOtBypass: RuleFactory = (ctx) => {
       const zd = model.zoneOf(d.dstIp);
       const src = model.asset(d.srcIp, d.srcMac);
       const dst = model.asset(d.dstIp, d.dstMac);
-      // Internet sources are net.internet-exposure's.
-      if (model.isPublicAsset(src)) return false;
+      // Internet ends (either side) are net.internet-exposure's.
+      if (model.isPublicAsset(src) || model.isPublicAsset(dst)) return false;
       if (zs?.purdueLevel != null && zd?.purdueLevel != null) {
         d.details.source_zone = zs.name;
         d.details.target_zone = zd.name;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { op, run } from '../test-support.js';
+import { asset, op, plcModel, run } from '../test-support.js';
 
 const HMI = '10.0.0.5';
 const PLC = '10.0.0.10';
@@ -92,4 +92,35 @@ test('ot.exception-storm: 20 exceptions in a minute raise; 19 do not; slow excep
   assert.equal(a!.count, 25);
   assert.equal(run('ot.exception-storm', storm.slice(0, 19)).length, 0);
   assert.equal(run('ot.exception-storm', Array.from({ length: 25 }, (_, i) => ex(i, 10))).length, 0);
+});
+
+test('a public source is critical into a private plant, but not when the plant itself is publicly addressed', () => {
+  const write = (src: string, dst: string) => op({ protocol: 'modbus', kind: 'write', codeName: 'write_single_register' }, src, dst);
+  const model = plcModel();
+  model.assets.push(asset('ip:141.81.0.10', ['141.81.0.10']), asset('ip:141.81.0.23', ['141.81.0.23'], ['plc']));
+  const [fromInternet] = run('ot.control-command', [write('141.81.0.10', PLC)], model);
+  assert.equal(fromInternet!.severity, 'critical');
+  const [publicPlant] = run('ot.control-command', [write('141.81.0.10', '141.81.0.23')], model);
+  assert.equal(publicPlant!.severity, 'high');
+  assert.equal(publicPlant!.details.public_addressing, true);
+});
+
+test('ot.configuration-change: setting a controller clock counts, reading it does not', () => {
+  const set = op({ protocol: 'cip', kind: 'time-sync', codeName: 'set_attribute_list', object: 'class 0x8b instance 1' }, ROGUE, PLC);
+  const read = op({ protocol: 'cip', kind: 'time-sync', codeName: 'get_attribute_list', object: 'class 0x8b instance 1' }, ROGUE, PLC);
+  const alerts = run('ot.configuration-change', [set, read]);
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0]!.count, 1);
+  assert.equal(alerts[0]!.severity, 'medium');
+});
+
+test('ot.configuration-change: a DNP3 master writing the outstation time (routine sync) is not reported', () => {
+  const sync = op({ protocol: 'dnp3', kind: 'time-sync', codeName: 'write', object: 'g50v1' }, ROGUE, PLC);
+  assert.deepEqual(run('ot.configuration-change', [sync]), []);
+});
+
+test('ot.configuration-change: an S7comm-plus session setting its own ServerSession is the connect handshake', () => {
+  const session = op({ protocol: 's7comm-plus', kind: 'configuration', codeName: 'set_multi_variables', object: 'ServerSession' }, ROGUE, PLC);
+  assert.deepEqual(run('ot.configuration-change', [session]), []);
+  assert.equal(run('ot.configuration-change', [{ ...session, object: 'NativeObjects.theCPUproxy' }]).length, 1);
 });

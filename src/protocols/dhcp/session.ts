@@ -14,7 +14,7 @@
  */
 import { ip4ToString } from '../../util/addr.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEmitter } from '../dns/emitter.js';
+import { NameServiceEvents } from '../dns/emitter.js';
 import { DnsName, nameText, readName } from '../dns/parser.js';
 import { MAX_MESSAGES_PER_EXCHANGE, sharedExchanges, type Exchange, type ExchangeTable } from './exchanges.js';
 import { osFromParameterList, osFromVendorClass } from './fingerprint.js';
@@ -31,13 +31,13 @@ const CONF_DOMAIN_FROM_SERVER = 0.7;
 const HEX = '0123456789abcdef';
 
 export class DhcpSession implements FlowAnalyzer {
-  private readonly out: FlowEmitter;
+  private readonly out: NameServiceEvents;
   private readonly msg = new DhcpMessage();
   private readonly fqdn = new DnsName();
   private readonly exchanges: ExchangeTable;
 
   constructor(private readonly ctx: AnalyzerContext, exchanges?: ExchangeTable) {
-    this.out = new FlowEmitter(ctx, 'dhcp');
+    this.out = new NameServiceEvents(ctx, 'dhcp');
     this.exchanges = exchanges ?? sharedExchanges(ctx.sink, 'v4');
   }
 
@@ -95,21 +95,21 @@ export class DhcpSession implements FlowAnalyzer {
     const fingerprint = m.prlOff >= 0 ? parameterList(buf, m.prlOff, m.prlLen) : '';
 
     // Facts about the client, by MAC (and its current address when it has one).
-    if (hostname !== '') this.out.fact(ciaddr, mac, 'hostname', hostname, CONF_DECLARED);
+    if (hostname !== '') this.out.hostFact(ciaddr, mac, 'hostname', hostname, CONF_DECLARED);
     if (vendor !== '') {
-      this.out.fact(ciaddr, mac, 'software', vendor, CONF_DECLARED);
+      this.out.hostFact(ciaddr, mac, 'software', vendor, CONF_DECLARED);
       const os = osFromVendorClass(vendor);
-      if (os !== '') this.out.fact(ciaddr, mac, 'os', os, CONF_VENDOR_OS);
+      if (os !== '') this.out.hostFact(ciaddr, mac, 'os', os, CONF_VENDOR_OS);
     }
     if (fingerprint !== '') {
       const os = osFromParameterList(fingerprint);
-      if (os !== '') this.out.fact(ciaddr, mac, 'os', os, CONF_FINGERPRINT_OS);
+      if (os !== '') this.out.hostFact(ciaddr, mac, 'os', os, CONF_FINGERPRINT_OS);
     }
     const fqdn = m.fqdnOff >= 0 ? this.clientFqdn(buf) : '';
     if (fqdn !== '') {
-      this.out.fact(ciaddr, mac, 'hostname', fqdn, CONF_DECLARED);
+      this.out.hostFact(ciaddr, mac, 'hostname', fqdn, CONF_DECLARED);
       const dot = fqdn.indexOf('.');
-      if (dot > 0 && dot < fqdn.length - 1) this.out.fact(ciaddr, mac, 'domain', fqdn.slice(dot + 1), CONF_DECLARED);
+      if (dot > 0 && dot < fqdn.length - 1) this.out.hostFact(ciaddr, mac, 'domain', fqdn.slice(dot + 1), CONF_DECLARED);
     }
 
     const key = this.key(mac);
@@ -128,7 +128,7 @@ export class DhcpSession implements FlowAnalyzer {
       }
       if (this.exchanges.add(x)) {
         this.ctx.count('transaction-cap');
-        this.out.anomaly(dir, 'transaction-cap', 'too many DHCP transactions awaiting an answer');
+        this.out.anomalyEvent(dir, 'transaction-cap', 'too many DHCP transactions awaiting an answer');
       }
     }
     x.lastTs = this.out.meta.ts;
@@ -158,7 +158,7 @@ export class DhcpSession implements FlowAnalyzer {
     const type = m.messageType;
     const sender = this.out.sender(dir);
     const serverIp = m.serverId !== 0 ? ip4ToString(m.serverId) : sender.ip;
-    this.out.fact(serverIp, serverIp === sender.ip ? sender.mac ?? '' : '', 'role-hint', 'dhcp-server', CONF_SERVER_ROLE);
+    this.out.hostFact(serverIp, serverIp === sender.ip ? sender.mac ?? '' : '', 'role-hint', 'dhcp-server', CONF_SERVER_ROLE);
     this.handedOutRoles(buf, m.routerOff, m.routerLen, 'router');
     this.handedOutRoles(buf, m.dnsOff, m.dnsLen, 'dns-server');
 
@@ -202,10 +202,10 @@ export class DhcpSession implements FlowAnalyzer {
       if (m.leaseTime >= 0) attrs.lease_time = m.leaseTime;
       if (leasedIp !== '' && x.clientMac !== '') {
         // The lease binds the client's MAC to the address: re-state its name about that address.
-        if (x.hostname !== '') this.out.fact(leasedIp, x.clientMac, 'hostname', x.hostname, CONF_DECLARED);
+        if (x.hostname !== '') this.out.hostFact(leasedIp, x.clientMac, 'hostname', x.hostname, CONF_DECLARED);
         if (m.domainOff >= 0) {
           const domain = optionText(buf, m.domainOff, m.domainLen);
-          if (domain !== '') this.out.fact(leasedIp, x.clientMac, 'domain', domain, CONF_DOMAIN_FROM_SERVER);
+          if (domain !== '') this.out.hostFact(leasedIp, x.clientMac, 'domain', domain, CONF_DOMAIN_FROM_SERVER);
         }
       }
     }
@@ -216,7 +216,7 @@ export class DhcpSession implements FlowAnalyzer {
   private handedOutRoles(buf: Buffer, off: number, len: number, role: string): void {
     if (off < 0) return;
     for (let p = off; p + 4 <= off + len && p < off + 32; p += 4) {
-      this.out.fact(ip4ToString(buf.readUInt32BE(p)), '', 'role-hint', role, CONF_HANDED_OUT_ROLE);
+      this.out.hostFact(ip4ToString(buf.readUInt32BE(p)), '', 'role-hint', role, CONF_HANDED_OUT_ROLE);
     }
   }
 

@@ -13,7 +13,7 @@
  */
 import { ip6ToString } from '../../util/addr.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEmitter } from '../dns/emitter.js';
+import { NameServiceEvents } from '../dns/emitter.js';
 import { DnsName, nameText, readName } from '../dns/parser.js';
 import { MAX_MESSAGES_PER_EXCHANGE, sharedExchanges, type Exchange, type ExchangeTable } from '../dhcp/exchanges.js';
 
@@ -81,7 +81,7 @@ class Dhcpv6Message {
 }
 
 export class Dhcpv6Session implements FlowAnalyzer {
-  private readonly out: FlowEmitter;
+  private readonly out: NameServiceEvents;
   private readonly msg = new Dhcpv6Message();
   private readonly fqdn = new DnsName();
   private readonly exchanges: ExchangeTable;
@@ -89,7 +89,7 @@ export class Dhcpv6Session implements FlowAnalyzer {
   private relayed = false;
 
   constructor(private readonly ctx: AnalyzerContext, exchanges?: ExchangeTable) {
-    this.out = new FlowEmitter(ctx, 'dhcpv6');
+    this.out = new NameServiceEvents(ctx, 'dhcpv6');
     this.exchanges = exchanges ?? sharedExchanges(ctx.sink, 'v6');
   }
 
@@ -210,14 +210,14 @@ export class Dhcpv6Session implements FlowAnalyzer {
     const subjectMac = !this.relayed && sender.mac !== undefined ? sender.mac : mac;
     const fqdn = m.fqdnOff >= 0 ? this.clientFqdn(buf) : '';
     if (fqdn !== '') {
-      this.out.fact(ip, subjectMac, 'hostname', fqdn, CONF_DECLARED);
+      this.out.hostFact(ip, subjectMac, 'hostname', fqdn, CONF_DECLARED);
       const dot = fqdn.indexOf('.');
-      if (dot > 0 && dot < fqdn.length - 1) this.out.fact(ip, subjectMac, 'domain', fqdn.slice(dot + 1), CONF_DECLARED);
+      if (dot > 0 && dot < fqdn.length - 1) this.out.hostFact(ip, subjectMac, 'domain', fqdn.slice(dot + 1), CONF_DECLARED);
     }
     const vendor = m.vendorOff >= 0 ? vendorClassText(buf, m.vendorOff, m.vendorLen) : '';
     if (vendor !== '') {
-      this.out.fact(ip, subjectMac, 'software', vendor, CONF_DECLARED);
-      if (m.vendorLen >= 4 && buf.readUInt32BE(m.vendorOff) === ENTERPRISE_MICROSOFT) this.out.fact(ip, subjectMac, 'os', 'Windows', CONF_VENDOR_OS);
+      this.out.hostFact(ip, subjectMac, 'software', vendor, CONF_DECLARED);
+      if (m.vendorLen >= 4 && buf.readUInt32BE(m.vendorOff) === ENTERPRISE_MICROSOFT) this.out.hostFact(ip, subjectMac, 'os', 'Windows', CONF_VENDOR_OS);
     }
     const key = `${m.xid}|${clientKey}`;
     let x = this.exchanges.get(key, this.out.meta.ts);
@@ -227,7 +227,7 @@ export class Dhcpv6Session implements FlowAnalyzer {
       x = { key, event, owner: this, lastTs: this.out.meta.ts, messages: [], hostname: '', clientMac: subjectMac };
       if (this.exchanges.add(x)) {
         this.ctx.count('transaction-cap');
-        this.out.anomaly(dir, 'transaction-cap', 'too many DHCPv6 transactions awaiting an answer');
+        this.out.anomalyEvent(dir, 'transaction-cap', 'too many DHCPv6 transactions awaiting an answer');
       }
     }
     x.lastTs = this.out.meta.ts;
@@ -277,7 +277,7 @@ export class Dhcpv6Session implements FlowAnalyzer {
     for (let i = 0; i < m.leasedCount; i++) {
       const address = ip6ToString(buf, m.leased[i]!);
       if (i === 0) attrs.leased_ip = address;
-      if (x.hostname !== '') this.out.fact(address, x.clientMac, 'hostname', x.hostname, CONF_DECLARED);
+      if (x.hostname !== '') this.out.hostFact(address, x.clientMac, 'hostname', x.hostname, CONF_DECLARED);
     }
     if (this.exchanges.has(x)) this.exchanges.finish(x);
     else this.ctx.sink.emit(event);

@@ -16,7 +16,7 @@ import type { OperationEvent, ProtocolName } from '../../events/types.js';
 import { ip6ToString, isPublicIp } from '../../util/addr.js';
 import { Dir, Probe, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
-import { FlowEmitter } from './emitter.js';
+import { NameServiceEvents } from './emitter.js';
 import { OPCODE_NAMES, queryCodeName, rcodeName, typeName } from './names.js';
 import {
   DNS_HEADER_LEN, DnsHeader, Question, RR_TYPE, ResourceRecord, addressText, nameErrorText, nameText, rdataIsName, readHeader,
@@ -49,7 +49,7 @@ const CONF_SERVICE = 0.6;
 const CONF_SERVER_ROLE = 0.8;
 
 export class DnsSession implements FlowAnalyzer {
-  private readonly out: FlowEmitter;
+  private readonly out: NameServiceEvents;
   private readonly header = new DnsHeader();
   private readonly question = new Question();
   private readonly record = new ResourceRecord();
@@ -69,7 +69,7 @@ export class DnsSession implements FlowAnalyzer {
     tcp: boolean,
     private readonly limits: DnsLimits = DEFAULT_DNS_LIMITS,
   ) {
-    this.out = new FlowEmitter(ctx, flavor as ProtocolName);
+    this.out = new NameServiceEvents(ctx, flavor as ProtocolName);
     this.streams = tcp
       ? [
           new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
@@ -89,7 +89,7 @@ export class DnsSession implements FlowAnalyzer {
     stream.push(buf, off, len);
     if (stream.overflows !== before) {
       this.ctx.count('buffer-cap');
-      this.out.anomaly(dir, 'buffer-cap', 'partial DNS message exceeded the buffer cap');
+      this.out.anomalyEvent(dir, 'buffer-cap', 'partial DNS message exceeded the buffer cap');
     }
   }
 
@@ -100,7 +100,7 @@ export class DnsSession implements FlowAnalyzer {
       this.streams[dir].reset();
       this.lost[dir] = true;
     }
-    this.out.anomaly(dir, 'gap', `${bytes} bytes missing`);
+    this.out.anomalyEvent(dir, 'gap', `${bytes} bytes missing`);
   }
 
   onClose(meta: PacketMeta): void {
@@ -200,7 +200,7 @@ export class DnsSession implements FlowAnalyzer {
       const oldest = this.pending.values().next().value as Pending;
       this.pending.delete(oldest.id);
       this.ctx.count('transaction-cap');
-      this.out.anomaly(dir, 'transaction-cap', 'too many queries awaiting a response');
+      this.out.anomalyEvent(dir, 'transaction-cap', 'too many queries awaiting a response');
       this.ctx.sink.emit(oldest.event);
     }
     this.pending.set(h.id, { id: h.id, qtype: hasQuestion ? q.type : -1, qname: qname.toLowerCase(), event });
@@ -309,13 +309,13 @@ export class DnsSession implements FlowAnalyzer {
       const address = addressText(buf, rr);
       if (address === '') return;
       if (this.flavor === 'dns') {
-        if (!isPublicIp(address)) this.out.fact(address, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
+        if (!isPublicIp(address)) this.out.hostFact(address, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
         return;
       }
       // mDNS/LLMNR: the responder answers for its own name.
       const sender = this.out.sender(dir);
       const mac = sender.ip === address ? sender.mac ?? '' : '';
-      this.out.fact(address, mac, 'hostname', stripLocal(nameText(rr.name)), CONF_SELF_ANNOUNCED);
+      this.out.hostFact(address, mac, 'hostname', stripLocal(nameText(rr.name)), CONF_SELF_ANNOUNCED);
       return;
     }
     if (rr.type === RR_TYPE.PTR) {
@@ -325,7 +325,7 @@ export class DnsSession implements FlowAnalyzer {
       if (address !== '') {
         if (!isPublicIp(address)) {
           const target = nameText(this.rdataName);
-          this.out.fact(address, '', 'hostname', this.flavor === 'dns' ? target : stripLocal(target), this.flavor === 'dns' ? CONF_PTR : CONF_SELF_ANNOUNCED);
+          this.out.hostFact(address, '', 'hostname', this.flavor === 'dns' ? target : stripLocal(target), this.flavor === 'dns' ? CONF_PTR : CONF_SELF_ANNOUNCED);
         }
         return;
       }

@@ -1,5 +1,6 @@
 import { Probe, Dir, type AnalyzerSpec } from '../analyzer.js';
-import { containsLower, indexOfLf, isTextPrefix, replyCode, startsWithUpper } from './shared.js';
+import { containsLower, isTextPrefix, startsWithUpper } from '../common/ascii.js';
+import { indexOfLf, replyCode } from '../common/line-stream.js';
 import { FtpSession } from './session.js';
 
 /** Bytes of the first line a probe looks at before deciding with what it has. */

@@ -6,7 +6,9 @@
 import type { OperationEvent, OperationKind } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
-import { FlowEvents, lineConsumer, printable, replyCode } from './shared.js';
+import { printable } from '../common/ascii.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
+import { lineConsumer, replyCode } from '../common/line-stream.js';
 
 /** Longest command/reply line handled whole (RFC 959 has no limit; real servers cut at 512..4096). */
 export const FTP_MAX_LINE = 2048;
@@ -72,7 +74,7 @@ export class FtpSession implements FlowAnalyzer {
   private encrypted = false;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'ftp');
+    this.ev = new FlowEvents(ctx, 'ftp', IT_SESSION_LIMITS);
     this.streams = [
       new StreamBuffer(Math.min(ctx.maxBufferBytes, FTP_MAX_LINE), lineConsumer(FTP_MAX_LINE, (b, o, l, t) => this.onCommand(b, o, l, t))),
       new StreamBuffer(Math.min(ctx.maxBufferBytes, FTP_MAX_LINE), lineConsumer(FTP_MAX_LINE, (b, o, l, t) => this.onReply(b, o, l, t))),

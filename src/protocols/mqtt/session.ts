@@ -7,7 +7,7 @@
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
-import { FlowEvents } from '../ftp/shared.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
 import { CONNACK_V3_NAMES, PACKET_NAMES, REASON_V5_NAMES, Reader, framePacket, parseConnect } from './parser.js';
 
 /** Topics listed in one SUBSCRIBE event's object (the count goes to quantity). */
@@ -29,7 +29,7 @@ export class MqttSession implements FlowAnalyzer {
   private readonly pending = new Map<number, OperationEvent>();
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'mqtt');
+    this.ev = new FlowEvents(ctx, 'mqtt', IT_SESSION_LIMITS);
     this.bufferCap = ctx.maxBufferBytes;
     this.streams = [
       new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),

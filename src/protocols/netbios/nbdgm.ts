@@ -11,7 +11,7 @@
 import type { OperationKind } from '../../events/types.js';
 import { ip4ToString } from '../../util/addr.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEmitter } from '../dns/emitter.js';
+import { NameServiceEvents } from '../dns/emitter.js';
 import { DnsName, nameErrorText, readName } from '../dns/parser.js';
 import {
   BROWSER_OPCODE_NAMES, NetbiosName, SERVER_TYPE_ROLES, SUFFIX, decodeNetbiosName, nbdgmTypeName, netbiosBaseName, netbiosNameText,
@@ -50,7 +50,7 @@ function browserKind(opcode: number): OperationKind {
 }
 
 export class NbdgmSession implements FlowAnalyzer {
-  private readonly out: FlowEmitter;
+  private readonly out: NameServiceEvents;
   private readonly sourceName = new DnsName();
   private readonly destName = new DnsName();
   private readonly source = new NetbiosName();
@@ -58,7 +58,7 @@ export class NbdgmSession implements FlowAnalyzer {
   private readonly serverName = new Uint8Array(16);
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.out = new FlowEmitter(ctx, 'nbdgm');
+    this.out = new NameServiceEvents(ctx, 'nbdgm');
   }
 
   onGap(_dir: Dir, _bytes: number, meta: PacketMeta): void {
@@ -120,7 +120,7 @@ export class NbdgmSession implements FlowAnalyzer {
     // sender's workgroup.
     const ds = this.dest.suffix;
     if (ds === SUFFIX.MASTER_BROWSER || ds === SUFFIX.BROWSER_ELECTION || ds === SUFFIX.DOMAIN_MASTER_BROWSER) {
-      this.out.fact(sourceIp, mac, 'domain', netbiosBaseName(this.dest.raw), 0.8);
+      this.out.hostFact(sourceIp, mac, 'domain', netbiosBaseName(this.dest.raw), 0.8);
     }
     if (opcode === OPCODE.HOST_ANNOUNCEMENT || opcode === OPCODE.LOCAL_MASTER_ANNOUNCEMENT || opcode === OPCODE.DOMAIN_ANNOUNCEMENT) {
       this.announcement(dir, buf, dataOff, msgEnd, opcode, sourceIp, mac, event);
@@ -171,14 +171,14 @@ export class NbdgmSession implements FlowAnalyzer {
     attrs.os_version = `${major}.${minor}`;
     if (opcode === OPCODE.DOMAIN_ANNOUNCEMENT) {
       attrs.domain = nameText;
-      this.out.fact(ip, mac, 'domain', nameText, 0.9);
+      this.out.hostFact(ip, mac, 'domain', nameText, 0.9);
       return;
     }
     attrs.server = nameText;
-    this.out.fact(ip, mac, 'hostname', nameText, 0.9);
-    if (major > 0) this.out.fact(ip, mac, 'os', `Windows ${major}.${minor}`, CONF_OS);
+    this.out.hostFact(ip, mac, 'hostname', nameText, 0.9);
+    if (major > 0) this.out.hostFact(ip, mac, 'os', `Windows ${major}.${minor}`, CONF_OS);
     for (const [bit, role, confidence] of SERVER_TYPE_ROLES) {
-      if ((serverType & bit) !== 0) this.out.fact(ip, mac, 'role-hint', role, confidence);
+      if ((serverType & bit) !== 0) this.out.hostFact(ip, mac, 'role-hint', role, confidence);
     }
   }
 }

@@ -12,7 +12,7 @@
 import type { OperationEvent, OperationKind } from '../../events/types.js';
 import { ip4ToString } from '../../util/addr.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEmitter } from '../dns/emitter.js';
+import { NameServiceEvents } from '../dns/emitter.js';
 import { DNS_HEADER_LEN, DnsHeader, Question, ResourceRecord, nameErrorText, readHeader, readQuestion, readRecord } from '../dns/parser.js';
 import { NetbiosName, decodeNetbiosName, nameMeaning, nbnsOpName, nbnsRcodeName, netbiosBaseName, netbiosNameText } from './names.js';
 
@@ -28,7 +28,7 @@ interface Pending {
 }
 
 export class NbnsSession implements FlowAnalyzer {
-  private readonly out: FlowEmitter;
+  private readonly out: NameServiceEvents;
   private readonly header = new DnsHeader();
   private readonly question = new Question();
   private readonly record = new ResourceRecord();
@@ -37,7 +37,7 @@ export class NbnsSession implements FlowAnalyzer {
   private readonly pending = new Map<number, Pending>();
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.out = new FlowEmitter(ctx, 'nbns');
+    this.out = new NameServiceEvents(ctx, 'nbns');
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
@@ -107,7 +107,7 @@ export class NbnsSession implements FlowAnalyzer {
       const oldest = this.pending.values().next().value as Pending;
       this.pending.delete(oldest.id);
       this.ctx.count('transaction-cap');
-      this.out.anomaly(dir, 'transaction-cap', 'too many requests awaiting a response');
+      this.out.anomalyEvent(dir, 'transaction-cap', 'too many requests awaiting a response');
       this.ctx.sink.emit(oldest.event);
     }
     this.pending.set(h.id, { id: h.id, event });
@@ -140,8 +140,8 @@ export class NbnsSession implements FlowAnalyzer {
     if (name === '' || name === '*') return;
     const sender = this.out.sender(dir);
     const mac = sender.ip === ownerIp ? sender.mac ?? '' : '';
-    this.out.fact(ownerIp, mac, meaning.field, name, meaning.confidence);
-    if (meaning.role !== '') this.out.fact(ownerIp, mac, 'role-hint', meaning.role, meaning.confidence);
+    this.out.hostFact(ownerIp, mac, meaning.field, name, meaning.confidence);
+    if (meaning.role !== '') this.out.hostFact(ownerIp, mac, 'role-hint', meaning.role, meaning.confidence);
   }
 
   private onResponse(dir: Dir, buf: Buffer, off: number, end: number, p: number): void {

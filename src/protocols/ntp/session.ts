@@ -6,7 +6,7 @@
  */
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEvents } from '../ftp/shared.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
 import { CONTROL_OPCODES, MODE_NAMES, PRIVATE_REQUESTS, minLength, ntpMode, ntpVersion, refIdText, timestampKey } from './parser.js';
 
 export class NtpSession implements FlowAnalyzer {
@@ -20,7 +20,7 @@ export class NtpSession implements FlowAnalyzer {
   private firstMessage = true;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'ntp');
+    this.ev = new FlowEvents(ctx, 'ntp', IT_SESSION_LIMITS);
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {

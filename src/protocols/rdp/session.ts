@@ -6,7 +6,7 @@
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
-import { FlowEvents } from '../ftp/shared.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
 import { NEG_FAILURE_NAMES, X224_CC, X224_CR, parseConnectionPdu, protocolNames, tpktLength } from './parser.js';
 
 /** Largest CR/CC TPKT accepted (cookie + negotiation + correlation info are far below). */
@@ -21,7 +21,7 @@ export class RdpSession implements FlowAnalyzer {
   private encryptedBytes = 0;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'rdp');
+    this.ev = new FlowEvents(ctx, 'rdp', IT_SESSION_LIMITS);
     const cap = Math.min(ctx.maxBufferBytes, MAX_CONNECTION_PDU);
     this.streams = [
       new StreamBuffer(cap, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),

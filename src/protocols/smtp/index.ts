@@ -1,5 +1,6 @@
 import { Probe, Dir, type AnalyzerSpec } from '../analyzer.js';
-import { containsLower, indexOfLf, isTextPrefix, replyCode, startsWithUpper } from '../ftp/shared.js';
+import { containsLower, isTextPrefix, startsWithUpper } from '../common/ascii.js';
+import { indexOfLf, replyCode } from '../common/line-stream.js';
 import { SmtpSession } from './session.js';
 
 const PROBE_LINE = 256;

@@ -6,7 +6,9 @@
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
-import { FlowEvents, lineConsumer, printable, replyCode } from '../ftp/shared.js';
+import { printable } from '../common/ascii.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
+import { lineConsumer, replyCode } from '../common/line-stream.js';
 
 /** RFC 5321 limits command lines to 512 and text lines to 1000 octets; be lenient. */
 export const SMTP_MAX_LINE = 4096;
@@ -44,7 +46,7 @@ export class SmtpSession implements FlowAnalyzer {
   private encrypted = false;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'smtp');
+    this.ev = new FlowEvents(ctx, 'smtp', IT_SESSION_LIMITS);
     const cap = Math.min(ctx.maxBufferBytes, SMTP_MAX_LINE);
     this.streams = [
       new StreamBuffer(cap, lineConsumer(SMTP_MAX_LINE, (b, o, l) => this.onClientLine(b, o, l))),

@@ -5,7 +5,8 @@
  */
 import type { OperationEvent, OperationKind } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEvents, printable, type Side } from '../ftp/shared.js';
+import { printable } from '../common/ascii.js';
+import { FlowEvents, IT_SESSION_LIMITS, type Side } from '../common/flow-events.js';
 import {
   ERROR_STATUS_NAMES,
   OID_SYS_DESCR,
@@ -97,7 +98,7 @@ export class SnmpSession implements FlowAnalyzer {
   private encryptedReported = false;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'snmp');
+    this.ev = new FlowEvents(ctx, 'snmp', IT_SESSION_LIMITS);
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {

@@ -7,7 +7,8 @@
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
-import { FlowEvents, lineConsumer } from '../ftp/shared.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
+import { lineConsumer } from '../common/line-stream.js';
 import { firstArrayString, hasNonNull, scalarMember, stringMember } from './json.js';
 
 /** Longest JSON line handled (job notifications of some coins run to a few KiB). */
@@ -41,7 +42,7 @@ export class StratumSession implements FlowAnalyzer {
   private agent = '';
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'stratum');
+    this.ev = new FlowEvents(ctx, 'stratum', IT_SESSION_LIMITS);
     this.pool = `${ctx.flow.serverIp}:${ctx.flow.serverPort}`;
     const cap = Math.min(ctx.maxBufferBytes, STRATUM_MAX_LINE);
     this.streams = [

@@ -4,7 +4,7 @@
  * per-message events: syslog is chatty and its text is not an operation.
  */
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEvents } from '../ftp/shared.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
 import { parseSyslog } from './parser.js';
 
 /** Distinct application names reported per flow (the rest are counted `syslog.app-cap`). */
@@ -16,7 +16,7 @@ export class SyslogSession implements FlowAnalyzer {
   private hostnameSeen = false;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'syslog');
+    this.ev = new FlowEvents(ctx, 'syslog', IT_SESSION_LIMITS);
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {

@@ -1,5 +1,5 @@
 import { Probe, type AnalyzerSpec, type Dir } from '../analyzer.js';
-import { isTextPrefix } from '../ftp/shared.js';
+import { isTextPrefix } from '../common/ascii.js';
 import { TelnetSession } from './session.js';
 
 /**

@@ -6,7 +6,7 @@
  */
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import type { OperationEvent } from '../../events/types.js';
-import { FlowEvents } from '../ftp/shared.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
 
 const IAC = 0xff;
 const SB = 0xfa;
@@ -63,7 +63,7 @@ export class TelnetSession implements FlowAnalyzer {
   private resultBytes = 0;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'telnet');
+    this.ev = new FlowEvents(ctx, 'telnet', IT_SESSION_LIMITS);
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {

@@ -7,7 +7,8 @@
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
-import { FlowEvents, printable } from '../ftp/shared.js';
+import { printable } from '../common/ascii.js';
+import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
 
 /** RFC 6143 / IANA "RFB Security Types" names for the common ones. */
 export const SECURITY_TYPE_NAMES: Record<number, string> = {
@@ -74,7 +75,7 @@ export class VncSession implements FlowAnalyzer {
   private failureFrame = 0;
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.ev = new FlowEvents(ctx, 'vnc');
+    this.ev = new FlowEvents(ctx, 'vnc', IT_SESSION_LIMITS);
     const cap = Math.min(ctx.maxBufferBytes, 4096);
     this.streams = [
       new StreamBuffer(cap, (b, o, l) => this.consumeClient(b, o, l)),

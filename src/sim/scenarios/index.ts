@@ -5,7 +5,8 @@
 import type { SimContext } from '../context.js';
 import type { Rng } from '../rng.js';
 import { dnp3ColdRestart, iec104CommandScenario, modbusWriteStorm, plcStop, programDownload, programUpload } from './ot.js';
-import { arpSpoof, cleartextCredentials, cryptominer, directoryListing, internetExposure, ipExfiltration, itOtBypass, NOT_YET, newDevice, scan } from './net.js';
+import { arpSpoof, cleartextCredentials, cryptominer, directoryListing, internetExposure, ipExfiltration, itOtBypass, newDevice, scan } from './net.js';
+import { conficker, ransomwareSmb, wannacry } from './windows.js';
 
 export type AlertSeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 
@@ -38,5 +39,5 @@ export interface Scenario {
 export const SCENARIOS: Scenario[] = [
   plcStop, programDownload, programUpload, modbusWriteStorm, dnp3ColdRestart, iec104CommandScenario, itOtBypass,
   internetExposure, ipExfiltration, scan, newDevice, arpSpoof, directoryListing, cleartextCredentials, cryptominer,
-  ...NOT_YET.map(([name, description]) => ({ name, description: `not yet available: ${description}` })),
+  conficker, wannacry, ransomwareSmb,
 ];

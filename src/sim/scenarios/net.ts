@@ -290,10 +290,3 @@ export const cryptominer: Scenario = {
     return [inc.truth];
   },
 };
-
-export const NOT_YET: ReadonlyArray<[string, string]> = [
-  ['conficker', 'MS08-067 exploitation over SMB, TCP 445 scanning and DGA DNS (needs the SMB generator)'],
-  ['wannacry', 'SMBv1/EternalBlue-style scanning (needs the SMB generator)'],
-  ['ransomware-smb', 'mass file writes and renames to an SMB share (needs the SMB generator)'],
-];
-

@@ -1,0 +1,190 @@
+/**
+ * Event stamping for one flow, shared by the analyzers: the flow's two endpoints built once, the packet being
+ * decoded (`meta`), operation skeletons with src = the sender of a direction, capped anomaly events, per-flow
+ * de-duplicated and capped asset facts, and the once-per-flow "content is opaque" protocol event.
+ *
+ * Nothing here allocates per call beyond the event it emits: counter names are interned per protocol, and the
+ * fact key string is only built for facts (rare, never per message).
+ */
+import type { ProtocolAnomalyEvent, Endpoint, FactField, OperationEvent, OperationKind, OperationResult, OtEvent, ProtocolName } from '../../events/types.js';
+import { Dir, type AnalyzerContext, type PacketMeta } from '../analyzer.js';
+import { flowEndpoints } from './endpoints.js';
+
+export type AnomalyKind = ProtocolAnomalyEvent['anomaly'];
+export type Side = 'client' | 'server';
+
+export interface FlowEventLimits {
+  /** anomaly events emitted per flow; past it anomalies are still counted, but no longer emitted */
+  maxAnomalyEvents: number;
+  /** distinct asset facts emitted per flow; past it new facts are dropped and counted `<protocol>.fact-cap` */
+  maxFacts: number;
+}
+
+export const DEFAULT_FLOW_EVENT_LIMITS: Readonly<FlowEventLimits> = { maxAnomalyEvents: 50, maxFacts: 64 };
+/** The cleartext IT session analyzers (FTP, SMTP, Telnet, VNC, RDP, SNMP, Syslog, NTP, Stratum, MQTT). */
+export const IT_SESSION_LIMITS: Readonly<FlowEventLimits> = { maxAnomalyEvents: 32, maxFacts: 64 };
+
+type CounterName = AnomalyKind | 'fact-cap';
+const COUNTER_NAMES: readonly CounterName[] = ['malformed', 'gap', 'resync', 'transaction-cap', 'unexpected-response', 'buffer-cap', 'fact-cap'];
+const internedCounters = new Map<string, Readonly<Record<CounterName, string>>>();
+
+/** '<protocol>.<name>' for the counters FlowEvents keeps, built once per protocol (no string per anomaly). */
+function countersOf(protocol: string): Readonly<Record<CounterName, string>> {
+  let names = internedCounters.get(protocol);
+  if (names === undefined) {
+    const built = {} as Record<CounterName, string>;
+    for (const n of COUNTER_NAMES) built[n] = `${protocol}.${n}`;
+    internedCounters.set(protocol, (names = built));
+  }
+  return names;
+}
+
+export class FlowEvents {
+  client: Endpoint;
+  server: Endpoint;
+  /** the packet whose bytes are being decoded: set it at the top of onData/onGap/onClose */
+  meta: PacketMeta = { frame: 0, ts: 0 };
+  private anomalies = 0;
+  /** keys of the facts emitted; made on the first fact (many flows never state one) */
+  private factsSeen: Set<string> | null = null;
+  private opaqueReported = false;
+  private readonly counters: Readonly<Record<CounterName, string>>;
+
+  constructor(
+    readonly ctx: AnalyzerContext,
+    readonly protocol: ProtocolName,
+    private readonly limits: Readonly<FlowEventLimits> = DEFAULT_FLOW_EVENT_LIMITS,
+  ) {
+    const { client, server } = flowEndpoints(ctx.flow);
+    this.client = client;
+    this.server = server;
+    this.counters = countersOf(protocol);
+  }
+
+  /** After ctx.swapSides(): exchange the two endpoints locally (the analyzer's view of who is client follows). */
+  swapped(): void {
+    const c = this.client;
+    this.client = this.server;
+    this.server = c;
+  }
+
+  /** Re-read the endpoints from the flow (after the flow layer swapped its sides). */
+  refreshEndpoints(): void {
+    const { client, server } = flowEndpoints(this.ctx.flow);
+    this.client = client;
+    this.server = server;
+  }
+
+  sender(dir: Dir): Endpoint {
+    return dir === Dir.ToServer ? this.client : this.server;
+  }
+
+  receiver(dir: Dir): Endpoint {
+    return dir === Dir.ToServer ? this.server : this.client;
+  }
+
+  /** A request sent in direction `dir` (src = its sender), stamped with the current packet. */
+  operation(dir: Dir, kind: OperationKind, code: number, codeName: string, result: OperationResult = 'no-response'): OperationEvent {
+    return {
+      type: 'operation',
+      protocol: this.protocol,
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: this.sender(dir),
+      dst: this.receiver(dir),
+      kind,
+      code,
+      codeName,
+      result,
+    };
+  }
+
+  emit(event: OtEvent): void {
+    this.ctx.sink.emit(event);
+  }
+
+  /** Completes `event` with the response in the current packet. */
+  complete(event: OperationEvent, ok: boolean, exceptionCode?: number, exceptionName?: string): void {
+    event.responseFrame = this.meta.frame;
+    event.result = ok ? 'ok' : 'exception';
+    if (!ok && exceptionCode !== undefined) event.exceptionCode = exceptionCode;
+    if (!ok && exceptionName !== undefined) event.exceptionName = exceptionName;
+  }
+
+  /** Counts `<protocol>.<anomaly>` and emits an anomaly event for the first `maxAnomalyEvents` of the flow. */
+  anomaly(dir: Dir, anomaly: AnomalyKind, detail: string): void {
+    this.ctx.count(this.counters[anomaly]);
+    this.anomalyEvent(dir, anomaly, detail);
+  }
+
+  /** The anomaly event alone (capped, not counted): for callers that count under another name, or not at all. */
+  anomalyEvent(dir: Dir, anomaly: AnomalyKind, detail: string): void {
+    if (this.anomalies >= this.limits.maxAnomalyEvents) return;
+    this.anomalies++;
+    this.ctx.sink.emit({
+      type: 'anomaly',
+      protocol: this.protocol,
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: this.sender(dir),
+      dst: this.receiver(dir),
+      anomaly,
+      detail,
+    });
+  }
+
+  /**
+   * A fact about `about` — the flow's 'client' or 'server', or any endpoint — keyed by its IP (its MAC goes
+   * along when known). Repeats are dropped; past `maxFacts` distinct ones, new facts are dropped and counted.
+   */
+  fact(about: Side | Endpoint, field: FactField, value: string, confidence: number): void {
+    if (value === '') return;
+    const ep = about === 'client' ? this.client : about === 'server' ? this.server : about;
+    const key = `${ep.ip}|${field}|${value}`;
+    const seen = (this.factsSeen ??= new Set());
+    if (seen.has(key)) return;
+    if (seen.size >= this.limits.maxFacts) {
+      this.ctx.count(this.counters['fact-cap']);
+      return;
+    }
+    seen.add(key);
+    this.ctx.sink.emit({
+      type: 'asset-fact',
+      protocol: this.protocol,
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      subject: ep.mac ? { ip: ep.ip, mac: ep.mac } : { ip: ep.ip },
+      field,
+      value,
+      confidence,
+    });
+  }
+
+  /**
+   * Once per flow: the rest of the session is encrypted or otherwise unreadable (STARTTLS, RDP with TLS, OPC UA
+   * SignAndEncrypt). The flow is marked opaque and one protocol event says why.
+   */
+  opaque(detail: string): void {
+    if (this.opaqueReported) return;
+    this.opaqueReported = true;
+    this.ctx.sink.emit({
+      type: 'protocol',
+      protocol: this.protocol,
+      ts: this.meta.ts,
+      frame: this.meta.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: this.client,
+      dst: this.server,
+      visibility: 'opaque',
+      by: 'probe',
+      detail,
+    });
+    this.ctx.markOpaque();
+  }
+}

@@ -1,0 +1,11 @@
+import { simulate } from './index.js';
+import { analyzeCaptures } from '../engine/analyze.js';
+import { Detector } from '../detect/engine.js';
+const sc = process.argv.slice(2);
+const out = `/tmp/det-${sc.join('_') || 'base'}.pcap`;
+const r = await simulate({ out, scenarios: sc, durationSec: 40, seed: 11 });
+const d = new Detector({});
+const { report } = await analyzeCaptures([out], { onEvent: (e, f) => d.onEvent(e, f), onFlowEnd: (f, file) => d.onFlowEnd(f, file) });
+const alerts = d.finish(report);
+for (const a of alerts) console.log(a.severity.padEnd(8), a.ruleId.padEnd(26), a.count, a.source?.ip, '→', a.target?.ip ?? '-', JSON.stringify(a.details).slice(0, 150));
+console.log(JSON.stringify(r.incidents.map((i) => [i.scenario, i.sourceIp, i.targetIp, i.expectedAlert.ruleId])));
