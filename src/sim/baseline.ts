@@ -111,7 +111,7 @@ export function spawnBaseline(ctx: SimContext): void {
     { path: 'Backups\\Line1_Filling_2026-03-02.zap17', size: 90_000, write: true },
   ];
   sched.spawn(fileShareClient(ctx, a('ews-01'), a('fs-01'), { share: 'projects', files: projects, filesPerSession: 2,
-    user: { user: 'engineer1', domain: 'PLANT', workstation: 'EWS-01', build: windowsBuild(a('ews-01').firmware) }, server: plantFs, periodSec: 120, offsetUs: 8 * SEC }));
+    user: { user: 'engineer1', domain: 'PLANT', workstation: 'EWS-01', build: windowsBuild(a('ews-01').firmware) }, server: plantFs, dns: a('dc-01'), periodSec: 120, offsetUs: 8 * SEC }));
   for (const [i, n] of ['hmi-01', 'hmi-02', 'hmi-03'].entries()) {
     const host = a(n).hostname ?? n;
     const reports: ShareFile[] = [
@@ -119,10 +119,10 @@ export function spawnBaseline(ctx: SimContext): void {
       { path: 'Recipes\\recipes_line1.csv', size: 12_000, write: false },
     ];
     sched.spawn(fileShareClient(ctx, a(n), a('fs-01'), { share: 'operations', files: reports, filesPerSession: 2,
-      user: { user: 'operator', domain: 'PLANT', workstation: host, build: windowsBuild(a(n).firmware) }, server: plantFs, periodSec: 240, offsetUs: (14 + 9 * i) * SEC }));
+      user: { user: 'operator', domain: 'PLANT', workstation: host, build: windowsBuild(a(n).firmware) }, server: plantFs, dns: a('dc-01'), periodSec: 240, offsetUs: (14 + 9 * i) * SEC }));
   }
   for (const [i, n] of ['ews-01', 'hist-01', 'scada-01', 'opc-01'].entries()) {
-    sched.spawn(wsusClient(ctx, a(n), a('patch-01'), 240, (11 + 13 * i) * SEC));
+    sched.spawn(wsusClient(ctx, a(n), a('patch-01'), a('dc-01'), 240, (11 + 13 * i) * SEC));
   }
   const itFs: SmbServerIdentity = { netbiosName: 'IT-FS-01', netbiosDomain: 'CORP', dnsDomain: 'corp.plant.lan', build: 20348 };
   const users = ['j.meyer', 'a.novak', 's.dubois', 'k.tanaka'];
@@ -133,7 +133,7 @@ export function spawnBaseline(ctx: SimContext): void {
       { path: `Users\\${users[i]}\\Documents\\minutes_${i + 1}.docx`, size: 18_000, write: true },
     ];
     sched.spawn(fileShareClient(ctx, a(n), a('it-fs-01'), { share: 'share', files: docs, filesPerSession: 2,
-      user: { user: users[i]!, domain: 'CORP', workstation: a(n).hostname ?? n, build: windowsBuild(a(n).firmware) }, server: itFs, periodSec: 120,
+      user: { user: users[i]!, domain: 'CORP', workstation: a(n).hostname ?? n, build: windowsBuild(a(n).firmware) }, server: itFs, dns: a('it-dhcp-01'), periodSec: 120,
       offsetUs: (5 + 7 * i) * SEC }));
   }
   // Level 4: office

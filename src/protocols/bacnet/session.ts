@@ -14,7 +14,7 @@
  */
 import type { FactField, OperationEvent, OperationKind, OperationResult } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { flowEndpoints } from '../common/endpoints.js';
+import { DEFAULT_FLOW_EVENT_LIMITS, FlowEvents } from '../common/flow-events.js';
 import { registryName } from '../../util/registries.js';
 import { isGroupMacText } from '../../model/address-class.js';
 import {
@@ -32,7 +32,6 @@ import {
   snake, unconfirmedServiceKind, unconfirmedServiceName,
 } from './names.js';
 
-const MAX_ANOMALY_EVENTS = 50;
 const BVLC_COUNTERS = BVLC_FUNCTION_NAMES.map((name) => `bvlc-${name}`);
 /** Messages without a request/answer (broadcast Who-Is/I-Am traffic) after which the guessed sides stand. */
 const MAX_MESSAGES_TO_SETTLE_SIDES = 8;
@@ -70,8 +69,7 @@ const FACT_OF_PROPERTY: ReadonlyMap<number, FactField> = new Map([
 ]);
 
 export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
-  private endpoints;
-  private meta: PacketMeta = { frame: 0, ts: 0 };
+  private readonly ev: FlowEvents;
   private readonly bvlc = new Bvlc();
   private readonly npdu = new Npdu();
   private readonly apdu = new Apdu();
@@ -83,7 +81,6 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   private readonly pendingBvlc: [OperationEvent | null, OperationEvent | null] = [null, null];
   private readonly reassembly = [new Reassembly(), new Reassembly()];
   private readonly factsSeen = new Set<string>();
-  private anomalies = 0;
   private messages = 0;
   private sidesSettled = false;
   /** fact subject of the message being decoded: the sender, or a Forwarded-NPDU's originator; '' = none */
@@ -91,11 +88,11 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   private subjectMac = '';
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.endpoints = flowEndpoints(ctx.flow);
+    this.ev = new FlowEvents(ctx, 'bacnet', DEFAULT_FLOW_EVENT_LIMITS, 'bare');
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
-    this.meta = meta;
+    this.ev.meta = meta;
     const bvlc = this.bvlc;
     const status = parseBvlc(buf, off, len, bvlc);
     if (status !== Status.Ok) {
@@ -123,13 +120,13 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
 
   onGap(dir: Dir, _bytes: number, meta: PacketMeta): void {
     // UDP has no stream to lose bytes from; a gap would only mean the flow layer changed its mind.
-    this.meta = meta;
+    this.ev.meta = meta;
     this.reassembly[dir].active = false;
     this.ctx.count('gap');
   }
 
   onClose(meta: PacketMeta): void {
-    this.meta = meta;
+    this.ev.meta = meta;
     for (const p of this.pending.values()) this.ctx.sink.emit(p.event);
     this.pending.clear();
     for (let i = 0; i < 2; i++) {
@@ -174,12 +171,12 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     }
     this.ctx.swapSides();
     this.ctx.count('sides-swapped');
-    this.endpoints = flowEndpoints(this.ctx.flow);
+    this.ev.refreshEndpoints();
     return dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
   }
 
   private senderSubject(dir: Dir): void {
-    const e = dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server;
+    const e = this.ev.sender(dir);
     // A group MAC on the sending side means the flow's "sender" is really a broadcast address (some stacks
     // echo broadcasts with the destination as source): nothing it says is about a host.
     if (e.mac !== undefined && isGroupMacText(e.mac)) {
@@ -216,7 +213,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
       return;
     }
     this.pendingBvlc[requester] = null;
-    event.responseFrame = this.meta.frame;
+    event.responseFrame = this.ev.meta.frame;
     if (fn === BVLC_FUNCTION.RESULT && bvlc.resultCode !== 0) {
       event.result = 'exception';
       event.exceptionCode = bvlc.resultCode;
@@ -315,8 +312,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     if (this.pending.size >= this.ctx.maxPendingTransactions) {
       const oldest = this.pending.values().next().value as Pending;
       this.pending.delete(oldest.key);
-      this.ctx.count('transaction-cap');
-      this.anomaly(dir, 'transaction-cap', 'too many confirmed requests awaiting an answer');
+      this.ev.anomaly(dir, 'transaction-cap', 'too many confirmed requests awaiting an answer');
       this.ctx.sink.emit(oldest.event);
     }
     this.pending.set(key, { key, event, service });
@@ -371,7 +367,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
       event.subCode = APDU_TYPE.CONFIRMED_REQUEST;
       event.subCodeName = APDU_TYPE_NAMES[APDU_TYPE.CONFIRMED_REQUEST]!;
     }
-    event.responseFrame = this.meta.frame;
+    event.responseFrame = this.ev.meta.frame;
     this.complete(dir, event, buf, end);
     this.ctx.sink.emit(event);
   }
@@ -538,7 +534,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     else this.ctx.count('facts-remembered-cap');
     const subject: { ip: string; mac?: string } = { ip: this.subjectIp };
     if (this.subjectMac) subject.mac = this.subjectMac;
-    this.ctx.sink.emit({ type: 'asset-fact', protocol: 'bacnet', ts: this.meta.ts, frame: this.meta.frame, captureIndex: this.ctx.captureIndex, subject, field, value, confidence });
+    this.ctx.sink.emit({ type: 'asset-fact', protocol: 'bacnet', ts: this.ev.meta.ts, frame: this.ev.meta.frame, captureIndex: this.ctx.captureIndex, subject, field, value, confidence });
   }
 
   // ------------------------------------------------------------------------------------------ events
@@ -591,12 +587,12 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     const event: OperationEvent = {
       type: 'operation',
       protocol: 'bacnet',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
+      ts: this.ev.meta.ts,
+      frame: this.ev.meta.frame,
       captureIndex: this.ctx.captureIndex,
       flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+      src: this.ev.sender(dir),
+      dst: this.ev.receiver(dir),
       kind,
       code,
       codeName,
@@ -614,24 +610,6 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   }
 
   private malformed(dir: Dir, detail: string): void {
-    this.ctx.count('malformed');
-    this.anomaly(dir, 'malformed', detail);
-  }
-
-  private anomaly(dir: Dir, anomaly: 'malformed' | 'transaction-cap', detail: string): void {
-    if (this.anomalies >= MAX_ANOMALY_EVENTS) return;
-    this.anomalies++;
-    this.ctx.sink.emit({
-      type: 'anomaly',
-      protocol: 'bacnet',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
-      anomaly,
-      detail,
-    });
+    this.ev.anomaly(dir, 'malformed', detail);
   }
 }

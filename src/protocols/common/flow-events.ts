@@ -16,7 +16,7 @@ export type Side = 'client' | 'server';
 export interface FlowEventLimits {
   /** anomaly events emitted per flow; past it anomalies are still counted, but no longer emitted */
   maxAnomalyEvents: number;
-  /** distinct asset facts emitted per flow; past it new facts are dropped and counted `<protocol>.fact-cap` */
+  /** distinct asset facts emitted per flow; past it new facts are dropped and counted `fact-cap` */
   maxFacts: number;
 }
 
@@ -24,17 +24,26 @@ export const DEFAULT_FLOW_EVENT_LIMITS: Readonly<FlowEventLimits> = { maxAnomaly
 /** The cleartext IT session analyzers (FTP, SMTP, Telnet, VNC, RDP, SNMP, Syslog, NTP, Stratum, MQTT). */
 export const IT_SESSION_LIMITS: Readonly<FlowEventLimits> = { maxAnomalyEvents: 32, maxFacts: 64 };
 
+/**
+ * How FlowEvents names its counters: 'qualified' = '<protocol>.gap', 'bare' = 'gap'. Both reach the same report
+ * key (the flow layer prefixes a bare name with the flow's protocol); they differ only where a test's recording
+ * context reads the counters as given, so each analyzer keeps the form it has always used.
+ */
+export type CounterNaming = 'qualified' | 'bare';
+
 type CounterName = AnomalyKind | 'fact-cap';
 const COUNTER_NAMES: readonly CounterName[] = ['malformed', 'gap', 'resync', 'transaction-cap', 'unexpected-response', 'buffer-cap', 'fact-cap'];
-const internedCounters = new Map<string, Readonly<Record<CounterName, string>>>();
+const BARE_COUNTERS = Object.fromEntries(COUNTER_NAMES.map((n) => [n, n])) as Readonly<Record<CounterName, string>>;
+const qualifiedCounters = new Map<string, Readonly<Record<CounterName, string>>>();
 
-/** '<protocol>.<name>' for the counters FlowEvents keeps, built once per protocol (no string per anomaly). */
-function countersOf(protocol: string): Readonly<Record<CounterName, string>> {
-  let names = internedCounters.get(protocol);
+/** The counter names for `protocol`, built once per protocol (no string per anomaly). */
+function countersOf(protocol: string, naming: CounterNaming): Readonly<Record<CounterName, string>> {
+  if (naming === 'bare') return BARE_COUNTERS;
+  let names = qualifiedCounters.get(protocol);
   if (names === undefined) {
     const built = {} as Record<CounterName, string>;
     for (const n of COUNTER_NAMES) built[n] = `${protocol}.${n}`;
-    internedCounters.set(protocol, (names = built));
+    qualifiedCounters.set(protocol, (names = built));
   }
   return names;
 }
@@ -54,11 +63,12 @@ export class FlowEvents {
     readonly ctx: AnalyzerContext,
     readonly protocol: ProtocolName,
     private readonly limits: Readonly<FlowEventLimits> = DEFAULT_FLOW_EVENT_LIMITS,
+    counterNaming: CounterNaming = 'qualified',
   ) {
     const { client, server } = flowEndpoints(ctx.flow);
     this.client = client;
     this.server = server;
-    this.counters = countersOf(protocol);
+    this.counters = countersOf(protocol, counterNaming);
   }
 
   /** After ctx.swapSides(): exchange the two endpoints locally (the analyzer's view of who is client follows). */
@@ -113,7 +123,7 @@ export class FlowEvents {
     if (!ok && exceptionName !== undefined) event.exceptionName = exceptionName;
   }
 
-  /** Counts `<protocol>.<anomaly>` and emits an anomaly event for the first `maxAnomalyEvents` of the flow. */
+  /** Counts the anomaly (see CounterNaming) and emits an anomaly event for the first `maxAnomalyEvents` of the flow. */
   anomaly(dir: Dir, anomaly: AnomalyKind, detail: string): void {
     this.ctx.count(this.counters[anomaly]);
     this.anomalyEvent(dir, anomaly, detail);

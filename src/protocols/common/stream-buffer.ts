@@ -5,6 +5,7 @@
  * copy. Only the tail of a message split across segments is copied into a per-direction buffer, which is
  * bounded: a message that would not fit is dropped, counted, and the parser resyncs on what follows.
  */
+import { Dir } from '../analyzer.js';
 
 /**
  * Looks at buf[off..off+len) and returns how many bytes it consumed: > 0 when it handled a whole message (or
@@ -86,4 +87,64 @@ export class StreamBuffer {
     if (this.pending !== null && this.pendingLen > 0) this.pending.copy(next, 0, 0, this.pendingLen);
     this.pending = next;
   }
+}
+
+/** Frames one direction's bytes: like MessageConsumer, told which direction they travel. */
+export type DirectionalConsumer = (dir: Dir, buf: Buffer, off: number, len: number) => number;
+
+/**
+ * Both directions of a flow, each framed by its own StreamBuffer over one consumer, with the per-direction
+ * resync state binary analyzers keep (report garbage once, until a message frames again).
+ */
+export class DuplexStreams {
+  private readonly streams: [StreamBuffer, StreamBuffer];
+  private readonly inGarbage = [false, false];
+
+  constructor(maxBytes: number, consume: DirectionalConsumer) {
+    this.streams = [
+      new StreamBuffer(maxBytes, (b, o, l) => consume(Dir.ToServer, b, o, l)),
+      new StreamBuffer(maxBytes, (b, o, l) => consume(Dir.ToClient, b, o, l)),
+    ];
+  }
+
+  /** Feeds `dir`'s next bytes; true when a partial message was dropped at the buffer cap meanwhile. */
+  push(dir: Dir, buf: Buffer, off: number, len: number): boolean {
+    const stream = this.streams[dir];
+    const before = stream.overflows;
+    stream.push(buf, off, len);
+    return stream.overflows !== before;
+  }
+
+  /** Forgets `dir`'s partial message (after a gap). */
+  reset(dir: Dir): void {
+    this.streams[dir].reset();
+  }
+
+  /** A datagram holds whole messages: drops what is left of one over; true when something was. */
+  dropPartial(dir: Dir): boolean {
+    const stream = this.streams[dir];
+    if (stream.buffered === 0) return false;
+    stream.reset();
+    return true;
+  }
+
+  /** A message framed in `dir`: the stream is in sync again. */
+  framed(dir: Dir): void {
+    this.inGarbage[dir] = false;
+  }
+
+  /** No message at `dir`'s stream position: true only on the first such position since the last message. */
+  lostSync(dir: Dir): boolean {
+    if (this.inGarbage[dir]) return false;
+    this.inGarbage[dir] = true;
+    return true;
+  }
+}
+
+/** Resync: bytes to skip from buf[off] to the next `startByte` after it (or to the end of buf[off..off+len)). */
+export function skipToByte(buf: Buffer, off: number, len: number, startByte: number): number {
+  let i = off + 1;
+  const end = off + len;
+  while (i < end && buf[i] !== startByte) i++;
+  return i - off;
 }

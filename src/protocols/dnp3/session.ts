@@ -5,15 +5,14 @@
  */
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { StreamBuffer } from '../common/stream-buffer.js';
-import { flowEndpoints } from '../common/endpoints.js';
+import { DuplexStreams, skipToByte } from '../common/stream-buffer.js';
+import { FlowEvents } from '../common/flow-events.js';
 import { LinkFrame, frameLink, parseLink } from './link.js';
 import { AppFragment, parseAppFragment } from './app.js';
 import { FUNCTION_NAMES, expectsNoResponse, iinFailure, operationKind } from './names.js';
 
 /** Largest application fragment we reassemble (IEEE 1815 recommends 2048; allow margin). */
 const MAX_FRAGMENT = 8192;
-const MAX_ANOMALY_EVENTS = 50;
 
 class TransportState {
   readonly buffer = new Uint8Array(MAX_FRAGMENT);
@@ -23,44 +22,31 @@ class TransportState {
 }
 
 export class Dnp3Session implements FlowAnalyzer {
-  private readonly streams: [StreamBuffer, StreamBuffer];
+  private readonly streams: DuplexStreams;
   private readonly transport = [new TransportState(), new TransportState()];
   private readonly link = new LinkFrame();
   private readonly app = new AppFragment();
-  private readonly endpoints;
-  private meta: PacketMeta = { frame: 0, ts: 0 };
-  private readonly inGarbage = [false, false];
-  private anomalies = 0;
+  private readonly ev: FlowEvents;
   /** Requests by requester direction and application sequence (4 bits): index dir * 16 + seq. */
   private readonly pending: Array<OperationEvent | undefined> = new Array(32);
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.endpoints = flowEndpoints(ctx.flow);
-    this.streams = [
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
-    ];
+    this.ev = new FlowEvents(ctx, 'dnp3');
+    this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
-    this.meta = meta;
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    if (stream.overflows !== before) this.anomaly(dir, 'buffer-cap', 'partial link frame exceeded the buffer cap');
+    this.ev.meta = meta;
+    if (this.streams.push(dir, buf, off, len)) this.ev.anomalyEvent(dir, 'buffer-cap', 'partial link frame exceeded the buffer cap');
     // A datagram holds whole frames: whatever is left over will never be completed.
-    if (this.ctx.flow.transport === 'udp' && stream.buffered > 0) {
-      stream.reset();
-      this.ctx.count('dnp3.truncated');
-    }
+    if (this.ctx.flow.transport === 'udp' && this.streams.dropPartial(dir)) this.ctx.count('dnp3.truncated');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
-    this.meta = meta;
-    this.streams[dir].reset();
+    this.ev.meta = meta;
+    this.streams.reset(dir);
     this.transport[dir]!.active = false;
-    this.ctx.count('dnp3.gap');
-    this.anomaly(dir, 'gap', `${bytes} bytes missing`);
+    this.ev.anomaly(dir, 'gap', `${bytes} bytes missing`);
   }
 
   onClose(): void {
@@ -72,28 +58,21 @@ export class Dnp3Session implements FlowAnalyzer {
   private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
     const n = frameLink(buf, off, len);
     if (n > 0) {
-      this.inGarbage[dir] = false;
+      this.streams.framed(dir);
       parseLink(buf, off, n, this.link);
       this.onLinkFrame(dir);
       return n;
     }
     if (n === 0) return 0;
-    if (!this.inGarbage[dir]) {
-      this.inGarbage[dir] = true;
-      this.ctx.count('dnp3.malformed');
-      this.anomaly(dir, 'malformed', 'no valid link header (start bytes or header CRC)');
-    }
-    let i = off + 1;
-    const end = off + len;
-    while (i < end && buf[i] !== 0x05) i++;
-    return i - off;
+    if (this.streams.lostSync(dir)) this.ev.anomaly(dir, 'malformed', 'no valid link header (start bytes or header CRC)');
+    return skipToByte(buf, off, len, 0x05);
   }
 
   private onLinkFrame(dir: Dir): void {
     const link = this.link;
     if (link.badCrcBlocks > 0) {
       this.ctx.count('dnp3.crc-error', link.badCrcBlocks);
-      this.anomaly(dir, 'malformed', `${link.badCrcBlocks} user-data block(s) with a bad CRC`);
+      this.ev.anomalyEvent(dir, 'malformed', `${link.badCrcBlocks} user-data block(s) with a bad CRC`);
       this.transport[dir]!.active = false;
       return;
     }
@@ -127,8 +106,7 @@ export class Dnp3Session implements FlowAnalyzer {
     if (!fin) return;
     t.active = false;
     if (!parseAppFragment(t.buffer, t.length, this.app)) {
-      this.ctx.count('dnp3.malformed');
-      this.anomaly(dir, 'malformed', 'application fragment too short');
+      this.ev.anomaly(dir, 'malformed', 'application fragment too short');
       return;
     }
     this.onApplication(dir);
@@ -152,12 +130,11 @@ export class Dnp3Session implements FlowAnalyzer {
       if (!request) {
         // Outstations repeat a response when the master retries or the link layer re-sends; without a request
         // waiting there is nothing to complete, so it is counted and shown as an anomaly, not as an operation.
-        this.ctx.count('dnp3.unexpected-response');
-        this.anomaly(dir, 'unexpected-response', `response with sequence ${a.seq} and no request waiting`);
+        this.ev.anomaly(dir, 'unexpected-response', `response with sequence ${a.seq} and no request waiting`);
         return;
       }
       this.pending[slot] = undefined;
-      request.responseFrame = this.meta.frame;
+      request.responseFrame = this.ev.meta.frame;
       request.responseCode = a.functionCode;
       const failure = iinFailure(a.iin);
       if (failure) {
@@ -176,12 +153,12 @@ export class Dnp3Session implements FlowAnalyzer {
     const event: OperationEvent = {
       type: 'operation',
       protocol: 'dnp3',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
+      ts: this.ev.meta.ts,
+      frame: this.ev.meta.frame,
       captureIndex: this.ctx.captureIndex,
       flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+      src: dir === Dir.ToServer ? this.ev.client : this.ev.server,
+      dst: dir === Dir.ToServer ? this.ev.server : this.ev.client,
       kind,
       code: a.functionCode,
       codeName: FUNCTION_NAMES[a.functionCode] ?? `function_${a.functionCode}`,
@@ -202,22 +179,5 @@ export class Dnp3Session implements FlowAnalyzer {
       this.ctx.sink.emit(previous);
     }
     this.pending[slot] = event;
-  }
-
-  private anomaly(dir: Dir, anomaly: 'malformed' | 'gap' | 'buffer-cap' | 'unexpected-response', detail: string): void {
-    if (this.anomalies >= MAX_ANOMALY_EVENTS) return;
-    this.anomalies++;
-    this.ctx.sink.emit({
-      type: 'anomaly',
-      protocol: 'dnp3',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
-      anomaly,
-      detail,
-    });
   }
 }

@@ -6,14 +6,13 @@
  */
 import type { FactField, OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { StreamBuffer } from '../common/stream-buffer.js';
-import { flowEndpoints } from '../common/endpoints.js';
+import { DuplexStreams } from '../common/stream-buffer.js';
+import { FlowEvents } from '../common/flow-events.js';
 import { registryName } from '../../util/registries.js';
 import { CipPath, describePath, parseEpath, parseIdentity, type IdentityInfo } from './cip.js';
 import { CLASS, COMMAND_NAMES, ENCAP_STATUS_NAMES, GENERAL_STATUS_NAMES, serviceKind, serviceName } from './names.js';
 
 export const ENCAP_HEADER = 24;
-const MAX_ANOMALY_EVENTS = 50;
 const ITEM_CONNECTED_ADDRESS = 0x00a1;
 const ITEM_CONNECTED_DATA = 0x00b1;
 const ITEM_UNCONNECTED_DATA = 0x00b2;
@@ -44,40 +43,27 @@ interface Pending {
 }
 
 export class EnipSession implements FlowAnalyzer {
-  private readonly streams: [StreamBuffer, StreamBuffer];
-  private readonly endpoints;
-  private meta: PacketMeta = { frame: 0, ts: 0 };
-  private readonly inGarbage = [false, false];
-  private anomalies = 0;
+  private readonly streams: DuplexStreams;
+  private readonly ev: FlowEvents;
   private readonly path = new CipPath();
   private readonly pending = new Map<number, Pending>();
   private readonly factsSeen = new Set<string>();
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.endpoints = flowEndpoints(ctx.flow);
-    this.streams = [
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
-    ];
+    this.ev = new FlowEvents(ctx, 'enip');
+    this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
-    this.meta = meta;
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    if (stream.overflows !== before) this.anomaly(dir, 'buffer-cap', 'partial encapsulation message exceeded the buffer cap');
-    if (this.ctx.flow.transport === 'udp' && stream.buffered > 0) {
-      stream.reset();
-      this.ctx.count('enip.truncated');
-    }
+    this.ev.meta = meta;
+    if (this.streams.push(dir, buf, off, len)) this.ev.anomalyEvent(dir, 'buffer-cap', 'partial encapsulation message exceeded the buffer cap');
+    if (this.ctx.flow.transport === 'udp' && this.streams.dropPartial(dir)) this.ctx.count('enip.truncated');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
-    this.meta = meta;
-    this.streams[dir].reset();
-    this.ctx.count('enip.gap');
-    this.anomaly(dir, 'gap', `${bytes} bytes missing`);
+    this.ev.meta = meta;
+    this.streams.reset(dir);
+    this.ev.anomaly(dir, 'gap', `${bytes} bytes missing`);
   }
 
   onClose(): void {
@@ -88,16 +74,12 @@ export class EnipSession implements FlowAnalyzer {
   private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
     const n = frameEncap(buf, off, len);
     if (n > 0) {
-      this.inGarbage[dir] = false;
+      this.streams.framed(dir);
       this.onMessage(dir, buf, off, n);
       return n;
     }
     if (n === 0) return 0;
-    if (!this.inGarbage[dir]) {
-      this.inGarbage[dir] = true;
-      this.ctx.count('enip.malformed');
-      this.anomaly(dir, 'malformed', 'no encapsulation header (unknown command or non-zero options)');
-    }
+    if (this.streams.lostSync(dir)) this.ev.anomaly(dir, 'malformed', 'no encapsulation header (unknown command or non-zero options)');
     // Resync: the next position whose first two bytes are a known command.
     let i = off + 1;
     const end = off + len;
@@ -333,7 +315,7 @@ export class EnipSession implements FlowAnalyzer {
     if (off + 2 > end) return;
     const count = buf.readUInt16LE(off);
     let p = off + 2;
-    const responder = dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server;
+    const responder = this.ev.sender(dir);
     for (let i = 0; i < count && p + 4 <= end; i++) {
       const type = buf.readUInt16LE(p);
       const len = buf.readUInt16LE(p + 2);
@@ -369,7 +351,7 @@ export class EnipSession implements FlowAnalyzer {
       this.factsSeen.add(key);
       const subject: { ip: string; mac?: string } = { ip };
       if (mac) subject.mac = mac;
-      this.ctx.sink.emit({ type: 'asset-fact', protocol, ts: this.meta.ts, frame: this.meta.frame, captureIndex: this.ctx.captureIndex, subject, field, value, confidence: 0.95 });
+      this.ctx.sink.emit({ type: 'asset-fact', protocol, ts: this.ev.meta.ts, frame: this.ev.meta.frame, captureIndex: this.ctx.captureIndex, subject, field, value, confidence: 0.95 });
     }
   }
 
@@ -381,12 +363,12 @@ export class EnipSession implements FlowAnalyzer {
     return {
       type: 'operation',
       protocol,
-      ts: this.meta.ts,
-      frame: this.meta.frame,
+      ts: this.ev.meta.ts,
+      frame: this.ev.meta.frame,
       captureIndex: this.ctx.captureIndex,
       flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+      src: this.ev.sender(dir),
+      dst: this.ev.receiver(dir),
       kind,
       code,
       codeName,
@@ -396,7 +378,7 @@ export class EnipSession implements FlowAnalyzer {
 
   /** status: 0 ok, > 0 CIP general status, -1 encapsulation status `encapStatus`, -2 reply missing its part */
   private complete(event: OperationEvent, status: number, encapStatus: number): void {
-    event.responseFrame = this.meta.frame;
+    event.responseFrame = this.ev.meta.frame;
     if (status === 0) event.result = 'ok';
     else if (status === -2) event.result = 'unknown';
     else {
@@ -433,25 +415,7 @@ export class EnipSession implements FlowAnalyzer {
   }
 
   private malformed(dir: Dir, detail: string): void {
-    this.ctx.count('enip.malformed');
-    this.anomaly(dir, 'malformed', detail);
-  }
-
-  private anomaly(dir: Dir, anomaly: 'malformed' | 'gap' | 'buffer-cap', detail: string): void {
-    if (this.anomalies >= MAX_ANOMALY_EVENTS) return;
-    this.anomalies++;
-    this.ctx.sink.emit({
-      type: 'anomaly',
-      protocol: 'enip',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
-      anomaly,
-      detail,
-    });
+    this.ev.anomaly(dir, 'malformed', detail);
   }
 }
 

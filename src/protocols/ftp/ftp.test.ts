@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Dir, Probe } from '../analyzer.js';
 import { ftpSpec, probeFtp } from './index.js';
 import { joinPath } from './session.js';
-import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from './test-support.js';
+import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../common/test-support.js';
 
 const SECRET = 'Sup3rS3cret!';
 const session: Message[] = [

@@ -18,7 +18,7 @@ export class FlowEmitter extends FlowEvents {
   private sidesSettled = false;
 
   constructor(ctx: AnalyzerContext, protocol: ProtocolName, limits: FlowEventLimits) {
-    super(ctx, protocol, limits);
+    super(ctx, protocol, limits, 'bare');
     this.senders = [this.client, this.server];
   }
 

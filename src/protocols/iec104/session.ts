@@ -5,8 +5,8 @@
  */
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { StreamBuffer } from '../common/stream-buffer.js';
-import { flowEndpoints } from '../common/endpoints.js';
+import { DuplexStreams, skipToByte } from '../common/stream-buffer.js';
+import { FlowEvents } from '../common/flow-events.js';
 import { Apdu, Format, START_BYTE, frameApdu, parseApdu } from './parser.js';
 import { TYPE_NAMES, U_NAMES, cotName, isCommandType, operationKind } from './names.js';
 
@@ -14,7 +14,6 @@ const COT_ACT = 6;
 const COT_ACTCON = 7;
 const COT_DEACT = 8;
 const COT_DEACTCON = 9;
-const MAX_ANOMALY_EVENTS = 50;
 
 interface Pending {
   event: OperationEvent;
@@ -22,12 +21,9 @@ interface Pending {
 }
 
 export class Iec104Session implements FlowAnalyzer {
-  private readonly streams: [StreamBuffer, StreamBuffer];
+  private readonly streams: DuplexStreams;
   private readonly apdu = new Apdu();
-  private readonly endpoints;
-  private meta: PacketMeta = { frame: 0, ts: 0 };
-  private readonly inGarbage = [false, false];
-  private anomalies = 0;
+  private readonly ev: FlowEvents;
   /**
    * Requests awaiting confirmation, oldest first (a Map keeps insertion order): commands keyed by
    * direction|type|CA|IOA, U-format acts by u<direction>|<function>.
@@ -35,26 +31,19 @@ export class Iec104Session implements FlowAnalyzer {
   private readonly pending = new Map<string, Pending>();
 
   constructor(private readonly ctx: AnalyzerContext) {
-    this.endpoints = flowEndpoints(ctx.flow);
-    this.streams = [
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
-    ];
+    this.ev = new FlowEvents(ctx, 'iec104');
+    this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
-    this.meta = meta;
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    if (stream.overflows !== before) this.anomaly(dir, 'buffer-cap', 'partial APDU exceeded the buffer cap');
+    this.ev.meta = meta;
+    if (this.streams.push(dir, buf, off, len)) this.ev.anomalyEvent(dir, 'buffer-cap', 'partial APDU exceeded the buffer cap');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
-    this.meta = meta;
-    this.streams[dir].reset();
-    this.ctx.count('iec104.gap');
-    this.anomaly(dir, 'gap', `${bytes} bytes missing`);
+    this.ev.meta = meta;
+    this.streams.reset(dir);
+    this.ev.anomaly(dir, 'gap', `${bytes} bytes missing`);
   }
 
   onClose(): void {
@@ -65,22 +54,15 @@ export class Iec104Session implements FlowAnalyzer {
   private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
     const n = frameApdu(buf, off, len);
     if (n > 0) {
-      this.inGarbage[dir] = false;
+      this.streams.framed(dir);
       parseApdu(buf, off, n, this.apdu);
       this.onApdu(dir, n);
       return n;
     }
     if (n === 0) return 0;
     // Not an APDU here: skip to the next start byte and try again from there (resync).
-    if (!this.inGarbage[dir]) {
-      this.inGarbage[dir] = true;
-      this.ctx.count('iec104.malformed');
-      this.anomaly(dir, 'malformed', `no APDU at stream byte 0x${buf[off]!.toString(16).padStart(2, '0')}`);
-    }
-    let i = off + 1;
-    const end = off + len;
-    while (i < end && buf[i] !== START_BYTE) i++;
-    return i - off;
+    if (this.streams.lostSync(dir)) this.ev.anomaly(dir, 'malformed', `no APDU at stream byte 0x${buf[off]!.toString(16).padStart(2, '0')}`);
+    return skipToByte(buf, off, len, START_BYTE);
   }
 
   private onApdu(dir: Dir, length: number): void {
@@ -95,21 +77,21 @@ export class Iec104Session implements FlowAnalyzer {
     }
     if (!a.wellFormed) {
       this.ctx.count('iec104.malformed-asdu');
-      this.anomaly(dir, 'malformed', `ASDU type ${a.typeId} (${TYPE_NAMES[a.typeId] ?? 'unknown'}) with ${a.objects} objects does not match its ${length - 8} bytes`);
+      this.ev.anomalyEvent(dir, 'malformed', `ASDU type ${a.typeId} (${TYPE_NAMES[a.typeId] ?? 'unknown'}) with ${a.objects} objects does not match its ${length - 8} bytes`);
     }
     if (!isCommandType(a.typeId)) {
       this.ctx.count('iec104.monitor-asdus');
       return;
     }
-    const requester = dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server;
-    const responder = dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client;
+    const requester = dir === Dir.ToServer ? this.ev.client : this.ev.server;
+    const responder = dir === Dir.ToServer ? this.ev.server : this.ev.client;
     const key = `${dir}|${a.typeId}|${a.commonAddress}|${a.firstIoa}`;
     if (a.cot === COT_ACT || a.cot === COT_DEACT) {
       const event: OperationEvent = {
         type: 'operation',
         protocol: 'iec104',
-        ts: this.meta.ts,
-        frame: this.meta.frame,
+        ts: this.ev.meta.ts,
+        frame: this.ev.meta.frame,
         captureIndex: this.ctx.captureIndex,
         flowId: this.ctx.flow.id,
         src: requester,
@@ -141,7 +123,7 @@ export class Iec104Session implements FlowAnalyzer {
       }
       this.pending.delete(requestKey);
       const e = pending.event;
-      e.responseFrame = this.meta.frame;
+      e.responseFrame = this.ev.meta.frame;
       if (a.negative || a.cot >= 44) {
         e.result = 'exception';
         e.exceptionCode = a.cot;
@@ -161,12 +143,12 @@ export class Iec104Session implements FlowAnalyzer {
       const event: OperationEvent = {
         type: 'operation',
         protocol: 'iec104',
-        ts: this.meta.ts,
-        frame: this.meta.frame,
+        ts: this.ev.meta.ts,
+        frame: this.ev.meta.frame,
         captureIndex: this.ctx.captureIndex,
         flowId: this.ctx.flow.id,
-        src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-        dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
+        src: dir === Dir.ToServer ? this.ev.client : this.ev.server,
+        dst: dir === Dir.ToServer ? this.ev.server : this.ev.client,
         kind: code === 0x10 ? 'diagnostics' : 'connect',
         code,
         codeName: U_NAMES[code]!,
@@ -185,7 +167,7 @@ export class Iec104Session implements FlowAnalyzer {
     }
     this.pending.delete(key);
     act.result = 'ok';
-    act.responseFrame = this.meta.frame;
+    act.responseFrame = this.ev.meta.frame;
     this.ctx.sink.emit(act);
   }
 
@@ -203,22 +185,5 @@ export class Iec104Session implements FlowAnalyzer {
       this.ctx.sink.emit(oldest.event);
     }
     this.pending.set(key, { event, key });
-  }
-
-  private anomaly(dir: Dir, anomaly: 'malformed' | 'gap' | 'buffer-cap', detail: string): void {
-    if (this.anomalies >= MAX_ANOMALY_EVENTS) return;
-    this.anomalies++;
-    this.ctx.sink.emit({
-      type: 'anomaly',
-      protocol: 'iec104',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server,
-      dst: dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client,
-      anomaly,
-      detail,
-    });
   }
 }

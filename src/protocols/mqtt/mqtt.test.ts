@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Dir, Probe } from '../analyzer.js';
 import { traceOf, tsharkFields, hasTshark } from '../../../test/support/trace.js';
 import { assertGolden } from '../../../test/support/golden.js';
-import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../ftp/test-support.js';
+import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../common/test-support.js';
 import { mqttSpec, probeMqtt } from './index.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');

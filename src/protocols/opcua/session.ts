@@ -11,10 +11,10 @@
  * Sign), so the mode is learnt from the first MSG: a body that decodes as a known service NodeId and header is
  * signed-only; otherwise the channel is encrypted, reported once, and its messages only counted.
  */
-import type { Endpoint, FactField, OperationEvent } from '../../events/types.js';
+import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { StreamBuffer } from '../common/stream-buffer.js';
-import { flowEndpoints } from '../common/endpoints.js';
+import { DuplexStreams } from '../common/stream-buffer.js';
+import { FlowEvents } from '../common/flow-events.js';
 import { Chunk, HEADER_BYTES, MsgType, Reader, RequestHeader, ResponseHeader, checkHeader, messageTypeOf } from './parser.js';
 import {
   CLOSE_SECURE_CHANNEL_REQUEST,
@@ -70,17 +70,12 @@ interface ChunkedMessage {
   bytes: number;
 }
 
-type AnomalyKind = 'malformed' | 'gap' | 'resync' | 'transaction-cap' | 'unexpected-response' | 'buffer-cap';
-
 export class OpcuaSession implements FlowAnalyzer {
-  private readonly streams: [StreamBuffer, StreamBuffer];
-  private readonly endpoints: { client: Endpoint; server: Endpoint };
+  private readonly streams: DuplexStreams;
+  private readonly ev: FlowEvents;
   private readonly opts: OpcuaOptions;
-  private meta: PacketMeta = { frame: 0, ts: 0 };
-  private readonly inGarbage = [false, false];
   /** bytes of an over-sized message still to be skipped, per direction */
   private readonly skipping = [0, 0];
-  private anomalies = 0;
   private readonly reader = new Reader();
   private readonly requestHeader = new RequestHeader();
   private readonly responseHeader = new ResponseHeader();
@@ -88,7 +83,6 @@ export class OpcuaSession implements FlowAnalyzer {
   private policyUri = '';
   private protection: Protection = Protection.Unknown;
   private requestedMode = 0;
-  private encryptedReported = false;
 
   /** HEL and OPN are answered by ACK/ERR and the OPN response: one outstanding each. */
   private pendingHello: { event: OperationEvent; dir: Dir } | null = null;
@@ -96,37 +90,26 @@ export class OpcuaSession implements FlowAnalyzer {
   /** Service requests by request id, oldest first. */
   private readonly pending = new Map<number, OperationEvent>();
   private readonly partials = new Map<number, ChunkedMessage>();
-  private readonly facts = new Set<string>();
 
   constructor(
     private readonly ctx: AnalyzerContext,
     options: Partial<OpcuaOptions> = {},
   ) {
     this.opts = { ...DEFAULT_OPTIONS, ...options };
-    this.endpoints = flowEndpoints(ctx.flow);
-    this.streams = [
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToServer, b, o, l)),
-      new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
-    ];
+    this.ev = new FlowEvents(ctx, 'opcua', this.opts);
+    this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
-    this.meta = meta;
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    if (stream.overflows !== before) {
-      this.ctx.count('opcua.buffer-cap');
-      this.anomaly(dir, 'buffer-cap', 'partial message exceeded the buffer cap');
-    }
+    this.ev.meta = meta;
+    if (this.streams.push(dir, buf, off, len)) this.ev.anomaly(dir, 'buffer-cap', 'partial message exceeded the buffer cap');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
-    this.meta = meta;
-    this.streams[dir].reset();
+    this.ev.meta = meta;
+    this.streams.reset(dir);
     this.skipping[dir] = 0;
-    this.ctx.count('opcua.gap');
-    this.anomaly(dir, 'gap', `${bytes} bytes missing`);
+    this.ev.anomaly(dir, 'gap', `${bytes} bytes missing`);
   }
 
   onClose(): void {
@@ -148,7 +131,7 @@ export class OpcuaSession implements FlowAnalyzer {
     }
     const size = checkHeader(buf, off, len, this.opts.maxMessageBytes);
     if (size > 0) {
-      this.inGarbage[dir] = false;
+      this.streams.framed(dir);
       if (size <= len) {
         this.onMessage(dir, buf, off, size);
         return size;
@@ -156,16 +139,12 @@ export class OpcuaSession implements FlowAnalyzer {
       if (size <= this.ctx.maxBufferBytes) return 0;
       // It can never be buffered whole: skip it rather than resync inside its body.
       this.ctx.count('opcua.oversize-message');
-      this.anomaly(dir, 'buffer-cap', `message of ${size} bytes exceeds the buffer cap`);
+      this.ev.anomalyEvent(dir, 'buffer-cap', `message of ${size} bytes exceeds the buffer cap`);
       this.skipping[dir] = size - len;
       return len;
     }
     if (size === 0) return 0;
-    if (!this.inGarbage[dir]) {
-      this.inGarbage[dir] = true;
-      this.ctx.count('opcua.malformed');
-      this.anomaly(dir, 'malformed', `no message header at stream byte 0x${buf[off]!.toString(16).padStart(2, '0')}`);
-    }
+    if (this.streams.lostSync(dir)) this.ev.anomaly(dir, 'malformed', `no message header at stream byte 0x${buf[off]!.toString(16).padStart(2, '0')}`);
     // Resync: the next offset where a header (or a prefix of one, at the end) checks out.
     const end = off + len;
     let i = off + 1;
@@ -209,11 +188,11 @@ export class OpcuaSession implements FlowAnalyzer {
     const url = r.string(512);
     if (!r.ok) return this.malformed(dir, 'HEL');
     if (this.pendingHello) this.ctx.sink.emit(this.pendingHello.event);
-    const event = this.operation(dir, 'connect', 0, 'hello', 'no-response');
+    const event = this.ev.operation(dir, 'connect', 0, 'hello', 'no-response');
     event.detail = `version ${version}, buffers ${receiveBuffer}/${sendBuffer}`;
     if (url) {
       event.object = url;
-      this.fact(this.peer(dir), 'url', url);
+      this.ev.fact(this.ev.receiver(dir), 'url', url, 0.9);
     }
     this.pendingHello = { event, dir };
   }
@@ -225,7 +204,7 @@ export class OpcuaSession implements FlowAnalyzer {
     if (!hello || hello.dir === dir) return this.unexpected(dir, 'ACK');
     this.pendingHello = null;
     hello.event.result = 'ok';
-    hello.event.responseFrame = this.meta.frame;
+    hello.event.responseFrame = this.ev.meta.frame;
     this.ctx.sink.emit(hello.event);
   }
 
@@ -238,11 +217,11 @@ export class OpcuaSession implements FlowAnalyzer {
     if (hello && hello.dir !== dir) {
       this.pendingHello = null;
       event = hello.event;
-      event.responseFrame = this.meta.frame;
+      event.responseFrame = this.ev.meta.frame;
     } else {
       // An ERR closing an established connection answers no particular request: report it on its own.
       const other = dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
-      event = this.operation(other, 'error', 0, 'error', 'exception');
+      event = this.ev.operation(other, 'error', 0, 'error', 'exception');
     }
     event.result = 'exception';
     event.exceptionCode = code;
@@ -255,10 +234,10 @@ export class OpcuaSession implements FlowAnalyzer {
     const serverUri = r.string(256);
     const url = r.string(512);
     if (!r.ok) return this.malformed(dir, 'RHE');
-    const event = this.operation(dir, 'connect', 0, 'reverse_hello', 'unknown');
+    const event = this.ev.operation(dir, 'connect', 0, 'reverse_hello', 'unknown');
     if (url) {
       event.object = url;
-      this.fact(this.sender(dir), 'url', url);
+      this.ev.fact(this.ev.sender(dir), 'url', url, 0.9);
     }
     if (serverUri) event.detail = serverUri;
     this.ctx.sink.emit(event);
@@ -286,12 +265,12 @@ export class OpcuaSession implements FlowAnalyzer {
       // The body (sequence header included) is encrypted with the peer's public key: nothing more to read.
       if (isResponse) {
         this.pendingOpen = null;
-        opening.event.responseFrame = this.meta.frame;
+        opening.event.responseFrame = this.ev.meta.frame;
         this.ctx.sink.emit(opening.event);
         return;
       }
       if (opening) this.ctx.sink.emit(opening.event);
-      const event = this.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'unknown');
+      const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'unknown');
       event.object = policyName(policy);
       event.detail = `asymmetric-encrypted body; certificate ${certificateBytes < 0 ? 0 : certificateBytes} bytes${thumbprintBytes > 0 ? ', receiver thumbprint' : ''}`;
       this.pendingOpen = { event, dir };
@@ -310,7 +289,7 @@ export class OpcuaSession implements FlowAnalyzer {
       if (!r.ok) return this.malformed(dir, 'OpenSecureChannel request');
       if (opening) this.ctx.sink.emit(opening.event);
       this.requestedMode = mode;
-      const event = this.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'no-response');
+      const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'no-response');
       event.object = policyName(policy);
       event.detail = `${requestType === 1 ? 'renew' : 'issue'}, mode ${securityModeName(mode)}, lifetime ${lifetime} ms`;
       this.pendingOpen = { event, dir };
@@ -321,7 +300,7 @@ export class OpcuaSession implements FlowAnalyzer {
       if (!opening || opening.dir === dir) return this.unexpected(dir, 'OpenSecureChannel response');
       this.pendingOpen = null;
       const event = opening.event;
-      event.responseFrame = this.meta.frame;
+      event.responseFrame = this.ev.meta.frame;
       this.setResult(event, this.responseHeader.serviceResult);
       if (typeId !== SERVICE_FAULT) {
         r.skip(4); // ServerProtocolVersion
@@ -356,9 +335,9 @@ export class OpcuaSession implements FlowAnalyzer {
       const code = r.u32();
       const reason = r.string(200);
       const request = this.pending.get(requestId);
-      if (r.ok && request && request.src !== this.sender(dir) && this.protection !== Protection.Unknown) {
+      if (r.ok && request && request.src !== this.ev.sender(dir) && this.protection !== Protection.Unknown) {
         this.pending.delete(requestId);
-        request.responseFrame = this.meta.frame;
+        request.responseFrame = this.ev.meta.frame;
         this.setResult(request, code);
         request.detail = `aborted${reason ? `: ${reason}` : ''}`;
         this.ctx.sink.emit(request);
@@ -388,7 +367,7 @@ export class OpcuaSession implements FlowAnalyzer {
         const oldest = this.partials.keys().next().value as number;
         this.partials.delete(oldest);
         this.ctx.count('opcua.reassembly-cap');
-        this.anomaly(dir, 'buffer-cap', 'too many chunked messages in reassembly');
+        this.ev.anomalyEvent(dir, 'buffer-cap', 'too many chunked messages in reassembly');
       }
       partial = { key, chunks: [], bytes: 0 };
       this.partials.set(key, partial);
@@ -396,7 +375,7 @@ export class OpcuaSession implements FlowAnalyzer {
     if (partial.bytes + (end - start) > this.opts.maxReassemblyBytes) {
       this.partials.delete(key);
       this.ctx.count('opcua.reassembly-cap');
-      this.anomaly(dir, 'buffer-cap', `chunked message over ${this.opts.maxReassemblyBytes} bytes`);
+      this.ev.anomalyEvent(dir, 'buffer-cap', `chunked message over ${this.opts.maxReassemblyBytes} bytes`);
       return;
     }
     partial.chunks.push(Buffer.from(buf.subarray(start, end)));
@@ -414,7 +393,8 @@ export class OpcuaSession implements FlowAnalyzer {
       if (!headerOk) {
         this.protection = Protection.Encrypted;
         this.ctx.count('opcua.encrypted-messages');
-        this.markEncrypted();
+        // The vocabulary has no 'encrypted' anomaly: a protocol event says "known protocol, content opaque".
+        this.ev.opaque(`encrypted: SignAndEncrypt with ${policyName(this.policyUri)}`);
         return;
       }
       this.protection = Protection.Signed;
@@ -428,7 +408,7 @@ export class OpcuaSession implements FlowAnalyzer {
   }
 
   private onRequest(dir: Dir, r: Reader, requestId: number, service: ServiceInfo, type: number): void {
-    const event = this.operation(dir, service.kind, service.request, service.name, 'no-response');
+    const event = this.ev.operation(dir, service.kind, service.request, service.name, 'no-response');
     this.describeRequest(dir, r, service.request, event);
     if (type === MsgType.CLO || service.request === CLOSE_SECURE_CHANNEL_REQUEST) {
       // CloseSecureChannel has no response: the connection just ends.
@@ -445,8 +425,7 @@ export class OpcuaSession implements FlowAnalyzer {
     if (this.pending.size >= this.ctx.maxPendingTransactions) {
       const [oldestId, oldest] = this.pending.entries().next().value as [number, OperationEvent];
       this.pending.delete(oldestId);
-      this.ctx.count('opcua.transaction-cap');
-      this.anomaly(dir, 'transaction-cap', `more than ${this.ctx.maxPendingTransactions} requests awaiting a response`);
+      this.ev.anomaly(dir, 'transaction-cap', `more than ${this.ctx.maxPendingTransactions} requests awaiting a response`);
       this.ctx.sink.emit(oldest);
     }
     this.pending.set(requestId, event);
@@ -454,10 +433,10 @@ export class OpcuaSession implements FlowAnalyzer {
 
   private onResponse(dir: Dir, r: Reader, requestId: number, service: ServiceInfo | null, typeId: number): void {
     const event = this.pending.get(requestId);
-    if (!event || event.src === this.sender(dir)) return this.unexpected(dir, `response ${typeId} to request id ${requestId}`);
+    if (!event || event.src === this.ev.sender(dir)) return this.unexpected(dir, `response ${typeId} to request id ${requestId}`);
     this.pending.delete(requestId);
     if (service !== null && service.request !== event.code) this.ctx.count('opcua.mismatched-response');
-    event.responseFrame = this.meta.frame;
+    event.responseFrame = this.ev.meta.frame;
     this.setResult(event, this.responseHeader.serviceResult);
     if (service !== null && isGood(this.responseHeader.serviceResult)) this.describeResponse(dir, r, service.request, event);
     this.ctx.sink.emit(event);
@@ -537,18 +516,18 @@ export class OpcuaSession implements FlowAnalyzer {
   }
 
   private createSessionRequest(dir: Dir, r: Reader, event: OperationEvent): void {
-    const client = this.sender(dir);
+    const client = this.ev.sender(dir);
     const app = this.applicationDescription(r);
     r.skipBytes(); // ServerUri
     const url = r.string(512);
     const sessionName = r.string(128);
     if (!r.ok && app === null) return;
     if (app) {
-      if (app.name) this.fact(client, 'product', app.name);
-      if (app.productUri) this.fact(client, 'software', app.productUri);
+      if (app.name) this.ev.fact(client, 'product', app.name, 0.9);
+      if (app.productUri) this.ev.fact(client, 'software', app.productUri, 0.9);
       if (app.name || app.uri) event.detail = app.name ?? app.uri ?? '';
     }
-    if (url) this.fact(this.peer(dir), 'url', url);
+    if (url) this.ev.fact(this.ev.receiver(dir), 'url', url, 0.9);
     if (sessionName) event.object = sessionName;
   }
 
@@ -572,7 +551,7 @@ export class OpcuaSession implements FlowAnalyzer {
     const user = r.string(128);
     if (!r.ok || user === null) return;
     event.object = `user ${user}${policyId ? `, policy ${policyId}` : ''}`;
-    this.fact(this.sender(dir), 'user', user);
+    this.ev.fact(this.ev.sender(dir), 'user', user, 0.9);
   }
 
   private describeResponse(dir: Dir, r: Reader, code: number, event: OperationEvent): void {
@@ -595,7 +574,7 @@ export class OpcuaSession implements FlowAnalyzer {
 
   /** Walks EndpointDescription[]: server facts from each, and a "policy/mode" + token-type summary. */
   private endpointDescriptions(dir: Dir, r: Reader): string {
-    const server = this.sender(dir);
+    const server = this.ev.sender(dir);
     const count = r.arrayLength(20);
     if (count <= 0) return '';
     const modes: string[] = [];
@@ -619,9 +598,9 @@ export class OpcuaSession implements FlowAnalyzer {
       r.skipBytes(); // TransportProfileUri
       r.skip(1); // SecurityLevel
       if (!r.ok) break;
-      if (url) this.fact(server, 'url', url);
-      if (app?.name) this.fact(server, 'product', app.name);
-      if (app?.productUri) this.fact(server, 'software', app.productUri);
+      if (url) this.ev.fact(server, 'url', url, 0.9);
+      if (app?.name) this.ev.fact(server, 'product', app.name, 0.9);
+      if (app?.productUri) this.ev.fact(server, 'software', app.productUri, 0.9);
       const entry = `${policyName(policy ?? '')}/${securityModeName(mode)}`;
       if (!modes.includes(entry)) modes.push(entry);
     }
@@ -643,103 +622,11 @@ export class OpcuaSession implements FlowAnalyzer {
 
   // ---- events --------------------------------------------------------------------------------------------
 
-  private sender(dir: Dir): Endpoint {
-    return dir === Dir.ToServer ? this.endpoints.client : this.endpoints.server;
-  }
-
-  private peer(dir: Dir): Endpoint {
-    return dir === Dir.ToServer ? this.endpoints.server : this.endpoints.client;
-  }
-
-  /** A request travelling in `dir`: src is its sender. */
-  private operation(dir: Dir, kind: OperationEvent['kind'], code: number, codeName: string, result: OperationEvent['result']): OperationEvent {
-    return {
-      type: 'operation',
-      protocol: 'opcua',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: this.sender(dir),
-      dst: this.peer(dir),
-      kind,
-      code,
-      codeName,
-      result,
-    };
-  }
-
-  private fact(subject: Endpoint, field: FactField, value: string): void {
-    const key = `${subject.ip}|${field}|${value}`;
-    if (this.facts.has(key)) return;
-    if (this.facts.size >= this.opts.maxFacts) {
-      this.ctx.count('opcua.fact-cap');
-      return;
-    }
-    this.facts.add(key);
-    const s: { ip?: string; mac?: string } = { ip: subject.ip };
-    if (subject.mac) s.mac = subject.mac;
-    this.ctx.sink.emit({
-      type: 'asset-fact',
-      protocol: 'opcua',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      subject: s,
-      field,
-      value,
-      confidence: 0.9,
-    });
-  }
-
-  /**
-   * Once per flow: the channel's messages are encrypted. The flow was claimed (clear) by the probe; this marks
-   * it opaque from here on — the event vocabulary has no 'encrypted' anomaly, and a protocol event is what
-   * says "known protocol, content opaque".
-   */
-  private markEncrypted(): void {
-    if (this.encryptedReported) return;
-    this.encryptedReported = true;
-    this.ctx.sink.emit({
-      type: 'protocol',
-      protocol: 'opcua',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: this.endpoints.client,
-      dst: this.endpoints.server,
-      visibility: 'opaque',
-      by: 'probe',
-      detail: `encrypted: SignAndEncrypt with ${policyName(this.policyUri)}`,
-    });
-    this.ctx.markOpaque();
-  }
-
   private malformed(dir: Dir, what: string): void {
-    this.ctx.count('opcua.malformed');
-    this.anomaly(dir, 'malformed', `undecodable ${what}`);
+    this.ev.anomaly(dir, 'malformed', `undecodable ${what}`);
   }
 
   private unexpected(dir: Dir, what: string): void {
-    this.ctx.count('opcua.unexpected-response');
-    this.anomaly(dir, 'unexpected-response', `${what} without a matching request`);
-  }
-
-  private anomaly(dir: Dir, anomaly: AnomalyKind, detail: string): void {
-    if (this.anomalies >= this.opts.maxAnomalyEvents) return;
-    this.anomalies++;
-    this.ctx.sink.emit({
-      type: 'anomaly',
-      protocol: 'opcua',
-      ts: this.meta.ts,
-      frame: this.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: this.sender(dir),
-      dst: this.peer(dir),
-      anomaly,
-      detail,
-    });
+    this.ev.anomaly(dir, 'unexpected-response', `${what} without a matching request`);
   }
 }

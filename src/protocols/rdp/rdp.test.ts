@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Dir, Probe } from '../analyzer.js';
-import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../ftp/test-support.js';
+import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../common/test-support.js';
 import { probeRdp, rdpSpec } from './index.js';
 import { parseConnectionPdu, protocolNames } from './parser.js';
 

@@ -5,7 +5,7 @@ import { Dir, Probe } from '../analyzer.js';
 import { traceOf } from '../../../test/support/trace.js';
 import { assertGolden } from '../../../test/support/golden.js';
 import { corpusDir, hasCorpus } from '../../../test/support/cli.js';
-import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../ftp/test-support.js';
+import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../common/test-support.js';
 import { probeStratum, stratumSpec } from './index.js';
 import { firstArrayString, scalarMember, stringMember } from './json.js';
 

@@ -5,7 +5,7 @@ import { Dir, Probe } from '../analyzer.js';
 import { traceOf, hasTshark } from '../../../test/support/trace.js';
 import { assertGolden } from '../../../test/support/golden.js';
 import { corpusDir, hasCorpus } from '../../../test/support/cli.js';
-import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../ftp/test-support.js';
+import { C, S, assertWellFormed, checkRobustness, fact, ops, replay, type Message } from '../common/test-support.js';
 import { probeTelnet, telnetSpec } from './index.js';
 
 const IAC_DO_ECHO = Buffer.from([0xff, 0xfd, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0]);

@@ -15,6 +15,7 @@ import { hashString, type Rng } from '../rng.js';
 import { connect, MS, SEC, type SimContext } from '../context.js';
 import type { PlantAsset } from '../plant.js';
 import type { SimProcessFactory } from '../scheduler.js';
+import { dnsLookup } from './it.js';
 
 export const SMB_PORT = 445;
 
@@ -801,6 +802,8 @@ export interface FileShareClientOptions {
   files: readonly ShareFile[];
   /** files touched per session */
   filesPerSession: number;
+  /** resolver the client asks for the server's name before each session */
+  dns: PlantAsset;
   periodSec: number;
   offsetUs: number;
 }
@@ -811,8 +814,10 @@ const IO_CHUNK = 61_440;
 const READ_CAP = 4 * IO_CHUNK;
 
 /**
- * A Windows client mapping a share every `periodSec`: TCP connect, NEGOTIATE 3.1.1, NTLMSSP session setup,
- * TREE_CONNECT \\server\share, a few files opened and read or rewritten, then tree disconnect, logoff and close.
+ * A Windows client mapping a share every `periodSec`: DNS lookup of the server, TCP connect, NEGOTIATE 3.1.1,
+ * NTLMSSP session setup, TREE_CONNECT \\server\share, a few files opened and read or rewritten, then tree
+ * disconnect, logoff and close. The lookup comes first so that a capture stopped by size decides on the session
+ * at its own time, not a whole period earlier.
  */
 export function fileShareClient(ctx: SimContext, client: PlantAsset, server: PlantAsset, o: FileShareClientOptions): SimProcessFactory {
   return function* (slot) {
@@ -821,11 +826,14 @@ export function fileShareClient(ctx: SimContext, client: PlantAsset, server: Pla
     const serverGuid = Buffer.alloc(16);
     rng.fill(clientGuid, 0, 16);
     rng.fill(serverGuid, 0, 16);
-    const unc = `\\\\${(server.hostname ?? server.name).toLowerCase()}\\${o.share}`;
+    const name = (server.hostname ?? server.name).toLowerCase();
+    const unc = `\\\\${name}\\${o.share}`;
     let next = rng.int(0, o.files.length - 1);
     let t = ctx.startUs + o.offsetUs;
     while (ctx.sched.running(t)) {
-      const c = connect(ctx, slot, client.host, server.host, SMB_PORT, t, 'smb');
+      const looked = yield* dnsLookup(ctx, slot, t, client.host, o.dns.host, `${name}.${o.server.dnsDomain}`, [server.host.ip], rng);
+      if (!ctx.sched.running(looked)) break;
+      const c = connect(ctx, slot, client.host, server.host, SMB_PORT, looked + 300, 'smb');
       const s = new Smb2Session(c, rng, o.user, o.server, serverGuid);
       yield* c.open();
       yield* s.negotiate(clientGuid);

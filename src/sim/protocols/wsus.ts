@@ -6,6 +6,7 @@ import type { PlantAsset } from '../plant.js';
 import { connect, MS, SEC, type SimContext } from '../context.js';
 import type { SimProcessFactory } from '../scheduler.js';
 import { hashString } from '../rng.js';
+import { dnsLookup } from './it.js';
 
 export const WSUS_PORT = 8530;
 
@@ -29,7 +30,7 @@ function cabDownload(host: string, path: string, size: number, fill: (b: Buffer,
 }
 
 /** A WSUS client: every `periodSec` the self-update check, and every other cycle one update payload. */
-export function wsusClient(ctx: SimContext, client: PlantAsset, server: PlantAsset, periodSec: number, offsetUs: number): SimProcessFactory {
+export function wsusClient(ctx: SimContext, client: PlantAsset, server: PlantAsset, dns: PlantAsset, periodSec: number, offsetUs: number): SimProcessFactory {
   return function* (slot) {
     const rng = ctx.rng.fork(hashString(`wsus:${client.name}`));
     const host = `${(server.hostname ?? server.name).toLowerCase()}.plant.lan`;
@@ -37,7 +38,10 @@ export function wsusClient(ctx: SimContext, client: PlantAsset, server: PlantAss
     let t = ctx.startUs + offsetUs;
     let cycle = 0;
     while (ctx.sched.running(t)) {
-      const c = connect(ctx, slot, client.host, server.host, WSUS_PORT, t, 'http');
+      // Looked up first: a size-driven capture decides on the download at its own time (see fileShareClient).
+      const looked = yield* dnsLookup(ctx, slot, t, client.host, dns.host, host, [server.host.ip], rng);
+      if (!ctx.sched.running(looked)) break;
+      const c = connect(ctx, slot, client.host, server.host, WSUS_PORT, looked + 300, 'http');
       yield* c.open();
       c.t += 1 * MS;
       const [q, r] = cabDownload(host, '/selfupdate/wuident.cab', 9_120, fill);

@@ -2,7 +2,7 @@
  * Windows-side incident scenarios over SMB: Conficker (MS08-067 + TCP 445 fan-out + DGA), WannaCry (SMBv1
  * EternalBlue / DoublePulsar) and ransomware encrypting a file share.
  */
-import { connect, MS, SEC, type SimContext } from '../context.js';
+import { connect, MS, type SimContext } from '../context.js';
 import { ephemeralPort, ipToNum, numToIp, TcpConversation, writeArp, type FrameSlot, type SimHost } from '../packets.js';
 import type { PlantAsset } from '../plant.js';
 import type { Rng } from '../rng.js';
