@@ -65,6 +65,7 @@ import {
   rackSlotFromTsap,
   TpktFrame,
 } from './tpkt-cotp.js';
+import { TpktStream, growTo, u16, type TpktSink } from './tpkt-stream.js';
 
 export interface S7commOptions {
   /** Bytes of one S7 PDU reassembled from DT TPDUs per direction (default min(ctx.maxBufferBytes, 64 KiB)). */
@@ -78,29 +79,17 @@ export interface S7commOptions {
 const PROTOCOL = 's7comm';
 /** The largest TPKT (its length field is 16 bits). */
 const MAX_TPKT_LEN = 0xffff;
-const INITIAL_BUFFER = 2048;
 
-function u16(buf: Uint8Array, at: number): number {
-  return (buf[at]! << 8) | buf[at + 1]!;
-}
 
-class DirState {
-  /** partial TPKT carried to the next onData */
-  carry: Buffer | null = null;
-  carryLen = 0;
-  /** bytes of an over-cap TPKT still to skip */
-  skip = 0;
-  /** scanning for the next plausible TPKT after garbage or a gap */
-  desync = false;
+class DirState extends TpktStream {
   /** COTP DT reassembly of one S7 PDU */
   reasm: Buffer | null = null;
   reasmLen = 0;
   /** dropping DT TPDUs until EOT after the reassembly cap was hit */
   reasmDiscard = false;
 
-  reset(): void {
-    this.carryLen = 0;
-    this.skip = 0;
+  override reset(): void {
+    super.reset();
     this.reasmLen = 0;
     this.reasmDiscard = false;
   }
@@ -158,20 +147,11 @@ class Pending {
   }
 }
 
-function growTo(buf: Buffer | null, used: number, needed: number, max: number): Buffer {
-  if (buf && buf.length >= needed) return buf;
-  let size = buf ? buf.length : INITIAL_BUFFER;
-  while (size < needed) size *= 2;
-  if (size > max) size = max;
-  const next = Buffer.allocUnsafe(size);
-  if (buf && used > 0) buf.copy(next, 0, 0, used);
-  return next;
-}
 
-export class S7commFlow implements FlowAnalyzer, FactSink {
+export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
   private readonly ctx: AnalyzerContext;
   private dirs: [DirState, DirState] = [new DirState(), new DirState()];
-  private readonly maxCarry: number;
+  readonly maxCarry: number;
   private readonly maxReassembly: number;
   private readonly maxFacts: number;
   private readonly maxAnomalies: number;
@@ -216,84 +196,7 @@ export class S7commFlow implements FlowAnalyzer, FactSink {
     if (len <= 0 || off < 0 || off + len > buf.length) return;
     this.curFrame = meta.frame;
     this.curTs = meta.ts;
-    const st = this.dirs[dir];
-    const end = off + len;
-    let p = off;
-    if (st.skip > 0) {
-      const n = Math.min(st.skip, len);
-      st.skip -= n;
-      p += n;
-    }
-    // Complete the TPKT carried over from earlier data.
-    while (st.carryLen > 0 && p < end) {
-      let carry = st.carry!;
-      if (st.carryLen < FRAME_PROBE_LEN) {
-        const take = Math.min(FRAME_PROBE_LEN - st.carryLen, end - p);
-        buf.copy(carry, st.carryLen, p, p + take);
-        st.carryLen += take;
-        p += take;
-        if (st.carryLen < FRAME_PROBE_LEN) break;
-        if (frameTpkt(carry, 0, st.carryLen) === TpktFrame.Malformed) {
-          st.carryLen = 0;
-          this.enterDesync(dir, 'malformed TPKT/COTP header');
-          break;
-        }
-        const announced = u16(carry, 2);
-        if (announced > this.maxCarry) {
-          st.skip = announced - st.carryLen;
-          st.carryLen = 0;
-          this.bufferCap(dir, announced);
-          const n = Math.min(st.skip, end - p);
-          st.skip -= n;
-          p += n;
-          break;
-        }
-        carry = st.carry = growTo(carry, st.carryLen, announced, this.maxCarry);
-      }
-      const tpktLen = u16(carry, 2);
-      const take = Math.min(tpktLen - st.carryLen, end - p);
-      buf.copy(carry, st.carryLen, p, p + take);
-      st.carryLen += take;
-      p += take;
-      if (st.carryLen === tpktLen) {
-        st.carryLen = 0;
-        this.processFrame(dir, carry, 0, tpktLen);
-      }
-    }
-    while (p < end) {
-      if (st.desync) {
-        const at = findResyncOffset(buf, p, end - p);
-        if (at < 0) {
-          this.ctx.count('s7comm.resync-skipped-bytes', end - p);
-          return;
-        }
-        if (at > p) this.ctx.count('s7comm.resync-skipped-bytes', at - p);
-        st.desync = false;
-        this.ctx.count('s7comm.resync');
-        this.anomaly(dir, 'resync', `skipped ${at - p} bytes`);
-        p = at;
-      }
-      const total = frameTpkt(buf, p, end - p);
-      if (total === TpktFrame.Malformed) {
-        this.enterDesync(dir, 'malformed TPKT/COTP header');
-        continue;
-      }
-      if (total === TpktFrame.Incomplete) {
-        const rem = end - p;
-        const tpktLen = rem >= 4 ? u16(buf, p + 2) : 0;
-        if (tpktLen > this.maxCarry) {
-          st.skip = tpktLen - rem;
-          this.bufferCap(dir, tpktLen);
-          return;
-        }
-        st.carry = growTo(st.carry, 0, Math.max(FRAME_PROBE_LEN, tpktLen, rem), this.maxCarry);
-        buf.copy(st.carry, 0, p, end);
-        st.carryLen = rem;
-        return;
-      }
-      this.processFrame(dir, buf, p, total);
-      p += total;
-    }
+    this.dirs[dir].push(this, dir, buf, off, len);
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
@@ -320,23 +223,36 @@ export class S7commFlow implements FlowAnalyzer, FactSink {
     }
   }
 
-  private enterDesync(dir: Dir, why: string): void {
+  /** TpktSink: the stream lost sync; a DT reassembly in progress cannot be completed. */
+  onMalformedTpkt(dir: Dir): void {
     const st = this.dirs[dir];
-    st.desync = true;
     st.reasmLen = 0;
     st.reasmDiscard = false;
     this.ctx.count('s7comm.malformed');
-    this.anomaly(dir, 'malformed', why);
+    this.anomaly(dir, 'malformed', 'malformed TPKT/COTP header');
   }
 
-  private bufferCap(dir: Dir, tpktLen: number): void {
+  /** TpktSink */
+  onTpktOverCap(dir: Dir, tpktLen: number): void {
     this.ctx.count('s7comm.buffer-cap');
     this.anomaly(dir, 'buffer-cap', `TPKT of ${tpktLen} bytes over the ${this.maxCarry}-byte buffer`);
   }
 
+  /** TpktSink */
+  onResyncSkipped(_dir: Dir, bytes: number): void {
+    this.ctx.count('s7comm.resync-skipped-bytes', bytes);
+  }
+
+  /** TpktSink */
+  onResync(dir: Dir, skipped: number): void {
+    this.ctx.count('s7comm.resync');
+    this.anomaly(dir, 'resync', `skipped ${skipped} bytes`);
+  }
+
   // ---------------------------------------------------------------------------------------- COTP
 
-  private processFrame(dir: Dir, buf: Buffer, off: number, total: number): void {
+  /** TpktSink: a whole TPKT. */
+  onTpkt(dir: Dir, buf: Buffer, off: number, total: number): void {
     const type = buf[off + 5]! & 0xf0;
     if (type === CotpType.DT) {
       const payload = cotpPayloadOffset(buf, off);
