@@ -7,6 +7,7 @@
  * etherType = the SNAP PID, and the engine routes every LLC frame by DSAP, so this analyzer receives all SNAP
  * frames. It keeps CDP and hands Cisco PVST+ BPDUs (PID 0x010B) to the STP analyzer given as `pvst`.
  */
+import { AdvertisementTracker } from '../common/advertisements.js';
 import type { DecodedPacket } from '../../decode/packet.js';
 import type { AssetFactEvent, FactField, OperationEvent } from '../../events/types.js';
 import { ip6ToString, macToString } from '../../util/addr.js';
@@ -56,11 +57,11 @@ export class CdpAnalyzer implements L2Analyzer {
   readonly llcDsaps: readonly number[] = [LLC_SAP_SNAP];
   private readonly options: CdpOptions;
   private readonly pdu = new CdpPdu();
-  private readonly senders = new Map<number, number>();
-  private captureIndex = -1;
+  private readonly senders: AdvertisementTracker;
 
   constructor(options: Partial<CdpOptions> = {}, private readonly pvst?: L2Analyzer) {
     this.options = { ...DEFAULT_CDP_OPTIONS, ...options };
+    this.senders = new AdvertisementTracker('cdp', this.options.maxSenders);
   }
 
   onFrame(pkt: DecodedPacket, ctx: L2Context): void {
@@ -78,10 +79,7 @@ export class CdpAnalyzer implements L2Analyzer {
       ctx.count('cdp.snap-other');
       return;
     }
-    if (ctx.captureIndex !== this.captureIndex) {
-      this.captureIndex = ctx.captureIndex;
-      this.senders.clear();
-    }
+    this.senders.startCapture(ctx.captureIndex);
     ctx.count('cdp.frames');
     const len = Math.min(pkt.l2PayloadLen, buf.length - off);
     const result = parseCdp(buf, off, len, this.pdu, this.options.maxTlvs);
@@ -90,21 +88,7 @@ export class CdpAnalyzer implements L2Analyzer {
       return;
     }
     const hash = advertisementHash(buf, this.pdu);
-    const previous = this.senders.get(pkt.srcMac);
-    if (previous === hash) {
-      ctx.count('cdp.repeats');
-      return;
-    }
-    if (previous === undefined && this.senders.size >= this.options.maxSenders) {
-      ctx.count('cdp.senders-cap');
-      for (const key of this.senders.keys()) {
-        this.senders.delete(key);
-        break;
-      }
-    }
-    this.senders.set(pkt.srcMac, hash);
-    ctx.count(previous === undefined ? 'cdp.advertisements' : 'cdp.changed-advertisements');
-    this.report(pkt, buf, ctx);
+    if (this.senders.changed(ctx, pkt.srcMac, hash)) this.report(pkt, buf, ctx);
   }
 
   private report(pkt: DecodedPacket, buf: Uint8Array, ctx: L2Context): void {

@@ -53,17 +53,22 @@ const LOGIX_SERVICES: Readonly<Record<number, string>> = {
   0x52: 'read_tag_fragmented', 0x53: 'write_tag_fragmented', 0x55: 'get_instance_attribute_list',
 };
 
-export function serviceName(service: number, cls: number): string {
+/**
+ * `logix`: the request addresses a tag (symbolic segment, Symbol/Template class) or its class is unknown (a
+ * reply without its request); only then do 0x4b-0x55 mean Rockwell's tag services. On other classes they are
+ * vendor-specific services we do not know.
+ */
+export function serviceName(service: number, cls: number, logix = true): string {
   const s = service & 0x7f;
   if (COMMON_SERVICES[s]) return COMMON_SERVICES[s]!;
   if (cls === CLASS.CONNECTION_MANAGER && CONNECTION_MANAGER_SERVICES[s]) return CONNECTION_MANAGER_SERVICES[s]!;
   if (cls === CLASS.FILE && FILE_SERVICES[s]) return FILE_SERVICES[s]!;
   if (cls === CLASS.PCCC && s === 0x4b) return 'execute_pccc';
-  if (LOGIX_SERVICES[s]) return LOGIX_SERVICES[s]!;
+  if (logix && LOGIX_SERVICES[s]) return LOGIX_SERVICES[s]!;
   return `service_0x${s.toString(16).padStart(2, '0')}`;
 }
 
-export function serviceKind(service: number, cls: number): { kind: OperationKind; detail?: string } {
+export function serviceKind(service: number, cls: number, logix = true): { kind: OperationKind; detail?: string } {
   const s = service & 0x7f;
   switch (s) {
     case 0x01:
@@ -96,6 +101,7 @@ export function serviceKind(service: number, cls: number): { kind: OperationKind
     return { kind: 'file-transfer' };
   }
   if (cls === CLASS.PCCC && s === 0x4b) return { kind: 'other', detail: 'pccc' };
+  if (!logix) return { kind: 'other', detail: 'vendor-specific service' };
   switch (s) {
     case 0x4c: case 0x52: case 0x55:
       return { kind: 'read' };

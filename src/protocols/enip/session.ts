@@ -270,8 +270,9 @@ export class EnipSession implements FlowAnalyzer {
       }
       return;
     }
-    const { kind, detail } = serviceKind(service, cls);
-    const event = this.baseEvent(dir, 'cip', kind, service, serviceName(service, cls), 'no-response');
+    const logix = this.path.symbol !== '' || cls === CLASS.SYMBOL || cls === CLASS.TEMPLATE || cls < 0;
+    const { kind, detail } = serviceKind(service, cls, logix);
+    const event = this.baseEvent(dir, 'cip', kind, service, serviceName(service, cls, logix), 'no-response');
     const object = describePath(this.path);
     if (object) event.object = object;
     if (this.path.instance >= 0 && !this.path.symbol) event.address = this.path.instance;

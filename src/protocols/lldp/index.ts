@@ -7,6 +7,7 @@
  * per sender MAC and reports only new or changed advertisements (one 'identify' operation with the neighbour
  * attributes, plus facts about the sender). Senders are remembered in a capped table (`lldp.senders-cap`).
  */
+import { AdvertisementTracker } from '../common/advertisements.js';
 import type { DecodedPacket } from '../../decode/packet.js';
 import type { AssetFactEvent, FactField, OperationEvent } from '../../events/types.js';
 import { ip6ToString, macToString } from '../../util/addr.js';
@@ -53,19 +54,15 @@ export class LldpAnalyzer implements L2Analyzer {
   readonly etherTypes: readonly number[] = [ETHERTYPE_LLDP];
   private readonly options: LldpOptions;
   private readonly pdu = new LldpPdu();
-  /** sender MAC → hash of its last reported advertisement */
-  private readonly senders = new Map<number, number>();
-  private captureIndex = -1;
+  private readonly senders: AdvertisementTracker;
 
   constructor(options: Partial<LldpOptions> = {}) {
     this.options = { ...DEFAULT_LLDP_OPTIONS, ...options };
+    this.senders = new AdvertisementTracker('lldp', this.options.maxSenders);
   }
 
   onFrame(pkt: DecodedPacket, ctx: L2Context): void {
-    if (ctx.captureIndex !== this.captureIndex) {
-      this.captureIndex = ctx.captureIndex;
-      this.senders.clear();
-    }
+    this.senders.startCapture(ctx.captureIndex);
     const buf = pkt.raw;
     const off = pkt.l2PayloadOff;
     const len = Math.min(pkt.l2PayloadLen, buf.length - off);
@@ -76,21 +73,7 @@ export class LldpAnalyzer implements L2Analyzer {
       return;
     }
     const hash = advertisementHash(buf, this.pdu);
-    const previous = this.senders.get(pkt.srcMac);
-    if (previous === hash) {
-      ctx.count('lldp.repeats');
-      return;
-    }
-    if (previous === undefined && this.senders.size >= this.options.maxSenders) {
-      ctx.count('lldp.senders-cap');
-      for (const key of this.senders.keys()) {
-        this.senders.delete(key);
-        break;
-      }
-    }
-    this.senders.set(pkt.srcMac, hash);
-    ctx.count(previous === undefined ? 'lldp.advertisements' : 'lldp.changed-advertisements');
-    this.report(pkt, buf, ctx);
+    if (this.senders.changed(ctx, pkt.srcMac, hash)) this.report(pkt, buf, ctx);
   }
 
   private report(pkt: DecodedPacket, buf: Uint8Array, ctx: L2Context): void {

@@ -15,13 +15,10 @@ import {
   ConnectionTpdu,
   CotpType,
   cotpPayloadOffset,
-  findResyncOffset,
   FRAME_PROBE_LEN,
-  frameTpkt,
   parseConnectionTpdu,
-  TpktFrame,
 } from '../s7comm/tpkt-cotp.js';
-import { TpktStream, growTo, u16, type TpktSink } from '../s7comm/tpkt-stream.js';
+import { TpktStream, growTo, type TpktSink } from '../s7comm/tpkt-stream.js';
 import {
   blockClassName,
   cpuFromOrderNumber,

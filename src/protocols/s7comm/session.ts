@@ -58,12 +58,9 @@ import {
   ConnectionTpdu,
   CotpType,
   cotpPayloadOffset,
-  findResyncOffset,
   FRAME_PROBE_LEN,
-  frameTpkt,
   parseConnectionTpdu,
   rackSlotFromTsap,
-  TpktFrame,
 } from './tpkt-cotp.js';
 import { TpktStream, growTo, u16, type TpktSink } from './tpkt-stream.js';
 
