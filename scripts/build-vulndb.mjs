@@ -51,3 +51,17 @@ const s = db.stats;
 console.log(`wrote ${values.out}: ${(bytes / 1e6).toFixed(2)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`advisories ${s.advisories} from ${s.advisoryFiles} files; products ${s.products}; CVEs ${s.cves}; KEV ${db.kev.size}; SSVC ${db.ssvc.size}`);
 console.log(`unparsed version ranges: ${s.unparsedRanges} of ${s.ranges} (${((100 * s.unparsedRanges) / Math.max(1, s.ranges)).toFixed(1)}%), kept as "needs review"`);
+// CVSS base scores are computed from the vectors (ae-cvss-calculator); a score the advisory states differently is
+// a data finding, listed here for whoever regenerates the database to look at, not an error.
+const c = s.cvss;
+console.log(`CVSS ratings: v3 ${c.v3}, v4 ${c.v4}; computed ${c.computed}; advisory score differs ${c.mismatches}; invalid vectors ${c.invalid} (kept, "needs review")`);
+const { isCvssMismatch } = await load('vuln/cvss.ts');
+for (const a of db.advisories) {
+  for (const cve of a.cves) {
+    for (const r of [cve.cvss3, cve.cvss4]) {
+      if (r === undefined) continue;
+      if (isCvssMismatch(r)) console.log(`  differs: ${a.id} ${cve.id} ${r.vector} computed ${r.score}, advisory ${r.stated}`);
+      else if (r.invalid) console.log(`  invalid: ${a.id} ${cve.id} "${r.vector}"${r.stated !== undefined ? ` (advisory score ${r.stated} kept)` : ''}`);
+    }
+  }
+}

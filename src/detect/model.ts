@@ -71,7 +71,9 @@ export class ModelView {
     }
     for (const c of model.communications) {
       if (INDUSTRIAL_PROTOCOLS.has(c.protocol)) {
-        const reads = (c.operations.read ?? 0) + (c.operations.subscription ?? 0);
+        // Routine cyclic exchanges: reads, subscriptions and vendor-specific services we cannot name (e.g. CIP
+        // class-addressed services outside the standard set) — a host doing them all day is the controller's master.
+        const reads = (c.operations.read ?? 0) + (c.operations.subscription ?? 0) + (c.operations.other ?? 0);
         if (reads > 0) {
           let m = this.polls.get(c.src);
           if (!m) this.polls.set(c.src, (m = new Map()));

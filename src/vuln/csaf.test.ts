@@ -35,6 +35,10 @@ test('ICSA-23-012-08 Siemens S7-1500: order numbers, all versions, one CVE', () 
   assert.equal(r.products.length, 123);
   assert.deepEqual(r.cves.map((c) => c.id), ['CVE-2022-38773']);
   assert.equal(r.cves[0]!.cvss3?.score, 4.6);
+  // computed from CVSS:3.1/AV:P/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:N/E:P/RL:T/RC:C (3.5952 + 0.9146 → 4.6), as stated
+  assert.equal(r.cves[0]!.cvss3?.source, 'computed');
+  assert.equal(r.cves[0]!.cvss3?.stated, 4.6);
+  assert.equal(r.cves[0]!.cvss3?.severity, 'medium');
   assert.equal(r.cves[0]!.cwe, 'CWE-1326');
   const p = product(r, 'SIMATIC S7-1500 CPU 1515-2 PN (6ES7515-2AM02-0AB0)');
   assert.equal(p.vendor, 'Siemens');

@@ -5,18 +5,15 @@
  * parts are skipped and counted, never thrown.
  */
 
-export interface CvssScore {
-  version: string;
-  score: number | null;
-  vector: string;
-  severity?: string;
-}
+import { rateCvss, type CvssScore } from './cvss.js';
+
+export type { CvssScore } from './cvss.js';
 
 export interface AdvisoryCve {
   id: string;
   cwe?: string;
   cvss3?: CvssScore;
-  /** CVSS v4 vector quoted in a note or reference (CSAF 2.0 has no field for it); score needs a v4 library */
+  /** CVSS v4 vector quoted in a note or reference (CSAF 2.0 has no field for it); scored from the vector */
   cvss4?: CvssScore;
 }
 
@@ -64,7 +61,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const AFFECTED_STATUS = ['known_affected', 'first_affected', 'last_affected', 'under_investigation'];
 const FIXED_STATUS = ['fixed', 'first_fixed', 'known_not_affected', 'recommended'];
 const MAX_REMEDIATION_CHARS = 400;
-const CVSS4_VECTOR = /CVSS:4\.0\/[A-Z:\/]+/;
+const CVSS4_VECTOR = /CVSS:4\.0(?:\/[A-Z]+:[A-Z]+)+/;
 
 /** True when the JSON looks like a CSAF 2.x document. */
 export function isCsafDocument(doc: unknown): boolean {
@@ -107,11 +104,8 @@ function walkBranches(branches: unknown[], vendor: string, names: string[], out:
 
 function scoreOf(raw: unknown): CvssScore | undefined {
   if (!isObj(raw)) return undefined;
-  const vector = str(raw['vectorString']);
-  const score = typeof raw['baseScore'] === 'number' ? (raw['baseScore'] as number) : null;
-  if (!vector && score === null) return undefined;
-  const severity = str(raw['baseSeverity']);
-  return { version: str(raw['version']) || (vector.match(/^CVSS:(\d\.\d)/)?.[1] ?? ''), score, vector, ...(severity ? { severity } : {}) };
+  const stated = typeof raw['baseScore'] === 'number' ? (raw['baseScore'] as number) : null;
+  return rateCvss(str(raw['vectorString']), stated, str(raw['version']));
 }
 
 /** Parses one CSAF document. Returns null (with an issue) when it is not an advisory we can use. */
@@ -184,7 +178,8 @@ export function parseCsafAdvisory(doc: unknown, issues: CsafParseIssue[] = []): 
     }
     const texts = [...arr(v['notes']), ...arr(v['references'])].map((n) => (isObj(n) ? `${str(n['text'])} ${str(n['summary'])} ${str(n['url'])}` : ''));
     const v4 = texts.map((t) => CVSS4_VECTOR.exec(t)?.[0]).find((x) => x !== undefined);
-    if (v4) cve.cvss4 = { version: '4.0', score: null, vector: v4 };
+    const cvss4 = v4 ? rateCvss(v4, null, '4.0') : undefined;
+    if (cvss4) cve.cvss4 = cvss4;
     const cveIndex = record.cves.length;
     record.cves.push(cve);
 

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AdvisoryCve, AdvisoryProduct, AdvisoryRecord } from './csaf.js';
+import { upgradeCvss, type CvssStats } from './cvss.js';
 
 export const VULNDB_SCHEMA = 'otwatch.vulndb/v1';
 
@@ -47,6 +48,8 @@ export interface VulnDbStats {
   unparsedRanges: number;
   cves: number;
   filesRejected: number;
+  /** CVSS ratings per advisory CVE: computed, disagreeing with the advisory, invalid (absent in old databases) */
+  cvss?: CvssStats;
 }
 
 export interface VulnDbAdvisory {
@@ -97,6 +100,7 @@ export class VulnDatabase {
     const products = file.products.map(([advisory, vendor, name, models, version, affected, fixed, remediation]) => ({
       advisory, vendor, name, models, version, affected, fixed, remediation,
     }));
+    for (const a of file.advisories) for (const c of a.cves) upgradeRatings(c);
     return new VulnDatabase(
       file.builtAt, file.sources, file.stats, file.advisories, products,
       new Map(Object.entries(file.kev)), new Map(Object.entries(file.ssvc)),
@@ -149,6 +153,15 @@ export class VulnDatabase {
     for (const a of this.advisories) if (a.currentRelease > newest) newest = a.currentRelease;
     return newest;
   }
+}
+
+function upgradeRatings(c: AdvisoryCve): void {
+  const v3 = upgradeCvss(c.cvss3);
+  if (v3) c.cvss3 = v3;
+  else delete c.cvss3;
+  const v4 = upgradeCvss(c.cvss4);
+  if (v4) c.cvss4 = v4;
+  else delete c.cvss4;
 }
 
 export class VulnDbError extends Error {

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isCsafDocument, isNewerRevision, parseCsafAdvisory, type AdvisoryRecord, type CsafParseIssue } from './csaf.js';
+import { countCvss, emptyCvssStats } from './cvss.js';
 import { VulnDatabase, type KevEntry, type SsvcEntry, type VulnDbSource, type VulnDbStats } from './db.js';
 import { readTar as readTarSync } from './tar.js';
 import { parseVersionRange } from './version.js';
@@ -220,8 +221,13 @@ function finish(c: Collector): VulnDatabase {
   let ranges = 0;
   let unparsed = 0;
   const cves = new Set<string>();
+  const cvss = emptyCvssStats();
   for (const r of c.advisories.values()) {
-    for (const cve of r.cves) cves.add(cve.id);
+    for (const cve of r.cves) {
+      cves.add(cve.id);
+      countCvss(cvss, cve.cvss3);
+      countCvss(cvss, cve.cvss4);
+    }
     for (const p of r.products) {
       products++;
       if (p.version === '') continue;
@@ -241,6 +247,7 @@ function finish(c: Collector): VulnDatabase {
     unparsedRanges: unparsed,
     cves: cves.size,
     filesRejected: c.filesRejected,
+    cvss,
   };
   return VulnDatabase.fromRecords([...c.advisories.values()], c.kev ?? new Map(), c.ssvc ?? new Map(), [...sources.values()], stats);
 }

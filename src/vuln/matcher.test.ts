@@ -100,6 +100,11 @@ test('ControlLogix 1756-L83E/B 32.011: series and 1756-L8z wildcard; each fix ve
 test('CompactLogix 5069-L320ER/A 33.011: ICSA-24-284-20 and ICSA-24-256-18 (Process only), not "<= 32.013"', () => {
   const hit = ids(matcher.matchAsset(plantAsset('plc-cmpx-01')), 'high');
   assert.ok(hit.includes('ICSA-24-284-20'));
+  // CVE-2024-6207: v3.1 3.5952 + 3.887 → 7.5 (as the advisory states); the v4 vector its reference quotes → 8.7
+  const m = matcher.matchAsset(plantAsset('plc-cmpx-01')).find((x) => x.advisoryId === 'ICSA-24-284-20')!;
+  assert.deepEqual(m.cvssV3, { version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H', score: 7.5, severity: 'high', source: 'computed' });
+  assert.deepEqual(m.cvssV4, { version: '4.0', vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N', score: 8.7, severity: 'high', source: 'computed' });
+  assert.deepEqual(m.cvss, { version: '3.1', score: 7.5, vector: m.cvssV3!.vector }, 'the headline is the v3 rating');
   assert.ok(!hit.includes('ICSA-22-144-01'), 'CompactLogix 5380 <= 32.013');
   assert.ok(!hit.includes('ICSA-24-256-18'), 'v.33.011 is the 5380 Process entry');
   assert.deepEqual(ids(matcher.matchAsset(plantAsset('plc-cmpx-01', '33.017'))), []);

@@ -9,6 +9,7 @@
  * firmware is in range (or every version is affected); medium = model-level match but the firmware is
  * unknown or the range is unparsed; low = name-only product match.
  */
+import { higherCvss, toCvssRating, type CvssRating, type CvssScore } from './cvss.js';
 import type { KevEntry, SsvcEntry, VulnDatabase, VulnDbAdvisory, VulnDbProduct } from './db.js';
 import { modelTokens, normaliseOrderNumber, SERIES_RULES, seriesOf, wildcardsOf, type SeriesRule, type WildcardPattern } from './identity.js';
 import { OS_KEV_RULES, windowsReleaseOf, type OsKevRule } from './os-kev.js';
@@ -34,8 +35,12 @@ export interface VulnMatch {
   advisoryId: string;
   title: string;
   cves: string[];
-  /** highest base score among the matched CVEs (CVSS v3.x as the advisory gives it; v4 vector when quoted) */
+  /** headline: the v3.x rating when there is one, else the v4.0 one (the report's `cvss`) */
   cvss: { version: string; score: number | null; vector: string } | null;
+  /** highest CVSS v3.x base score among the matched CVEs, computed from the vector (src/vuln/cvss.ts) */
+  cvssV3: CvssRating | null;
+  /** highest CVSS v4.0 base score among the matched CVEs (vectors quoted in the advisory's notes) */
+  cvssV4: CvssRating | null;
   kev: boolean;
   ssvc?: { cve: string; exploitation: string; automatable: string; technicalImpact: string; assessed: string };
   confidence: MatchConfidence;
@@ -221,16 +226,20 @@ export class VulnMatcher {
   private toMatch(a: VulnDbAdvisory, acc: Accumulator): VulnMatch {
     const cves = [...acc.cves].sort((x, y) => x - y).map((i) => a.cves[i]!);
     const ids = cves.map((c) => c.id);
-    let cvss: VulnMatch['cvss'] = null;
+    let v3: CvssScore | undefined;
+    let v4: CvssScore | undefined;
     for (const c of cves) {
-      const s = c.cvss3 ?? c.cvss4;
-      if (s && (cvss === null || (s.score ?? -1) > (cvss.score ?? -1))) cvss = { version: s.version, score: s.score, vector: s.vector };
+      v3 = higherCvss(v3, c.cvss3);
+      v4 = higherCvss(v4, c.cvss4);
     }
+    const headline = v3 ?? v4;
     const match: VulnMatch = {
       advisoryId: a.id,
       title: a.title,
       cves: ids,
-      cvss,
+      cvss: headline ? { version: headline.version, score: headline.score, vector: headline.vector } : null,
+      cvssV3: v3 ? toCvssRating(v3) : null,
+      cvssV4: v4 ? toCvssRating(v4) : null,
       kev: ids.some((id) => this.db.kev.has(id)),
       confidence: acc.confidence,
       evidence: acc.evidence,
@@ -285,6 +294,8 @@ export class VulnMatcher {
         title: kev ? `${rule.label}: ${kev.name}` : rule.label,
         cves: rule.cves,
         cvss: null,
+        cvssV3: null,
+        cvssV4: null,
         kev: kev !== undefined,
         confidence,
         evidence: [...evidence, kev

@@ -29,7 +29,14 @@ export class StreamBuffer {
     return this.pendingLen;
   }
 
-  push(buf: Buffer, off: number, len: number): void {
+  /** Feeds the next bytes; true when a partial message was dropped at the cap meanwhile (also in `overflows`). */
+  push(buf: Buffer, off: number, len: number): boolean {
+    const before = this.overflows;
+    this.feed(buf, off, len);
+    return this.overflows !== before;
+  }
+
+  private feed(buf: Buffer, off: number, len: number): void {
     if (this.pendingLen === 0) {
       const used = this.drain(buf, off, len);
       if (used < len) this.keep(buf, off + used, len - used);
@@ -40,7 +47,7 @@ export class StreamBuffer {
       // the new bytes (the consumer resyncs if they begin mid-message).
       this.overflows++;
       this.pendingLen = 0;
-      this.push(buf, off, len);
+      this.feed(buf, off, len);
       return;
     }
     this.ensureCapacity(this.pendingLen + len);
@@ -109,10 +116,7 @@ export class DuplexStreams {
 
   /** Feeds `dir`'s next bytes; true when a partial message was dropped at the buffer cap meanwhile. */
   push(dir: Dir, buf: Buffer, off: number, len: number): boolean {
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    return stream.overflows !== before;
+    return this.streams[dir].push(buf, off, len);
   }
 
   /** Forgets `dir`'s partial message (after a gap). */

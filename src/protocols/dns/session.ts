@@ -84,10 +84,7 @@ export class DnsSession implements FlowAnalyzer {
       this.onMessage(dir, buf, off, off + len);
       return;
     }
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    if (stream.overflows !== before) {
+    if (this.streams[dir].push(buf, off, len)) {
       this.ctx.count('buffer-cap');
       this.out.anomalyEvent(dir, 'buffer-cap', 'partial DNS message exceeded the buffer cap');
     }

@@ -84,10 +84,7 @@ export class FtpSession implements FlowAnalyzer {
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
     if (this.encrypted) return;
     this.ev.meta = meta;
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    if (stream.overflows !== before) this.ev.anomaly(dir, 'buffer-cap', 'line exceeded the buffer cap');
+    if (this.streams[dir].push(buf, off, len)) this.ev.anomaly(dir, 'buffer-cap', 'line exceeded the buffer cap');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {

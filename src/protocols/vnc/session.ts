@@ -89,10 +89,7 @@ export class VncSession implements FlowAnalyzer {
       this.afterHandshakeBytes += len;
       return;
     }
-    const stream = this.streams[dir];
-    const before = stream.overflows;
-    stream.push(buf, off, len);
-    if (stream.overflows !== before) this.ev.anomaly(dir, 'buffer-cap', 'handshake message exceeded the buffer cap');
+    if (this.streams[dir].push(buf, off, len)) this.ev.anomaly(dir, 'buffer-cap', 'handshake message exceeded the buffer cap');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
