@@ -70,6 +70,20 @@ export function renderSummary(report: Report): string {
   if (alerts.length > 20) out.push(`  ... ${alerts.length - 20} more in the report (--json)`);
   out.push('');
 
+  if (report.risk.length) {
+    const byId = new Map(report.assets.map((a) => [a.id, a]));
+    out.push(`Key assets by risk (${report.vulnerabilities.length} vulnerability matches, ${report.mitigations.length} mitigations; details: otwatch risk):`);
+    for (const r of report.risk.slice(0, 5)) {
+      const a = byId.get(r.asset);
+      const label = a ? `${assetLabel(a)}${a.model ? ' ' + a.model : ''}` : r.asset;
+      const f = r.factors;
+      out.push(`  ${String(r.rank).padStart(2)}. ${label.padEnd(48)} score ${r.score.toFixed(0).padStart(3)}  (criticality ${f.criticality.score.toFixed(0)}, exposure ${f.exposure.score.toFixed(0)}, vulnerability ${f.vulnerability.score.toFixed(0)}, threat ${f.threat.score.toFixed(0)})`);
+    }
+    const urgent = report.mitigations.filter((m) => m.priority === 'critical' || m.priority === 'high').slice(0, 5);
+    for (const m of urgent) out.push(`  -> ${m.title}: ${m.action}`);
+    out.push('');
+  }
+
   const warnings = report.captures.flatMap((c) => c.warnings.map((w) => `${c.file}: ${w}`));
   if (s.decodeErrors) warnings.push(`${s.decodeErrors} packets could not be fully decoded (truncated or malformed headers)`);
   if (s.unsupportedLink) warnings.push(`${s.unsupportedLink} packets of unsupported link types were skipped`);

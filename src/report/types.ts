@@ -267,7 +267,7 @@ export interface RiskReport {
 export const MITIGATION_PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type MitigationPriority = (typeof MITIGATION_PRIORITIES)[number];
 
-/** A concrete action tied to what was observed (not part of the report: `otwatch risk` derives it). */
+/** A concrete action tied to what was observed (report.mitigations; `otwatch risk` prints them). */
 export interface Mitigation {
   /** stable and readable: "<kind>@<target>", e.g. "disable-directory-listing@10.10.40.21" */
   id: string;

@@ -14,7 +14,7 @@ export type AnomalyKind = ProtocolAnomalyEvent['anomaly'];
 export type Side = 'client' | 'server';
 
 export interface FlowEventLimits {
-  /** anomaly events emitted per flow; past it anomalies are still counted, but no longer emitted */
+  /** anomaly events emitted per flow; past it `anomaly()` still counts, but emits nothing */
   maxAnomalyEvents: number;
   /** distinct asset facts emitted per flow; past it new facts are dropped and counted `fact-cap` */
   maxFacts: number;
