@@ -131,6 +131,8 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
     bytesBefore += summary.fileBytesRead;
     // Flows do not continue across capture files: different files are different vantage points or times.
     flows.flushAll('end-of-capture');
+    // IP datagrams still missing fragments at the end of a file will never complete: counted as dropped.
+    decoder.flushFragments();
     for (const analyzer of l2Analyzers) analyzer.onCaptureEnd?.(l2Context);
     l2.drain((src, dst, etherType, n, bytes, first, last) => inventory.observeL2(src, dst, etherType, n, bytes, first, last, captureIndex));
     captureIndex++;
