@@ -29,6 +29,22 @@ test('restrict-access: programming only from the unflagged engineering workstati
   assert.ok(m.evidence.some((e) => /10\.0\.2\.12.*mode-change ×1/.test(e)));
 });
 
+test('restrict-access: a host flagged for an untrusted stop on one PLC gets no programming access to another', () => {
+  const plcA = asset('10.0.1.10', ['plc']);
+  const plcB = asset('10.0.1.11', ['plc']);
+  const hmi = asset('10.0.2.12', ['engineering-workstation', 'hmi']);
+  const ews = asset('10.0.3.11', ['engineering-workstation'], { purdueLevel: 3 });
+  const r = report([plcA, plcB, hmi, ews], [
+    comm(hmi, plcA, 's7comm', 102, { ops: { 'mode-change': 1 } }),
+    comm(hmi, plcB, 's7comm', 102, { ops: { read: 50, 'program-download': 1 } }),
+    comm(ews, plcB, 's7comm', 102, { ops: { 'program-download': 1 } }),
+  ], [alert('ot.mode-change', 'critical', 'ot-operation', hmi, plcA, { trusted_source: false })]);
+  const m = byId(mitigationsOf(r), 'restrict-access@10.0.1.11');
+  assert.ok(m);
+  assert.match(m.action, /only from 10\.0\.3\.11 \(engineering-workstation\)/);
+  assert.doesNotMatch(m.action, /only from [^;]*10\.0\.2\.12/);
+});
+
 test('restrict-access: not proposed for a controller only read by the historian', () => {
   const plc = asset('10.0.1.10', ['plc']);
   const hist = asset('10.0.3.21', ['historian'], { purdueLevel: 3 });

@@ -57,6 +57,15 @@ function flaggedUntrusted(ctx: RiskContext, source: string, target: string): Ale
   return (ctx.alertsByAsset.get(target) ?? []).find((a) => OPERATION_RULES.has(a.ruleId) && a.source?.asset === source && a.details.trusted_source === false);
 }
 
+/**
+ * Any open operation alert that found `source` untrusted, on whatever controller. The engineering-workstation
+ * role is inferred from behaviour, so a host that programmed or stopped a controller without authority earns
+ * it too: such a host must not be allowed to program anything.
+ */
+function flaggedAnywhere(ctx: RiskContext, source: string): AlertReport | undefined {
+  return ctx.report.alerts.find((a) => OPERATION_RULES.has(a.ruleId) && a.source?.asset === source && a.details.trusted_source === false);
+}
+
 export interface AccessVerdict {
   engineering: boolean;
   write: boolean;
@@ -76,12 +85,16 @@ export function accessVerdict(ctx: RiskContext, client: AssetReport | undefined,
     return { engineering: false, write: false, read: false, reasons: [`an IT host (level ${client.purdueLevel ?? 'unknown'}) outside the control system`] };
   }
   const flagged = flaggedUntrusted(ctx, client.id, controller.id);
+  const flaggedElsewhere = flagged ?? flaggedAnywhere(ctx, client.id);
   const roles = new Set(client.roles);
-  const engineering = roles.has('engineering-workstation') && flagged === undefined;
+  const engineering = roles.has('engineering-workstation') && flaggedElsewhere === undefined;
   const write = [...roles].some((r) => WRITER_ROLES.has(r)) && flagged === undefined;
   const read = [...roles].some((r) => READER_ROLES.has(r));
   const reasons: string[] = [];
   if (flagged) reasons.push(`flagged by ${flagged.ruleId} as an untrusted source`);
+  else if (flaggedElsewhere && roles.has('engineering-workstation')) {
+    reasons.push(`no engineering access: flagged by ${flaggedElsewhere.ruleId} as an untrusted source on another controller`);
+  }
   if (!roles.has('engineering-workstation')) reasons.push(`not an engineering workstation (${client.roles.join(', ')})`);
   return { engineering, write, read, reasons };
 }
