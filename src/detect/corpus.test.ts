@@ -27,6 +27,7 @@ const EXPECT_HIGH = new Set([
   'dnp3/ndpi_dnp3.pcap', // COLD/WARM_RESTART, STOP_APPLICATION
   'dnp3/warm_restart_and_response.pcap', // WARM_RESTART
   'enip/cip-eth-set-2.pcap', // Set_Attribute_Single on the Ethernet Link object
+  'enip/cip_only.pcap', // PCCC change CPU mode (Execute PCCC, CMD 0x0F FNC 0x80) to program (473) and run (3746)
   'iec104/TestDissectIec104.pcap', // C_SC_NA_1 / C_DC_NA_1 select
   'malformed/DNP3-Malformed.pcap', // 197 OPERATE (fc 4) requests
   'modbus/modbus.pcap', // FC 8 force listen-only, restart communications, clear counters

@@ -10,6 +10,7 @@ import { DuplexStreams } from '../common/stream-buffer.js';
 import { FlowEvents } from '../common/flow-events.js';
 import { registryName } from '../../util/registries.js';
 import { CipPath, describePath, parseEpath, parseIdentity, type IdentityInfo } from './cip.js';
+import { classifyPcccRequest } from './pccc.js';
 import { CLASS, COMMAND_NAMES, ENCAP_STATUS_NAMES, GENERAL_STATUS_NAMES, serviceKind, serviceName } from './names.js';
 
 export const ENCAP_HEADER = 24;
@@ -278,8 +279,24 @@ export class EnipSession implements FlowAnalyzer {
     if (this.path.instance >= 0 && !this.path.symbol) event.address = this.path.instance;
     if (detail) event.detail = detail;
     if (kind === 'write' || kind === 'file-transfer') event.dataBytes = Math.max(0, end - dataOff);
+    if (service === 0x4b && cls === CLASS.PCCC) this.classifyPccc(dir, buf, dataOff, end, event);
     events.push(event);
     classes.push(cls);
+  }
+
+  /** Execute PCCC: the PCCC function inside decides what the request does. */
+  private classifyPccc(dir: Dir, buf: Buffer, dataOff: number, end: number, event: OperationEvent): void {
+    const pccc = classifyPcccRequest(buf, dataOff, end);
+    if (!pccc) {
+      this.malformed(dir, 'Execute PCCC request shorter than its requestor ID and PCCC header');
+      return;
+    }
+    event.kind = pccc.kind;
+    event.subCode = pccc.subCode;
+    event.subCodeName = pccc.subCodeName;
+    event.attributes = { pccc_cmd: pccc.cmd };
+    if (pccc.detail) event.detail = pccc.detail;
+    else delete event.detail;
   }
 
   /** Walks a reply in the same shape as the request and completes each event. Returns events consumed. */
