@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyRoles, type RoleAssetInput, type RoleEdgeInput } from './roles.js';
+import { classifyRoles, DEFAULT_ROLE_OPTIONS, type RoleAssetInput, type RoleEdgeInput } from './roles.js';
 import type { AssetProtocol } from '../report/types.js';
 import type { OperationKind, ProtocolName } from '../events/types.js';
 
@@ -99,4 +99,33 @@ test('IT roles: services, workstation browsing the Internet, appliances, routers
   const r2 = rolesOf([hmi, web, ...plcs(1)], [edge('hmi', 'plc0', 'modbus', { read: 200 }), edge('hmi', 'www', 'tls', { connect: 1 }, 1, 443)]);
   assert.deepEqual(r2.get('hmi'), ['hmi']);
   assert.ok(!rolesOf([asset('wntp', [['ntp', 'server', 123]], { os: 'windows' })], []).get('wntp')!.includes('network-device'));
+});
+
+test('engineering workstation: a poller with occasional engineering operations stays an HMI, an EWS session does not', () => {
+  const h = asset('h', [['s7comm', 'client', 102]]);
+  const s7s = [asset('a', [['s7comm', 'server', 102]]), asset('b', [['s7comm', 'server', 102]])];
+  const roleOf = (r: ReturnType<typeof classifyRoles>, id: string, role: string) => r.get(id)!.find((d) => d.role === role);
+  // An HMI polling two PLCs all day sends one STOP: HMI leads, engineering-workstation is a weak secondary role.
+  const stop = classifyRoles([h, ...s7s], [
+    edge('h', 'a', 's7comm', { read: 600, write: 4 }, 120, 102),
+    edge('h', 'b', 's7comm', { read: 300, 'mode-change': 1 }, 120, 102),
+  ]);
+  assert.equal(stop.get('h')![0]!.role, 'hmi');
+  assert.equal(roleOf(stop, 'h', 'engineering-workstation')?.confidence, 0.4);
+  assert.match(roleOf(stop, 'h', 'engineering-workstation')!.reasons[0]!, /occasional engineering operations .* see alerts/);
+  // Near miss: a short engineering session (download with a few reads, as in the corpus capture
+  // s7comm_downloading_block_db1: 6 engineering operations, 8 reads) is an EWS even though its reads look cyclic.
+  const session = classifyRoles([h, ...s7s], [edge('h', 'a', 's7comm', { read: 8, 'program-download': 5, 'program-modify': 1 }, 20, 102)]);
+  assert.equal(session.get('h')![0]!.role, 'engineering-workstation');
+  assert.equal(session.get('h')![0]!.confidence, 0.9);
+  // Near miss: the same downloads with no cyclic polling at all stay a confident EWS.
+  const noPoll = classifyRoles([h, ...s7s], [edge('h', 'a', 's7comm', { 'program-download': 9 }, 5, 102)]);
+  assert.deepEqual(noPoll.get('h')!.map((d) => [d.role, d.confidence]), [['engineering-workstation', 0.9]]);
+  // Near miss: polling, but engineering is more than a tiny minority (10%) of the host's requests.
+  const mixed = classifyRoles([h, ...s7s], [edge('h', 'a', 's7comm', { read: 90, 'program-download': 10 }, 120, 102)]);
+  assert.equal(mixed.get('h')![0]!.role, 'engineering-workstation');
+  assert.equal(mixed.get('h')![0]!.confidence, 0.9);
+  // The threshold is an option: with it at 0 even one STOP from a poller counts fully.
+  const strict = classifyRoles([h, ...s7s], [edge('h', 'a', 's7comm', { read: 600, 'mode-change': 1 }, 120, 102)], { ...DEFAULT_ROLE_OPTIONS, maxOccasionalEngineeringShare: 0 });
+  assert.equal(roleOf(strict, 'h', 'engineering-workstation')?.confidence, 0.9);
 });

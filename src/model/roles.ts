@@ -47,6 +47,11 @@ export interface RoleOptions {
   maxHmiWriteShare: number;
   /** a poller whose fastest controller is read less often than this (reads/s) is a slow collector (historian) */
   historianMaxRate: number;
+  /**
+   * A cyclic poller whose engineering operations are at most this share of its industrial requests
+   * (engineering + reads + writes to controllers) is an HMI that did something unusual, not an EWS.
+   */
+  maxOccasionalEngineeringShare: number;
 }
 
 export const DEFAULT_ROLE_OPTIONS: Readonly<RoleOptions> = {
@@ -55,6 +60,7 @@ export const DEFAULT_ROLE_OPTIONS: Readonly<RoleOptions> = {
   minPollRate: 1 / 60,
   maxHmiWriteShare: 0.2,
   historianMaxRate: 0.75,
+  maxOccasionalEngineeringShare: 0.05,
 };
 
 /** Serving one of these makes a host a controller of that kind (with operations: more confident). */
@@ -299,7 +305,14 @@ function clientRoles(
   options: RoleOptions,
 ): void {
   if (v.engineering > 0) {
-    roles.add('engineering-workstation', 0.9, `sent ${plural(v.engineering, 'engineering operation')} (program transfer, mode change, firmware) to ${plural(v.engineeringTargets.size, 'controller')}`);
+    // One STOP or download from an HMI that polls all day is what the alerts are about; it must not relabel the
+    // host. An EWS's engineering sessions are a real share of what it asks of controllers.
+    const engineeringShare = v.engineering / (v.engineering + v.reads + v.writes);
+    if (v.polled.size > 0 && engineeringShare <= options.maxOccasionalEngineeringShare) {
+      roles.add('engineering-workstation', 0.4, 'occasional engineering operations from a host that mostly polls — see alerts');
+    } else {
+      roles.add('engineering-workstation', 0.9, `sent ${plural(v.engineering, 'engineering operation')} (program transfer, mode change, firmware) to ${plural(v.engineeringTargets.size, 'controller')}`);
+    }
   }
   if (v.identifyTargets.size >= 2 && v.polled.size === 0) {
     const multiVendor = v.industrialClientProtocols.size >= 2;
