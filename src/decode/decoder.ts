@@ -606,31 +606,15 @@ export class PacketDecoder {
         case 60: // destination options
         case 135: // mobility
         case 139: // HIP
-        case 140: {
-          // shim6
-          if (ipEnd - p < 2) {
-            out.l4Proto = next;
-            this.fail(out, DecodeError.TRUNCATED);
-            return;
-          }
-          const len = (buf[p + 1]! + 1) * 8;
-          if (ipEnd - p < len) {
-            out.l4Proto = next;
-            this.fail(out, DecodeError.TRUNCATED);
-            return;
-          }
-          next = buf[p]!;
-          p += len;
-          continue;
-        }
+        case 140: // shim6
         case 51: {
-          // AH: length in 4-byte units minus 2
+          // AH counts its length in 4-byte units minus 2; the other extension headers in 8-byte units minus 1.
           if (ipEnd - p < 2) {
             out.l4Proto = next;
             this.fail(out, DecodeError.TRUNCATED);
             return;
           }
-          const len = (buf[p + 1]! + 2) * 4;
+          const len = next === 51 ? (buf[p + 1]! + 2) * 4 : (buf[p + 1]! + 1) * 8;
           if (ipEnd - p < len) {
             out.l4Proto = next;
             this.fail(out, DecodeError.TRUNCATED);
