@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
-const env = { ...process.env };
+const env = { ...process.env, OTWATCH_STRICT_BOUNDS: '1' };
 if (args.includes('--fuzz')) env.OTWATCH_FUZZ = 'full';
 const filters = args.filter((a) => !a.startsWith('--'));
 

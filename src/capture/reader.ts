@@ -257,6 +257,11 @@ class PacketSink {
   /** Set when the reader must not deliver more (maxPackets reached or damage). */
   stopped = false;
   private lastLinkType = -1;
+  private lastLinkTypeKnown = true;
+  // Kept as plain numbers while reading (the summary's `number | null` fields would box a double per packet);
+  // copied into the summary by finish().
+  private firstTs = Infinity;
+  private lastTs = -Infinity;
   private readonly maxPackets: number;
   private readonly maxWarnings: number;
   private suppressedWarnings = 0;
@@ -308,8 +313,8 @@ class PacketSink {
     if (linkType !== this.lastLinkType) this.noteLinkType(linkType);
     if (hasTimestamp) {
       const seen = tsSec + tsNsec / 1e9;
-      if (summary.firstSeen === null || seen < summary.firstSeen) summary.firstSeen = seen;
-      if (summary.lastSeen === null || seen > summary.lastSeen) summary.lastSeen = seen;
+      if (seen < this.firstTs) this.firstTs = seen;
+      if (seen > this.lastTs) this.lastTs = seen;
     }
     record.frame = summary.packets;
     record.tsSec = tsSec;
@@ -320,13 +325,14 @@ class PacketSink {
     record.offset = dataOffset;
     record.capLen = capLen;
     record.origLen = origLen;
-    if (!isKnownLinkType(linkType)) summary.counters.unknownLinkTypePackets++;
+    if (!this.lastLinkTypeKnown) summary.counters.unknownLinkTypePackets++;
     this.onPacket(record);
     if (this.maxPackets !== 0 && summary.packets >= this.maxPackets) this.stopped = true;
   }
 
   private noteLinkType(linkType: number): void {
     this.lastLinkType = linkType;
+    this.lastLinkTypeKnown = isKnownLinkType(linkType);
     const known = this.summary.linkTypes;
     if (!known.includes(linkType)) {
       known.push(linkType);
@@ -350,6 +356,8 @@ class PacketSink {
   }
 
   finish(): void {
+    if (this.firstTs !== Infinity) this.summary.firstSeen = this.firstTs;
+    if (this.lastTs !== -Infinity) this.summary.lastSeen = this.lastTs;
     if (this.suppressedWarnings > 0) {
       this.summary.warnings.push(`${this.suppressedWarnings} further warnings suppressed (maxWarnings)`);
     }

@@ -17,6 +17,7 @@ import { LinkType, type PacketRecord } from '../capture/types.js';
 import { DecodedPacket, DecodeError, EtherType, IpProto } from './packet.js';
 import { DEFAULT_FRAGMENT_LIMITS, IpFragmentReassembler, type FragmentCounters } from './ip-fragments.js';
 import { ip4ToString, ip6ToString, macToString } from '../util/addr.js';
+import { be16, be32, be48, le32 } from '../util/bytes.js';
 
 export interface PacketDecoderOptions {
   /** Bytes of IP fragment payload buffered at once (all datagrams). Default 4 MiB. */
@@ -81,9 +82,7 @@ export class DecoderCounters implements FragmentCounters {
   fragmentInvalid = 0;
 }
 
-function readMac(buf: Buffer, off: number): number {
-  return buf.readUInt16BE(off) * 4294967296 + buf.readUInt32BE(off + 2);
-}
+const readMac = be48;
 
 export class PacketDecoder {
   readonly counters = new DecoderCounters();
@@ -254,7 +253,7 @@ export class PacketDecoder {
     out.hasEth = true;
     out.dstMac = readMac(buf, off);
     out.srcMac = readMac(buf, off + 6);
-    const typeOrLength = buf.readUInt16BE(off + 12);
+    const typeOrLength = be16(buf, off + 12);
     if (typeOrLength < 0x0600) this.ieee8023(typeOrLength, buf, off + 14, end, out);
     else this.etherType(typeOrLength, buf, off + 14, end, out);
   }
@@ -289,7 +288,7 @@ export class PacketDecoder {
         this.fail(out, DecodeError.TRUNCATED);
         return;
       }
-      this.etherType(buf.readUInt16BE(off + 6), buf, off + 8, end, out);
+      this.etherType(be16(buf, off + 6), buf, off + 8, end, out);
       return;
     }
     out.etherType = 0;
@@ -309,11 +308,11 @@ export class PacketDecoder {
             this.fail(out, DecodeError.TRUNCATED);
             return;
           }
-          const vid = buf.readUInt16BE(off) & 0x0fff;
+          const vid = be16(buf, off) & 0x0fff;
           if (out.vlanDepth === 0) out.outerVlan = vid;
           out.vlan = vid;
           out.vlanDepth++;
-          type = buf.readUInt16BE(off + 2);
+          type = be16(buf, off + 2);
           off += 4;
           if (type < 0x0600) {
             this.ieee8023(type, buf, off, end, out);
@@ -383,14 +382,14 @@ export class PacketDecoder {
       return;
     }
     // The PPPoE length covers the PPP frame and trims Ethernet padding.
-    let pppEnd = off + 6 + buf.readUInt16BE(off + 4);
+    let pppEnd = off + 6 + be16(buf, off + 4);
     if (pppEnd > end) {
       this.fail(out, DecodeError.TRUNCATED);
       pppEnd = end;
     }
     this.setL2Payload(buf, off + 6, pppEnd, out);
     if (pppEnd < off + 8) return;
-    const pppProto = buf.readUInt16BE(off + 6);
+    const pppProto = be16(buf, off + 6);
     if (pppProto === PPP_IPV4) this.etherType(EtherType.IPV4, buf, off + 8, pppEnd, out);
     else if (pppProto === PPP_IPV6) this.etherType(EtherType.IPV6, buf, off + 8, pppEnd, out);
   }
@@ -400,18 +399,18 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const hwType = buf.readUInt16BE(off);
-    const protoType = buf.readUInt16BE(off + 2);
+    const hwType = be16(buf, off);
+    const protoType = be16(buf, off + 2);
     if (hwType !== 1 || protoType !== EtherType.IPV4 || buf[off + 4] !== 6 || buf[off + 5] !== 4) return;
     if (end - off < 28) {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    out.arpOp = buf.readUInt16BE(off + 6);
+    out.arpOp = be16(buf, off + 6);
     out.arpSenderMac = readMac(buf, off + 8);
-    out.arpSenderIp = buf.readUInt32BE(off + 14);
+    out.arpSenderIp = be32(buf, off + 14);
     out.arpTargetMac = readMac(buf, off + 18);
-    out.arpTargetIp = buf.readUInt32BE(off + 24);
+    out.arpTargetIp = be32(buf, off + 24);
   }
 
   /** Linux cooked capture v1: 16-byte header, protocol last. */
@@ -420,9 +419,9 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const hwType = buf.readUInt16BE(s + 2);
-    if ((hwType === ARPHRD_ETHER || hwType === ARPHRD_LOOPBACK) && buf.readUInt16BE(s + 4) === 6) out.srcMac = readMac(buf, s + 6);
-    this.sllPayload(buf.readUInt16BE(s + 14), buf, s + 16, end, out);
+    const hwType = be16(buf, s + 2);
+    if ((hwType === ARPHRD_ETHER || hwType === ARPHRD_LOOPBACK) && be16(buf, s + 4) === 6) out.srcMac = readMac(buf, s + 6);
+    this.sllPayload(be16(buf, s + 14), buf, s + 16, end, out);
   }
 
   /** Linux cooked capture v2: 20-byte header, protocol first. */
@@ -431,9 +430,9 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const hwType = buf.readUInt16BE(s + 8);
+    const hwType = be16(buf, s + 8);
     if ((hwType === ARPHRD_ETHER || hwType === ARPHRD_LOOPBACK) && buf[s + 11] === 6) out.srcMac = readMac(buf, s + 12);
-    this.sllPayload(buf.readUInt16BE(s), buf, s + 20, end, out);
+    this.sllPayload(be16(buf, s), buf, s + 20, end, out);
   }
 
   private sllPayload(protocol: number, buf: Buffer, off: number, end: number, out: DecodedPacket): void {
@@ -449,8 +448,8 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const be = buf.readUInt32BE(s);
-    const family = networkOrder ? be : isLoopbackFamily(be) ? be : buf.readUInt32LE(s);
+    const be = be32(buf, s);
+    const family = networkOrder ? be : isLoopbackFamily(be) ? be : le32(buf, s);
     if (family === 2) this.etherType(EtherType.IPV4, buf, s + 4, end, out);
     else if (family === 24 || family === 28 || family === 30) this.etherType(EtherType.IPV6, buf, s + 4, end, out);
     else this.fail(out, DecodeError.UNSUPPORTED_LINK);
@@ -493,7 +492,7 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    let totalLen = buf.readUInt16BE(off + 2);
+    let totalLen = be16(buf, off + 2);
     // Total length 0 is what TCP segmentation offload leaves in locally captured packets: trust the capture.
     if (totalLen === 0) totalLen = avail;
     if (totalLen < headerLen) {
@@ -508,14 +507,14 @@ export class PacketDecoder {
     out.ipVersion = 4;
     out.l3Buf = buf;
     out.l3Off = off;
-    out.ipId = buf.readUInt16BE(off + 4);
+    out.ipId = be16(buf, off + 4);
     out.ttl = buf[off + 8]!;
     const proto = buf[off + 9]!;
     out.l4Proto = proto;
-    out.src4 = buf.readUInt32BE(off + 12);
-    out.dst4 = buf.readUInt32BE(off + 16);
+    out.src4 = be32(buf, off + 12);
+    out.dst4 = be32(buf, off + 16);
 
-    const fragField = buf.readUInt16BE(off + 6);
+    const fragField = be16(buf, off + 6);
     const more = (fragField & 0x2000) !== 0;
     const fragOffset = (fragField & 0x1fff) * 8;
     if (more || fragOffset !== 0) {
@@ -581,7 +580,7 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    let ipEnd = off + 40 + buf.readUInt16BE(off + 4);
+    let ipEnd = off + 40 + be16(buf, off + 4);
     if (ipEnd > end) {
       this.fail(out, DecodeError.TRUNCATED);
       ipEnd = end;
@@ -631,10 +630,10 @@ export class PacketDecoder {
             return;
           }
           const fragNext = buf[p]!;
-          const fragField = buf.readUInt16BE(p + 2);
+          const fragField = be16(buf, p + 2);
           const fragOffset = fragField & 0xfff8;
           const more = (fragField & 1) !== 0;
-          out.ipId = buf.readUInt32BE(p + 4);
+          out.ipId = be32(buf, p + 4);
           if (fragOffset === 0 && !more) {
             // Atomic fragment (RFC 6946): the whole datagram, just go on.
             next = fragNext;
@@ -723,17 +722,17 @@ export class PacketDecoder {
   private tcp(buf: Buffer, off: number, end: number, out: DecodedPacket): void {
     const avail = end - off;
     if (avail >= 4) {
-      out.srcPort = buf.readUInt16BE(off);
-      out.dstPort = buf.readUInt16BE(off + 2);
+      out.srcPort = be16(buf, off);
+      out.dstPort = be16(buf, off + 2);
     }
     if (avail < 20) {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    out.tcpSeq = buf.readUInt32BE(off + 4);
-    out.tcpAck = buf.readUInt32BE(off + 8);
+    out.tcpSeq = be32(buf, off + 4);
+    out.tcpAck = be32(buf, off + 8);
     out.tcpFlags = buf[off + 13]!;
-    out.tcpWindow = buf.readUInt16BE(off + 14);
+    out.tcpWindow = be16(buf, off + 14);
     const headerLen = (buf[off + 12]! >> 4) * 4;
     if (headerLen < 20) {
       this.fail(out, DecodeError.MALFORMED);
@@ -750,14 +749,14 @@ export class PacketDecoder {
   private udp(buf: Buffer, off: number, end: number, out: DecodedPacket): void {
     const avail = end - off;
     if (avail >= 4) {
-      out.srcPort = buf.readUInt16BE(off);
-      out.dstPort = buf.readUInt16BE(off + 2);
+      out.srcPort = be16(buf, off);
+      out.dstPort = be16(buf, off + 2);
     }
     if (avail < 8) {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const udpLen = buf.readUInt16BE(off + 4);
+    const udpLen = be16(buf, off + 4);
     let udpEnd = end;
     if (udpLen >= 8) {
       if (off + udpLen < end) udpEnd = off + udpLen;
@@ -795,8 +794,8 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    out.srcPort = buf.readUInt16BE(off);
-    out.dstPort = buf.readUInt16BE(off + 2);
+    out.srcPort = be16(buf, off);
+    out.dstPort = be16(buf, off + 2);
     out.payloadOff = off + 12;
     out.payloadLen = avail - 12;
   }
@@ -808,8 +807,8 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    const flags = buf.readUInt16BE(off);
-    const proto = buf.readUInt16BE(off + 2);
+    const flags = be16(buf, off);
+    const proto = be16(buf, off + 2);
     const version = flags & 7;
     let headerLen = 4;
     if (version === 0) {
@@ -890,7 +889,7 @@ export class PacketDecoder {
       p += 1;
     } else {
       if (end - p < 2) return;
-      pppProto = buf.readUInt16BE(p);
+      pppProto = be16(buf, p);
       p += 2;
     }
     if (pppProto === PPP_IPV4) {
@@ -910,7 +909,7 @@ export class PacketDecoder {
     if (end - off < 8 || buf[off]! >> 6 !== 0) return;
     const inner = off + 8 + (buf[off]! & 0x3f) * 4;
     if (inner > end) return;
-    const proto = buf.readUInt16BE(off + 2);
+    const proto = be16(buf, off + 2);
     if (proto === EtherType.TEB) this.tryTunnel(INNER_ETHERNET, buf, inner, end, out);
     else if (proto === EtherType.IPV4 || proto === EtherType.IPV6) this.tryTunnel(proto, buf, inner, end, out);
   }

@@ -231,7 +231,8 @@ test('throwing create() and throwing probes are contained and counted', () => {
     },
   });
   const h = harness([badProbe, badCreate]);
-  const conv = conversation(h, { dport: 4840 });
+  // Not on OPC UA's port: on its port the port-hinted probe alone decides and the others are never called.
+  const conv = conversation(h, { dport: 4841 });
   conv.toServer('OPCHEL');
   conv.toServer('more');
   h.table.flushAll();
@@ -325,4 +326,26 @@ test('a flow with probed-but-undecided data is decided and replayed when it ends
   h.table.process(packet({ sport: 40000, dport: 20000, flags: ACK | FIN, seq: 1007 }));
   h.table.flushAll();
   assert.deepEqual(spec.calls.map((c) => (c.kind === 'data' ? c.bytes : c.kind)), ['one-way', 'close']);
+});
+
+test('port-hinted fast path: on the first chunk the first port-matching Yes decides, other probes are not called', () => {
+  const anywhere = fakeSpec({ name: 'http', ports: [80], probe: magicProbe('MODB') });
+  const modbus = modbusLike();
+  const h = harness([anywhere, modbus]);
+  const conv = conversation(h, { dport: 502 });
+  conv.toServer('MODB-request');
+  h.table.flushAll();
+  assert.equal(h.ended[0]!.protocol, 'modbus', 'the port-matching Yes beats an earlier Yes elsewhere');
+  assert.equal(anywhere.probed.length, 0, 'the non-port-matching probe was never called');
+  assert.equal(modbus.probed.length, 1);
+
+  // Off both ports the full round runs and the first Yes in registration order wins, as before.
+  const other = fakeSpec({ name: 'http', ports: [80], probe: magicProbe('MODB') });
+  const modbus2 = modbusLike();
+  const h2 = harness([other, modbus2]);
+  conversation(h2, { dport: 5020 }).toServer('MODB-request');
+  h2.table.flushAll();
+  assert.equal(h2.ended[0]!.protocol, 'http');
+  assert.equal(other.probed.length, 1);
+  assert.equal(modbus2.probed.length, 1);
 });

@@ -157,7 +157,17 @@ export class Dispatcher {
     st.chunks++;
     st.lastStored = 0;
     if (st.specs.length === 0) return CLAIM_NONE;
+    if (st.chunks === 1) {
+      // Most flows are what their port says: when a port-hinted probe says Yes on the first chunk, that is
+      // the decision the full round would reach (the first port-matching Yes wins), without the other probes.
+      const hinted = this.portHintedYes(st, flow, dir, buf, off, len, transport !== 'tcp');
+      if (hinted >= 0) {
+        st.claimBy = 'probe';
+        return hinted;
+      }
+    }
     const tcp = transport === 'tcp';
+    const skipPortMatching = st.chunks === 1 ? flow : null;
     let stored = 0;
     let alreadyStored = false;
     const used = fromA ? st.usedA : st.usedB;
@@ -166,9 +176,9 @@ export class Dispatcher {
       // Probe the direction's first bytes as one contiguous run.
       stored = this.store(st, fromA, buf, off, len, frame, ts, false);
       alreadyStored = true;
-      this.runProbes(st, dir, fromA ? st.bufA! : st.bufB!, start, used + stored - start, false);
+      this.runProbes(st, dir, fromA ? st.bufA! : st.bufB!, start, used + stored - start, false, null);
     } else {
-      this.runProbes(st, dir, buf, off, len, !tcp);
+      this.runProbes(st, dir, buf, off, len, !tcp, skipPortMatching);
     }
     let decision = this.decide(st, flow, false);
     if (decision === CLAIM_UNDECIDED) {
@@ -235,7 +245,47 @@ export class Dispatcher {
     return n;
   }
 
-  private runProbes(st: ProbeState, dir: Dir, buf: Buffer, off: number, len: number, datagram: boolean): void {
+  /**
+   * First chunk of a flow: run the port-matching probes first, recording their results as the full round
+   * would. Returns the index of the first one saying Yes, or -1 (the full round then skips them).
+   */
+  private portHintedYes(st: ProbeState, flow: ProbeFlowView, dir: Dir, buf: Buffer, off: number, len: number, datagram: boolean): number {
+    const specs = st.specs;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
+      if (!portMatches(spec, flow)) continue;
+      const r = this.probeOne(spec, buf, off, len, dir, datagram);
+      if (r === Probe.Yes) return i;
+      st.results[i * 2 + dir] = r;
+    }
+    return -1;
+  }
+
+  /** One probe call, normalised (a throw counts and is a No; NeedMore on a datagram is a No). */
+  private probeOne(spec: AnalyzerSpec, buf: Buffer, off: number, len: number, dir: Dir, datagram: boolean): number {
+    let r: number;
+    try {
+      r = spec.probe(buf, off, len, dir);
+    } catch {
+      // Probes must not throw; one that does is treated as a No for this input and counted.
+      this.countError(spec.name);
+      return Probe.No;
+    }
+    if (r !== Probe.Yes && r !== Probe.Maybe && r !== Probe.NeedMore) return Probe.No;
+    if (datagram && r === Probe.NeedMore) return Probe.No; // a datagram is all there is
+    return r;
+  }
+
+  /** `prefilled`: the flow whose port-matching specs portHintedYes() already probed on this chunk. */
+  private runProbes(
+    st: ProbeState,
+    dir: Dir,
+    buf: Buffer,
+    off: number,
+    len: number,
+    datagram: boolean,
+    prefilled: ProbeFlowView | null,
+  ): void {
     const specs = st.specs;
     const results = st.results;
     const probedBefore = st.probed[dir] === 1;
@@ -246,17 +296,9 @@ export class Dispatcher {
       // No and Yes are final for a TCP direction: more bytes of the same stream will not change them.
       if (!datagram && probedBefore && (previous === Probe.No || previous === Probe.Yes)) continue;
       const spec = specs[i]!;
-      let r: number;
-      try {
-        r = spec.probe(buf, off, len, dir);
-      } catch {
-        // Probes must not throw; one that does is treated as a No for this input and counted.
-        this.countError(spec.name);
-        r = Probe.No;
-      }
-      if (r !== Probe.Yes && r !== Probe.Maybe && r !== Probe.NeedMore) r = Probe.No;
+      if (prefilled !== null && portMatches(spec, prefilled)) continue;
+      const r = this.probeOne(spec, buf, off, len, dir, datagram);
       if (datagram) {
-        if (r === Probe.NeedMore) r = Probe.No; // a datagram is all there is
         if (r > previous) results[k] = r;
       } else {
         results[k] = r;

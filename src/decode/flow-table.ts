@@ -11,6 +11,7 @@
  * its list's tail in O(expired). The table is capped at `maxFlows`: the least recently active flow is evicted
  * (closed TCP flows first) and summarised.
  */
+import { be32 } from '../util/bytes.js';
 import {
   Dir,
   type AnalyzerContext,
@@ -144,6 +145,9 @@ class Flow implements ProbeFlowView {
   ipB = '';
   macA = 0;
   macB = 0;
+  /** Text forms of macA/macB, made on first use (analyzers ask per event); null when stale. */
+  macAText: string | null = null;
+  macBText: string | null = null;
 
   captureIndex = 0;
   clientIsA = true;
@@ -189,7 +193,10 @@ class FlowContext implements AnalyzerContext, FlowInfo {
     readonly sink: EventSink,
     readonly maxPendingTransactions: number,
     readonly maxBufferBytes: number,
-  ) {}
+  ) {
+    this.counterKeys = counters.keysOf(protocol);
+  }
+  private readonly counterKeys: Map<string, string>;
   get flow(): FlowInfo {
     return this;
   }
@@ -215,10 +222,10 @@ class FlowContext implements AnalyzerContext, FlowInfo {
     return this.f.serverPort;
   }
   get clientMac(): string {
-    return macText(this.f.clientIsA ? this.f.macA : this.f.macB);
+    return macTextOf(this.f, this.f.clientIsA);
   }
   get serverMac(): string {
-    return macText(this.f.clientIsA ? this.f.macB : this.f.macA);
+    return macTextOf(this.f, !this.f.clientIsA);
   }
   get vlan(): number {
     return this.f.vlan;
@@ -227,7 +234,7 @@ class FlowContext implements AnalyzerContext, FlowInfo {
     return this.f.sidesGuessed;
   }
   count(counter: string, n = 1): void {
-    this.counters.add(this.protocol, counter, n);
+    this.counters.addWith(this.counterKeys, this.protocol, counter, n);
   }
   markOpaque(): void {
     this.f.visibility = 'opaque';
@@ -248,9 +255,16 @@ class FlowContext implements AnalyzerContext, FlowInfo {
 class AnalyzerCounterSink {
   private readonly keys = new Map<string, Map<string, string>>();
   constructor(private readonly out: Record<string, number>) {}
-  add(protocol: string, counter: string, n: number): void {
+  /** The counter-name → key map of one protocol (a flow's context resolves it once). */
+  keysOf(protocol: string): Map<string, string> {
     let perProtocol = this.keys.get(protocol);
     if (perProtocol === undefined) this.keys.set(protocol, (perProtocol = new Map()));
+    return perProtocol;
+  }
+  add(protocol: string, counter: string, n: number): void {
+    this.addWith(this.keysOf(protocol), protocol, counter, n);
+  }
+  addWith(perProtocol: Map<string, string>, protocol: string, counter: string, n: number): void {
     let key = perProtocol.get(counter);
     if (key === undefined) perProtocol.set(counter, (key = counter.includes('.') ? counter : `${protocol}.${counter}`));
     this.out[key] = (this.out[key] ?? 0) + n;
@@ -388,14 +402,14 @@ export class FlowTable implements StreamReceiver<Flow> {
         this.counters.packetsIgnored++;
         return;
       }
-      this.s0 = b.readUInt32BE(so);
-      this.s1 = b.readUInt32BE(so + 4);
-      this.s2 = b.readUInt32BE(so + 8);
-      this.s3 = b.readUInt32BE(so + 12);
-      this.d0 = b.readUInt32BE(dO);
-      this.d1 = b.readUInt32BE(dO + 4);
-      this.d2 = b.readUInt32BE(dO + 8);
-      this.d3 = b.readUInt32BE(dO + 12);
+      this.s0 = be32(b, so);
+      this.s1 = be32(b, so + 4);
+      this.s2 = be32(b, so + 8);
+      this.s3 = be32(b, so + 12);
+      this.d0 = be32(b, dO);
+      this.d1 = be32(b, dO + 4);
+      this.d2 = be32(b, dO + 8);
+      this.d3 = be32(b, dO + 12);
       hs = endpointHash6(this.s0, this.s1, this.s2, this.s3, sport);
       hd = endpointHash6(this.d0, this.d1, this.d2, this.d3, dport);
     }
@@ -448,7 +462,10 @@ export class FlowTable implements StreamReceiver<Flow> {
     } else {
       if (f.packetsB === 0) {
         f.ttlB = pkt.ttl;
-        if (pkt.hasEth) f.macB = pkt.srcMac;
+        if (pkt.hasEth && f.macB !== pkt.srcMac) {
+          f.macB = pkt.srcMac;
+          f.macBText = null;
+        }
       }
       f.packetsB++;
       f.bytesB += pkt.wireLen;
@@ -962,10 +979,15 @@ function macText(mac: number): string {
   return mac === 0 ? '' : macToString(mac);
 }
 
+function macTextOf(f: Flow, isA: boolean): string {
+  if (isA) return f.macAText ?? (f.macAText = macText(f.macA));
+  return f.macBText ?? (f.macBText = macText(f.macB));
+}
+
 function endpoint(f: Flow, isA: boolean): Endpoint {
   const mac = isA ? f.macA : f.macB;
   const out: Endpoint = { ip: isA ? f.ipA : f.ipB, port: isA ? f.aPort : f.bPort };
-  if (mac !== 0) out.mac = macToString(mac);
+  if (mac !== 0) out.mac = macTextOf(f, isA);
   return out;
 }
 
@@ -1006,8 +1028,8 @@ function summarize(f: Flow, reason: FlowEndReason): FlowSummary {
     serverIp: c ? f.ipB : f.ipA,
     clientPort: c ? f.aPort : f.bPort,
     serverPort: c ? f.bPort : f.aPort,
-    clientMac: macText(c ? f.macA : f.macB),
-    serverMac: macText(c ? f.macB : f.macA),
+    clientMac: macTextOf(f, c),
+    serverMac: macTextOf(f, !c),
     protocol: f.protocol,
     visibility: f.visibility,
     claimedBy: f.claimedBy,

@@ -41,11 +41,12 @@ const MAX_FACT_CHARS = 128;
 /** The wildcard device instance (clause 12.11.1): not an identity. */
 const WILDCARD_INSTANCE = 0x3fffff;
 
-interface Pending {
-  key: number;
-  event: OperationEvent;
-  service: number;
-}
+/**
+ * Slots of the per-flow memo of request object texts ("analog-input,3 property 85 (present-value)"): a
+ * poller cycles through a handful of points, so each text is built once per flow instead of per request.
+ * Direct-mapped; a collision only rebuilds a string, nothing is lost, so it is not a counted cap.
+ */
+const OBJECT_TEXT_SLOTS = 32;
 
 /** Reassembly of one segmented complex ack per direction (only for services whose values we read). */
 class Reassembly {
@@ -76,7 +77,11 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   private readonly tag = new Tag();
   private readonly info = new RequestInfo();
   private readonly ackInfo = new RequestInfo();
-  private readonly pending = new Map<number, Pending>();
+  /** confirmed requests awaiting an answer, by requester dir * 256 + invoke id (event.code is the service) */
+  private readonly pending = new Map<number, OperationEvent>();
+  /** object text memo: the four numbers it was built from per slot (object type -1 = empty slot) */
+  private readonly objectTextKeys = new Float64Array(OBJECT_TEXT_SLOTS * 4).fill(-1);
+  private readonly objectTexts: string[] = new Array<string>(OBJECT_TEXT_SLOTS).fill('');
   /** outstanding BVLC management request per requesting side (BBMDs answer one at a time) */
   private readonly pendingBvlc: [OperationEvent | null, OperationEvent | null] = [null, null];
   private readonly reassembly = [new Reassembly(), new Reassembly()];
@@ -127,7 +132,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
 
   onClose(meta: PacketMeta): void {
     this.ev.meta = meta;
-    for (const p of this.pending.values()) this.ctx.sink.emit(p.event);
+    for (const e of this.pending.values()) this.ctx.sink.emit(e);
     this.pending.clear();
     for (let i = 0; i < 2; i++) {
       const e = this.pendingBvlc[i];
@@ -292,7 +297,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
       // A later segment of a request already reported with its first segment.
       const p = this.pending.get(key);
       this.ctx.count('request-segment');
-      if (p && p.service === service && p.event.dataBytes !== undefined) p.event.dataBytes += end - apdu.dataOff;
+      if (p && p.code === service && p.dataBytes !== undefined) p.dataBytes += end - apdu.dataOff;
       return;
     }
     const info = this.info;
@@ -307,15 +312,15 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
       // Same invoke id before an answer: the first attempt went unanswered (a retry) or the id was reused.
       this.pending.delete(key);
       this.ctx.count('invoke-id-reused');
-      this.ctx.sink.emit(previous.event);
+      this.ctx.sink.emit(previous);
     }
     if (this.pending.size >= this.ctx.maxPendingTransactions) {
-      const oldest = this.pending.values().next().value as Pending;
-      this.pending.delete(oldest.key);
+      const [oldestKey, oldest] = this.pending.entries().next().value as [number, OperationEvent];
+      this.pending.delete(oldestKey);
       this.ev.anomaly(dir, 'transaction-cap', 'too many confirmed requests awaiting an answer');
-      this.ctx.sink.emit(oldest.event);
+      this.ctx.sink.emit(oldest);
     }
-    this.pending.set(key, { key, event, service });
+    this.pending.set(key, event);
   }
 
   private onUnconfirmedRequest(dir: Dir, buf: Buffer, end: number): void {
@@ -340,21 +345,26 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
       this.continueReassembly(dir, buf, end);
       return;
     }
+    let pKey = key;
     let p = this.pending.get(key);
     // Reject and abort carry no service; an error/ack naming another service is not the answer to this request.
-    if (p && apdu.service >= 0 && p.service !== apdu.service) {
+    if (p && apdu.service >= 0 && p.code !== apdu.service) {
       this.ctx.count('service-mismatch');
       p = undefined;
     }
     // An abort may come from either side (a client aborting its own transaction).
     if (!p && apdu.type === APDU_TYPE.ABORT && !apdu.server) {
-      const own = this.pending.get(dir * 256 + apdu.invokeId);
-      if (own) p = own;
+      const ownKey = dir * 256 + apdu.invokeId;
+      const own = this.pending.get(ownKey);
+      if (own) {
+        p = own;
+        pKey = ownKey;
+      }
     }
     let event: OperationEvent;
     if (p) {
-      this.pending.delete(p.key);
-      event = p.event;
+      this.pending.delete(pKey);
+      event = p;
     } else {
       if (apdu.service < 0) {
         // A reject/abort for a request we never saw tells nothing about what was asked.
@@ -543,13 +553,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   private describeRequest(event: OperationEvent, service: number, confirmed: boolean): void {
     const info = this.info;
     if (info.objectType >= 0) {
-      let object = info.instance >= 0 ? `${objectTypeName(info.objectType)},${info.instance}` : objectTypeName(info.objectType);
-      if (info.property >= 0) {
-        const name = propertyName(info.property);
-        object += name ? ` property ${info.property} (${name})` : ` property ${info.property}`;
-        if (info.arrayIndex >= 0) object += `[${info.arrayIndex}]`;
-      }
-      event.object = object;
+      event.object = this.objectText(info);
       if (info.instance >= 0) event.address = info.instance;
     }
     if (info.count > 1 || (info.count > 0 && (service === CONFIRMED.READ_PROPERTY_MULTIPLE || service === CONFIRMED.WRITE_PROPERTY_MULTIPLE))) event.quantity = info.count;
@@ -569,6 +573,31 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     } else if (service === UNCONFIRMED.PRIVATE_TRANSFER && info.vendorId >= 0) {
       event.detail = `vendor ${info.vendorId} service ${info.serviceNumber}`;
     }
+  }
+
+  /** "analog-input,3 property 85 (present-value)[2]" for the object/property a request addresses (memoised). */
+  private objectText(info: RequestInfo): string {
+    const type = info.objectType;
+    const instance = info.instance;
+    const property = info.property;
+    // Only the array index is shown when there is a property.
+    const arrayIndex = property >= 0 ? info.arrayIndex : -1;
+    const slot = ((type * 31 + instance) * 31 + property * 7 + arrayIndex) & (OBJECT_TEXT_SLOTS - 1);
+    const keys = this.objectTextKeys;
+    const k = slot * 4;
+    if (keys[k] === type && keys[k + 1] === instance && keys[k + 2] === property && keys[k + 3] === arrayIndex) return this.objectTexts[slot]!;
+    let object = instance >= 0 ? `${objectTypeName(type)},${instance}` : objectTypeName(type);
+    if (property >= 0) {
+      const name = propertyName(property);
+      object += name ? ` property ${property} (${name})` : ` property ${property}`;
+      if (arrayIndex >= 0) object += `[${arrayIndex}]`;
+    }
+    keys[k] = type;
+    keys[k + 1] = instance;
+    keys[k + 2] = property;
+    keys[k + 3] = arrayIndex;
+    this.objectTexts[slot] = object;
+    return object;
   }
 
   /** A request routed to another BACnet network: the real target is DNET/DADR behind the IP peer (a router). */

@@ -161,3 +161,16 @@ test('DHCPv6 Solicit/Advertise/Request/Reply: one operation, DUID MAC, FQDN host
   assert.ok(all.some((f) => f.field === 'os' && f.value === 'Windows'));
   assert.ok(all.some((f) => f.field === 'role-hint' && f.value === 'dhcp-server' && f.subject.ip === 'fe80::1'));
 });
+
+test('a short datagram after a valid message is malformed on its own, not a replay of the previous message', () => {
+  const ctx = recordingContext({ transport: 'udp', clientIp: '192.168.0.77', serverIp: '192.168.0.1', clientPort: 68, serverPort: 67 });
+  const table = new ExchangeTable(ctx.sink);
+  const sess = new DhcpSession(ctx, table);
+  const rel = dhcp(1, 8, 7, [[54, ip('192.168.0.1')]], { ciaddr: '192.168.0.77' });
+  sess.onData(Dir.ToServer, rel, 0, rel.length, meta(1));
+  const before = ctx.operations().length;
+  const short = rel.subarray(0, 100);
+  sess.onData(Dir.ToServer, short, 0, short.length, meta(2));
+  assert.equal(ctx.operations().length, before, 'no second release from the stale message fields');
+  assert.ok(ctx.events.some((e) => e.type === 'anomaly' && e.frame === 2), 'the short datagram is reported malformed');
+});

@@ -85,8 +85,9 @@ export function isDhcp(buf: Uint8Array, off: number, len: number): boolean {
 }
 
 export function parseDhcp(buf: Uint8Array, off: number, len: number, m: DhcpMessage): Status {
-  if (!isDhcp(buf, off, len)) return len < OPTIONS_OFF ? Status.Truncated : Status.NotDhcp;
+  // Reset first: the message object is reused, and a short datagram must not leave the previous one's fields.
   m.reset();
+  if (!isDhcp(buf, off, len)) return len < OPTIONS_OFF ? Status.Truncated : Status.NotDhcp;
   m.op = buf[off]!;
   m.htype = buf[off + 1]!;
   m.hlen = buf[off + 2]!;

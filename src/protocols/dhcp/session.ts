@@ -30,10 +30,15 @@ const CONF_HANDED_OUT_ROLE = 0.7;
 const CONF_DOMAIN_FROM_SERVER = 0.7;
 const HEX = '0123456789abcdef';
 
+/**
+ * Name scratch shared by every session: the FQDN option is decoded and turned into text within one onData
+ * call, so no two sessions use it at once, and a flow costs no name buffer.
+ */
+const clientFqdnName = new DnsName();
+
 export class DhcpSession implements FlowAnalyzer {
   private readonly out: NameServiceEvents;
   private readonly msg = new DhcpMessage();
-  private readonly fqdn = new DnsName();
   private readonly exchanges: ExchangeTable;
 
   constructor(private readonly ctx: AnalyzerContext, exchanges?: ExchangeTable) {
@@ -227,8 +232,8 @@ export class DhcpSession implements FlowAnalyzer {
     const nameOff = m.fqdnOff + 3;
     const end = m.fqdnOff + m.fqdnLen;
     if ((flags & 0x04) !== 0) {
-      if (readName(buf, nameOff, nameOff, end, this.fqdn) < 0 || this.fqdn.labels === 0) return '';
-      return nameText(this.fqdn);
+      if (readName(buf, nameOff, nameOff, end, clientFqdnName) < 0 || clientFqdnName.labels === 0) return '';
+      return nameText(clientFqdnName);
     }
     return optionText(buf, nameOff, end - nameOff);
   }

@@ -80,10 +80,15 @@ class Dhcpv6Message {
   }
 }
 
+/**
+ * Name scratch shared by every session: the FQDN option is decoded and turned into text within one onData
+ * call, so no two sessions use it at once, and a flow costs no name buffer.
+ */
+const clientFqdnName = new DnsName();
+
 export class Dhcpv6Session implements FlowAnalyzer {
   private readonly out: NameServiceEvents;
   private readonly msg = new Dhcpv6Message();
-  private readonly fqdn = new DnsName();
   private readonly exchanges: ExchangeTable;
   /** the message being handled was unwrapped from a relay message */
   private relayed = false;
@@ -292,7 +297,7 @@ export class Dhcpv6Session implements FlowAnalyzer {
     // A partial name lacks the terminating zero: copy-free check, read labels up to the option's end.
     let text = '';
     let p = nameOff;
-    if (readName(buf, nameOff, nameOff, end, this.fqdn) >= 0) return this.fqdn.labels === 0 ? '' : nameText(this.fqdn);
+    if (readName(buf, nameOff, nameOff, end, clientFqdnName) >= 0) return clientFqdnName.labels === 0 ? '' : nameText(clientFqdnName);
     while (p < end) {
       const l = buf[p]!;
       if (l === 0 || l > 63 || p + 1 + l > end) break;

@@ -5,8 +5,9 @@
  * which are dropped; and periodic announcements repeat them, so they are de-duplicated with a bounded memory
  * (hitting it is counted, the fact is still emitted).
  */
-import type { FactField, ProtocolName } from '../../events/types.js';
+import type { Endpoint, FactField, ProtocolName } from '../../events/types.js';
 import { classifyIp, isGroupMacText } from '../../model/address-class.js';
+import { ip4ToString } from '../../util/addr.js';
 import type { AnalyzerContext, Dir } from '../analyzer.js';
 import { FlowEvents } from '../common/flow-events.js';
 
@@ -15,8 +16,64 @@ export const MAX_FACTS_REMEMBERED = 256;
 /** Longest fact value kept (names, vendor strings); longer ones are cut. */
 export const MAX_FACT_CHARS = 255;
 
+/**
+ * Facts remembered in a flat list (ip, mac, field, value per fact) and compared field by field before the flow
+ * switches to a set of joined keys: most flows state one or two facts, for which building and hashing key
+ * strings costs more than the comparison.
+ */
+const LINEAR_FACTS = 8;
+
+/** endpointFlags bits: what an endpoint's addresses are, as facts and toGroup need them. */
+const IP_IS_HOST = 1;
+const MAC_IS_HOST = 2;
+const IS_GROUP = 4;
+
+/**
+ * Dotted-quad IPv4 text as a number, -1 when it is not one: the same acceptance as classifyIp's parser (1-3
+ * digits per octet, each at most 255), without a regular expression.
+ */
+function dottedIp4(text: string): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 3) return -1;
+      octet = octet * 10 + (c - 0x30);
+    } else if (c === 0x2e && digits > 0 && dots < 3) {
+      if (octet > 255) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0 || octet > 255) return -1;
+  return value * 256 + octet;
+}
+
+/** classifyIp(text) === 'unicast', with the IPv4 case decided without parsing by regular expression. */
+export function isUnicastText(text: string): boolean {
+  const v4 = dottedIp4(text);
+  if (v4 >= 0) return v4 !== 0 && v4 < 0xe0000000;
+  return classifyIp(text) === 'unicast';
+}
+
 export class NameServiceEvents extends FlowEvents {
-  private readonly hostFactsSeen = new Set<string>();
+  /** the first host facts emitted, LINEAR_FACTS at most, as ip, mac, field, value; made on the first fact */
+  private factList: string[] | null = null;
+  /** keys of the host facts emitted, once there are more than LINEAR_FACTS */
+  private factKeys: Set<string> | null = null;
+  /**
+   * Classification of the last two endpoints looked at (the flow's client and server; they change only when the
+   * sides are swapped): their text addresses are parsed once per flow, not per message.
+   */
+  private flagsEndpointA: Endpoint | null = null;
+  private flagsA = 0;
+  private flagsEndpointB: Endpoint | null = null;
+  private flagsB = 0;
 
   constructor(
     ctx: AnalyzerContext,
@@ -26,11 +83,25 @@ export class NameServiceEvents extends FlowEvents {
     super(ctx, protocol);
   }
 
+  private endpointFlags(ep: Endpoint): number {
+    if (ep === this.flagsEndpointA) return this.flagsA;
+    if (ep === this.flagsEndpointB) return this.flagsB;
+    const ipUnicast = isUnicastText(ep.ip);
+    const macGroup = ep.mac !== undefined && isGroupMacText(ep.mac);
+    let flags = 0;
+    if (ipUnicast) flags |= IP_IS_HOST;
+    if (ep.mac !== undefined && ep.mac !== '' && !macGroup) flags |= MAC_IS_HOST;
+    if (macGroup || !ipUnicast) flags |= IS_GROUP;
+    this.flagsEndpointB = this.flagsEndpointA;
+    this.flagsB = this.flagsA;
+    this.flagsEndpointA = ep;
+    this.flagsA = flags;
+    return flags;
+  }
+
   /** Is the receiving side of `dir` a broadcast/multicast address (so no answer comes back on this flow)? */
   toGroup(dir: Dir): boolean {
-    const r = this.receiver(dir);
-    if (r.mac !== undefined && isGroupMacText(r.mac)) return true;
-    return classifyIp(r.ip) !== 'unicast';
+    return (this.endpointFlags(this.receiver(dir)) & IS_GROUP) !== 0;
   }
 
   /** Counts `malformed` (under the analyzer's protocol) and emits the capped anomaly event. */
@@ -44,14 +115,34 @@ export class NameServiceEvents extends FlowEvents {
    * multicast IP, 0.0.0.0) are dropped from the subject; with nothing left the fact is not emitted.
    */
   hostFact(ip: string, mac: string, field: FactField, value: string, confidence: number): void {
-    const subjectIp = ip !== '' && classifyIp(ip) === 'unicast' ? ip : '';
+    const subjectIp = ip !== '' && isUnicastText(ip) ? ip : '';
     const subjectMac = mac !== '' && !isGroupMacText(mac) ? mac : '';
+    this.subjectFact(subjectIp, subjectMac, field, value, confidence);
+  }
+
+  /**
+   * hostFact for an IPv4 address given as a number, with its text when the caller has it ('' = make it if
+   * needed): nothing is parsed back from text.
+   */
+  hostFactIp4(ip: number, ipText: string, mac: string, field: FactField, value: string, confidence: number): void {
+    // classifyIp's IPv4 rules: 0.0.0.0 unspecified, 224/4 and up multicast/reserved/broadcast.
+    const subjectIp = ip !== 0 && ip < 0xe0000000 ? (ipText !== '' ? ipText : ip4ToString(ip)) : '';
+    const subjectMac = mac !== '' && !isGroupMacText(mac) ? mac : '';
+    this.subjectFact(subjectIp, subjectMac, field, value, confidence);
+  }
+
+  /** A fact about the sender of `dir` (its IP, and its MAC when the frame carried one). */
+  senderFact(dir: Dir, field: FactField, value: string, confidence: number): void {
+    const s = this.sender(dir);
+    const flags = this.endpointFlags(s);
+    this.subjectFact((flags & IP_IS_HOST) !== 0 ? s.ip : '', (flags & MAC_IS_HOST) !== 0 ? s.mac! : '', field, value, confidence);
+  }
+
+  /** The fact about an already filtered subject ('' = not a host / unknown). */
+  private subjectFact(subjectIp: string, subjectMac: string, field: FactField, value: string, confidence: number): void {
     if ((subjectIp === '' && subjectMac === '') || value === '') return;
     const text = value.length > MAX_FACT_CHARS ? value.slice(0, MAX_FACT_CHARS) : value;
-    const key = `${subjectIp}|${subjectMac}|${field}|${text}`;
-    if (this.hostFactsSeen.has(key)) return;
-    if (this.hostFactsSeen.size < this.maxFactsRemembered) this.hostFactsSeen.add(key);
-    else this.ctx.count('facts-remembered-cap');
+    if (!this.rememberFact(subjectIp, subjectMac, field, text)) return;
     const subject: { ip?: string; mac?: string } = {};
     if (subjectIp !== '') subject.ip = subjectIp;
     if (subjectMac !== '') subject.mac = subjectMac;
@@ -68,9 +159,36 @@ export class NameServiceEvents extends FlowEvents {
     });
   }
 
-  /** A fact about the sender of `dir` (its IP, and its MAC when the frame carried one). */
-  senderFact(dir: Dir, field: FactField, value: string, confidence: number): void {
-    const s = this.sender(dir);
-    this.hostFact(s.ip, s.mac ?? '', field, value, confidence);
+  /** False when the fact was emitted before; otherwise remembers it (within the cap, else counted). */
+  private rememberFact(ip: string, mac: string, field: string, value: string): boolean {
+    if (this.factKeys === null) {
+      const list = (this.factList ??= []);
+      for (let i = 0; i < list.length; i += 4) {
+        if (list[i] === ip && list[i + 1] === mac && list[i + 2] === field && list[i + 3] === value) return false;
+      }
+      const count = list.length >> 2;
+      if (count >= this.maxFactsRemembered) {
+        this.ctx.count('facts-remembered-cap');
+        return true;
+      }
+      if (count < LINEAR_FACTS) {
+        list.push(ip, mac, field, value);
+        return true;
+      }
+      const keys = new Set<string>();
+      for (let i = 0; i < list.length; i += 4) keys.add(factKey(list[i]!, list[i + 1]!, list[i + 2]!, list[i + 3]!));
+      this.factKeys = keys;
+      this.factList = null;
+    }
+    const key = factKey(ip, mac, field, value);
+    if (this.factKeys.has(key)) return false;
+    if (this.factKeys.size < this.maxFactsRemembered) this.factKeys.add(key);
+    else this.ctx.count('facts-remembered-cap');
+    return true;
   }
+}
+
+/** One key per distinct fact: addresses and field names never contain '|', and the value comes last. */
+function factKey(ip: string, mac: string, field: string, value: string): string {
+  return `${ip}|${mac}|${field}|${value}`;
 }

@@ -14,9 +14,19 @@ export function typeName(type: number): string {
   return TYPE_NAMES.get(type) ?? `type${type}`;
 }
 
+/** query_<type> names made so far, by type (at most 65536: the type is 16 bits). */
+const queryNames = new Map<number, string>();
+
 /** Operation codeName for a question type: "query_a", "query_aaaa", "query_type65280". */
 export function queryCodeName(opcode: number, type: number): string {
-  if (opcode === 0) return `query_${typeName(type)}`;
+  if (opcode === 0) {
+    let name = queryNames.get(type);
+    if (name === undefined) {
+      name = `query_${typeName(type)}`;
+      if (type >= 0 && type <= 0xffff) queryNames.set(type, name);
+    }
+    return name;
+  }
   return OPCODE_NAMES[opcode] ?? `opcode_${opcode}`;
 }
 

@@ -103,9 +103,50 @@ export function readName(buf: Uint8Array, pos: number, msgOff: number, msgEnd: n
   }
 }
 
+/**
+ * Presentation bytes of the common case (labels of printable ASCII other than '.' and backslash), built
+ * without a string per character; one shared buffer, as names are turned into text one at a time.
+ */
+const presentation = Buffer.allocUnsafe(MAX_NAME_WIRE_LEN + 1);
+
+/** Does byte c need an escape (backslash-c or backslash-ddd) in the presentation form, as dig prints it? */
+function needsEscape(c: number): boolean {
+  return c < 0x21 || c > 0x7e || c === 0x2e || c === 0x5c;
+}
+
+/**
+ * Writes the presentation form of labels fromLabel.. into `presentation`; returns its length, or -1 when a byte
+ * needs an escape (the caller then takes the general path).
+ */
+function plainPresentation(name: DnsName, fromLabel: number): number {
+  const b = name.bytes;
+  let w = 0;
+  let p = 0;
+  for (let label = 0; p < name.length; label++) {
+    const len = b[p]!;
+    if (label >= fromLabel) {
+      if (w > 0) presentation[w++] = 0x2e;
+      for (let i = 1; i <= len; i++) {
+        const c = b[p + i]!;
+        if (needsEscape(c)) return -1;
+        presentation[w++] = c;
+      }
+    }
+    p += len + 1;
+  }
+  return w;
+}
+
 /** Presentation form of a decoded name ("www.example.com", "." for the root), escaping as dig does. */
 export function nameText(name: DnsName, fromLabel = 0): string {
   if (name.labels === 0) return '.';
+  const plain = plainPresentation(name, fromLabel);
+  if (plain > 0) return presentation.toString('latin1', 0, plain);
+  if (plain === 0) return '.';
+  return escapedNameText(name, fromLabel);
+}
+
+function escapedNameText(name: DnsName, fromLabel: number): string {
   let out = '';
   const b = name.bytes;
   let p = 0;
@@ -123,6 +164,34 @@ export function nameText(name: DnsName, fromLabel = 0): string {
     p += len + 1;
   }
   return out.length === 0 ? '.' : out;
+}
+
+/**
+ * nameText(name).toLowerCase() === lowerText, without building the text in the common case (a response's
+ * question checked against the query's).
+ */
+export function nameTextEqualsLower(name: DnsName, lowerText: string): boolean {
+  if (name.labels === 0) return lowerText === '.';
+  const b = name.bytes;
+  let w = 0;
+  let p = 0;
+  const n = lowerText.length;
+  while (p < name.length) {
+    const len = b[p]!;
+    if (w > 0) {
+      if (w >= n || lowerText.charCodeAt(w) !== 0x2e) return false;
+      w++;
+    }
+    for (let i = 1; i <= len; i++) {
+      let c = b[p + i]!;
+      if (needsEscape(c)) return nameText(name).toLowerCase() === lowerText;
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (w >= n || lowerText.charCodeAt(w) !== c) return false;
+      w++;
+    }
+    p += len + 1;
+  }
+  return w === n;
 }
 
 /** Does the decoded name end with the label sequence of `suffix` (lower-case ASCII, e.g. "local")? */
@@ -206,6 +275,13 @@ export function readRecord(buf: Uint8Array, pos: number, msgOff: number, msgEnd:
   rr.rdataOff = p + 10;
   if (rr.rdataOff + rr.rdataLen > msgEnd) return NameError.Truncated;
   return rr.rdataOff + rr.rdataLen;
+}
+
+/** An A record's IPv4 address as a 32-bit number, -1 when the record is not an A with 4 octets of data. */
+export function recordIp4(buf: Uint8Array, rr: ResourceRecord): number {
+  if (rr.type !== RR_TYPE.A || rr.rdataLen !== 4) return -1;
+  const o = rr.rdataOff;
+  return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
 }
 
 /** The address in an A (4 octets) or AAAA (16 octets) record's data, '' when the length is wrong. */

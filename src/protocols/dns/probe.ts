@@ -1,10 +1,9 @@
 import { Probe } from '../analyzer.js';
 import { knownOpcode } from './names.js';
-import { DNS_HEADER_LEN, DnsHeader, DnsName, NameError, Question, ResourceRecord, plausibleClass, readHeader, readQuestion, readRecord } from './parser.js';
+import { DNS_HEADER_LEN, DnsHeader, DnsName, MAX_POINTER_JUMPS, NameError, ResourceRecord, plausibleClass, readHeader, readQuestion, readRecord } from './parser.js';
 
 // Module-level scratch: probes run on a few datagrams per new flow and must not allocate.
 const header = new DnsHeader();
-const question = new Question();
 const record = new ResourceRecord();
 
 /** Smallest question (root name + type + class) and resource record (root name + fixed part). */
@@ -17,6 +16,26 @@ export function looksLikeNetbiosName(n: DnsName, type: number): boolean {
   if (n.labels < 1 || n.firstLabelLen !== 32 || (type !== 0x20 && type !== 0x21)) return false;
   for (let i = 0; i < 32; i++) {
     const c = n.bytes[n.firstLabelOff + i]!;
+    if (c < 0x41 || c > 0x50) return false;
+  }
+  return true;
+}
+
+/**
+ * looksLikeNetbiosName for the name at buf[pos], read on the wire instead of from a decoded copy (the probe
+ * runs once per UDP spec sharing it, on every new flow). The name must have been validated by readName: its
+ * pointers lead backwards to labels inside the message.
+ */
+function wireLooksLikeNetbiosName(buf: Uint8Array, pos: number, msgOff: number, type: number): boolean {
+  if (type !== 0x20 && type !== 0x21) return false;
+  let p = pos;
+  for (let jumps = 0; (buf[p]! & 0xc0) === 0xc0; jumps++) {
+    if (jumps > MAX_POINTER_JUMPS) return false;
+    p = msgOff + (((buf[p]! & 0x3f) << 8) | buf[p + 1]!);
+  }
+  if (buf[p] !== 32) return false;
+  for (let i = 1; i <= 32; i++) {
+    const c = buf[p + i]!;
     if (c < 0x41 || c > 0x50) return false;
   }
   return true;
@@ -36,11 +55,13 @@ export function probeDnsMessage(buf: Uint8Array, off: number, end: number, compl
   if (qd > MAX_QUESTIONS) return Probe.No;
   if (complete && DNS_HEADER_LEN + qd * MIN_QUESTION + records * MIN_RECORD > end - off) return Probe.No;
   if (qd > 0) {
-    const p = readQuestion(buf, off + DNS_HEADER_LEN, off, end, question);
+    const p = readQuestion(buf, off + DNS_HEADER_LEN, off, end, null);
     if (p === NameError.Truncated && !complete) return Probe.NeedMore;
     if (p < 0) return Probe.No;
-    if (question.type === 0 || !plausibleClass(question.klass)) return Probe.No;
-    if (looksLikeNetbiosName(question.name, question.type)) return Probe.No;
+    const type = (buf[p - 4]! << 8) | buf[p - 3]!;
+    const klass = (buf[p - 2]! << 8) | buf[p - 1]!;
+    if (type === 0 || !plausibleClass(klass)) return Probe.No;
+    if (wireLooksLikeNetbiosName(buf, off + DNS_HEADER_LEN, off, type)) return Probe.No;
     return Probe.Yes;
   }
   if (!header.response || records === 0) return Probe.No;

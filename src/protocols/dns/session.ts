@@ -13,14 +13,14 @@
  *   their own names (hostname at 0.8) and services (software hints).
  */
 import type { OperationEvent, ProtocolName } from '../../events/types.js';
-import { ip6ToString, isPublicIp } from '../../util/addr.js';
+import { ip6ToString, isPrivateIp4, isPublicIp } from '../../util/addr.js';
 import { Dir, Probe, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { StreamBuffer } from '../common/stream-buffer.js';
 import { NameServiceEvents } from './emitter.js';
 import { OPCODE_NAMES, queryCodeName, rcodeName, typeName } from './names.js';
 import {
-  DNS_HEADER_LEN, DnsHeader, Question, RR_TYPE, ResourceRecord, addressText, nameErrorText, nameText, rdataIsName, readHeader,
-  readName, readQuestion, readRecord, DnsName,
+  DNS_HEADER_LEN, DnsHeader, Question, RR_TYPE, ResourceRecord, addressText, nameErrorText, nameText, nameTextEqualsLower, rdataIsName,
+  readHeader, readName, readQuestion, readRecord, recordIp4, DnsName,
 } from './parser.js';
 import { probeDnsTcp } from './probe.js';
 
@@ -42,26 +42,71 @@ interface Pending {
   event: OperationEvent;
 }
 
+/**
+ * Queries awaiting their response, by id, in arrival order. The oldest waits in a field and the Map is made only
+ * when more than one is outstanding: most flows (one ephemeral port per query) carry a single exchange.
+ */
+class PendingQueries {
+  /** older than every entry of `rest` (it is only filled while `rest` is empty) */
+  private first: Pending | null = null;
+  private rest: Map<number, Pending> | null = null;
+
+  get size(): number {
+    return (this.first !== null ? 1 : 0) + (this.rest !== null ? this.rest.size : 0);
+  }
+
+  get(id: number): Pending | undefined {
+    if (this.first !== null && this.first.id === id) return this.first;
+    return this.rest !== null ? this.rest.get(id) : undefined;
+  }
+
+  delete(id: number): void {
+    if (this.first !== null && this.first.id === id) this.first = null;
+    else if (this.rest !== null) this.rest.delete(id);
+  }
+
+  /** Appends a query whose id is not pending. */
+  add(p: Pending): void {
+    if (this.first === null && (this.rest === null || this.rest.size === 0)) this.first = p;
+    else (this.rest ??= new Map()).set(p.id, p);
+  }
+
+  oldest(): Pending | undefined {
+    if (this.first !== null) return this.first;
+    return this.rest !== null && this.rest.size > 0 ? (this.rest.values().next().value as Pending) : undefined;
+  }
+}
+
 const CONF_NAME_OF_LOCAL_ADDRESS = 0.5;
 const CONF_PTR = 0.7;
 const CONF_SELF_ANNOUNCED = 0.8;
 const CONF_SERVICE = 0.6;
 const CONF_SERVER_ROLE = 0.8;
 
+/**
+ * Parse scratch shared by every session: a message is parsed and its events emitted within one onData call, so
+ * no two sessions use them at once. Per-session copies cost four 256-octet name buffers per flow, and most DNS
+ * flows (one ephemeral port per query) carry a single exchange.
+ */
+const header = new DnsHeader();
+const question = new Question();
+const record = new ResourceRecord();
+const rdataName = new DnsName();
+/** Shared, never filled: resolvedNames of a session that has asked for nothing yet. */
+const NO_NAMES: ReadonlySet<string> = new Set<string>();
+
 export class DnsSession implements FlowAnalyzer {
   private readonly out: NameServiceEvents;
-  private readonly header = new DnsHeader();
-  private readonly question = new Question();
-  private readonly record = new ResourceRecord();
-  private readonly rdataName = new DnsName();
-  private readonly pending = new Map<number, Pending>();
+  /** queries awaiting their response */
+  private readonly pending = new PendingQueries();
   private readonly streams: [StreamBuffer, StreamBuffer] | null;
   /** TCP: bytes lost in this direction; skip until a segment looks like a message start */
-  private readonly lost = [false, false];
+  private readonly lost: [boolean, boolean] | null;
   private sidesSettled = false;
   private serverRoleSeen = false;
-  /** Distinct names this flow asked for (bounded by limits.maxNamesPerFlow). */
-  readonly resolvedNames = new Set<string>();
+  /** The first name asked for; the set is made when a second distinct one comes (most flows ask one). */
+  private firstName: string | null = null;
+  private names: Set<string> | null = null;
 
   constructor(
     private readonly ctx: AnalyzerContext,
@@ -76,6 +121,13 @@ export class DnsSession implements FlowAnalyzer {
           new StreamBuffer(ctx.maxBufferBytes, (b, o, l) => this.consume(Dir.ToClient, b, o, l)),
         ]
       : null;
+    this.lost = tcp ? [false, false] : null;
+  }
+
+  /** Distinct names this flow asked for (bounded by limits.maxNamesPerFlow). */
+  get resolvedNames(): ReadonlySet<string> {
+    if (this.names !== null) return this.names;
+    return this.firstName !== null ? new Set([this.firstName]) : NO_NAMES;
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
@@ -95,33 +147,36 @@ export class DnsSession implements FlowAnalyzer {
     this.ctx.count('gap');
     if (this.streams !== null) {
       this.streams[dir].reset();
-      this.lost[dir] = true;
+      this.lost![dir] = true;
     }
     this.out.anomalyEvent(dir, 'gap', `${bytes} bytes missing`);
   }
 
   onClose(meta: PacketMeta): void {
     this.out.meta = meta;
-    for (const p of this.pending.values()) this.ctx.sink.emit(p.event);
-    this.pending.clear();
+    for (let p = this.pending.oldest(); p !== undefined; p = this.pending.oldest()) {
+      this.pending.delete(p.id);
+      this.ctx.sink.emit(p.event);
+    }
   }
 
   // ------------------------------------------------------------------------------------------ framing
 
   private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
-    if (this.lost[dir]) {
+    const lost = this.lost!;
+    if (lost[dir]) {
       if (probeDnsTcp(buf, off, len) !== Probe.Yes) {
         this.ctx.count('resync-skipped-bytes', len);
         return len;
       }
-      this.lost[dir] = false;
+      lost[dir] = false;
       this.ctx.count('resync');
     }
     if (len < 2) return 0;
     const msgLen = (buf[off]! << 8) | buf[off + 1]!;
     if (msgLen < DNS_HEADER_LEN) {
       this.out.malformed(dir, `TCP length prefix ${msgLen} is shorter than a DNS header`);
-      this.lost[dir] = true;
+      lost[dir] = true;
       return len;
     }
     if (len < 2 + msgLen) return 0;
@@ -132,13 +187,13 @@ export class DnsSession implements FlowAnalyzer {
   // ------------------------------------------------------------------------------------------ messages
 
   private onMessage(dir: Dir, buf: Buffer, off: number, end: number): void {
-    const h = this.header;
+    const h = header;
     if (!readHeader(buf, off, end, h)) {
       this.out.malformed(dir, 'message shorter than the 12-octet header');
       return;
     }
     if (!this.sidesSettled) dir = this.settleSides(dir);
-    const q = this.question;
+    const q = question;
     let p = off + DNS_HEADER_LEN;
     let hasQuestion = false;
     if (h.qdcount > 0) {
@@ -160,7 +215,7 @@ export class DnsSession implements FlowAnalyzer {
   private settleSides(dir: Dir): Dir {
     this.sidesSettled = true;
     if (!this.ctx.flow.sidesGuessed) return dir;
-    const fromClient = !this.header.response;
+    const fromClient = !header.response;
     if (fromClient === (dir === Dir.ToServer)) {
       this.ctx.confirmSides();
       return dir;
@@ -174,8 +229,8 @@ export class DnsSession implements FlowAnalyzer {
   }
 
   private onQuery(dir: Dir, hasQuestion: boolean): void {
-    const h = this.header;
-    const q = this.question;
+    const h = header;
+    const q = question;
     const event = this.queryEvent(dir, hasQuestion);
     const qname = hasQuestion ? nameText(q.name) : '';
     if (qname !== '') event.object = qname;
@@ -186,40 +241,39 @@ export class DnsSession implements FlowAnalyzer {
       this.ctx.sink.emit(event);
       return;
     }
-    const previous = this.pending.get(h.id);
+    const pending = this.pending;
+    const previous = pending.get(h.id);
     if (previous !== undefined) {
       // Same id before an answer: a retransmission (or id reuse); the earlier attempt went unanswered.
-      this.pending.delete(h.id);
+      pending.delete(h.id);
       this.ctx.count('query-retransmitted');
       this.ctx.sink.emit(previous.event);
     }
-    if (this.pending.size >= this.ctx.maxPendingTransactions) {
-      const oldest = this.pending.values().next().value as Pending;
-      this.pending.delete(oldest.id);
+    if (pending.size >= this.ctx.maxPendingTransactions) {
+      const oldest = pending.oldest()!;
+      pending.delete(oldest.id);
       this.ctx.count('transaction-cap');
       this.out.anomalyEvent(dir, 'transaction-cap', 'too many queries awaiting a response');
       this.ctx.sink.emit(oldest.event);
     }
-    this.pending.set(h.id, { id: h.id, qtype: hasQuestion ? q.type : -1, qname: qname.toLowerCase(), event });
+    pending.add({ id: h.id, qtype: hasQuestion ? q.type : -1, qname: qname.toLowerCase(), event });
   }
 
   private queryEvent(requestDir: Dir, hasQuestion: boolean): OperationEvent {
-    const h = this.header;
+    const h = header;
     if (h.opcode === 0 && hasQuestion) {
-      return this.out.operation(requestDir, 'read', this.question.type, queryCodeName(0, this.question.type), 'no-response');
+      return this.out.operation(requestDir, 'read', question.type, queryCodeName(0, question.type), 'no-response');
     }
     const kind = h.opcode === 5 ? 'write' : h.opcode === 4 ? 'other' : 'read';
     return this.out.operation(requestDir, kind, h.opcode, OPCODE_NAMES[h.opcode] ?? `opcode_${h.opcode}`, 'no-response');
   }
 
   private onResponse(dir: Dir, buf: Buffer, off: number, end: number, afterQuestion: number, hasQuestion: boolean): void {
-    const h = this.header;
-    const q = this.question;
+    const h = header;
+    const q = question;
     const requester: Dir = dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
     let pending = this.pending.get(h.id);
-    let qname = '';
-    if (hasQuestion) qname = nameText(q.name);
-    if (pending !== undefined && hasQuestion && (pending.qtype !== q.type || pending.qname !== qname.toLowerCase())) {
+    if (pending !== undefined && hasQuestion && (pending.qtype !== q.type || !nameTextEqualsLower(q.name, pending.qname))) {
       this.ctx.count('question-mismatch');
       pending = undefined;
     }
@@ -233,7 +287,7 @@ export class DnsSession implements FlowAnalyzer {
     } else {
       this.ctx.count('unexpected-response');
       event = this.queryEvent(requester, hasQuestion);
-      if (qname !== '') event.object = qname;
+      if (hasQuestion) event.object = nameText(q.name);
     }
     if (event !== null) {
       event.responseFrame = this.out.meta.frame;
@@ -255,8 +309,8 @@ export class DnsSession implements FlowAnalyzer {
 
   /** Walks the remaining questions and the records: operation attributes and facts. */
   private readAnswers(dir: Dir, buf: Buffer, off: number, end: number, from: number, event: OperationEvent | null): void {
-    const h = this.header;
-    const rr = this.record;
+    const h = header;
+    const rr = record;
     let p = from;
     for (let i = 1; i < h.qdcount; i++) {
       p = readQuestion(buf, p, off, end, null);
@@ -268,7 +322,9 @@ export class DnsSession implements FlowAnalyzer {
     const total = h.ancount + h.nscount + h.arcount;
     const scanned = total < this.limits.maxRecordsPerMessage ? total : this.limits.maxRecordsPerMessage;
     if (scanned < total) this.ctx.count('records-cap');
-    let firstAnswerSeen = false;
+    // The first answer's TTL and data, for the operation's attributes (made in one piece at the end).
+    let firstTtl = 0;
+    let firstAnswer: string | null = null;
     for (let i = 0; i < scanned; i++) {
       p = readRecord(buf, p, off, end, rr, true);
       if (p < 0) {
@@ -277,38 +333,47 @@ export class DnsSession implements FlowAnalyzer {
       }
       const inAnswers = i < h.ancount;
       const inAdditional = i >= h.ancount + h.nscount;
-      if (inAnswers && !firstAnswerSeen && event !== null) {
-        firstAnswerSeen = true;
-        this.describeFirstAnswer(event, buf, off, end);
+      // A/AAAA text, made once for both the first answer and the record's facts.
+      let address = '';
+      if (inAnswers && firstAnswer === null && event !== null) {
+        firstTtl = rr.ttl;
+        address = addressText(buf, rr);
+        firstAnswer = address !== '' ? address : this.firstAnswerText(buf, off, end);
       }
-      if (inAnswers || (this.flavor !== 'dns' && inAdditional)) this.recordFacts(dir, buf, off, end);
+      if (inAnswers || (this.flavor !== 'dns' && inAdditional)) this.recordFacts(dir, buf, off, end, address);
     }
     if (event !== null) {
-      event.attributes ??= {};
-      event.attributes.rcode = rcodeName(h.rcode);
-      event.attributes.answers = h.ancount;
+      const rcode = rcodeName(h.rcode);
+      event.attributes = firstAnswer !== null
+        ? { ttl: firstTtl, first_answer: firstAnswer, rcode, answers: h.ancount }
+        : { rcode, answers: h.ancount };
     }
   }
 
-  private describeFirstAnswer(event: OperationEvent, buf: Buffer, off: number, end: number): void {
-    const rr = this.record;
-    const attrs = (event.attributes ??= {});
-    attrs.ttl = rr.ttl;
-    const address = addressText(buf, rr);
-    if (address !== '') attrs.first_answer = address;
-    else if (rdataIsName(rr.type) && readName(buf, rr.rdataOff, off, end, this.rdataName) >= 0) attrs.first_answer = nameText(this.rdataName);
-    else attrs.first_answer = typeName(rr.type);
+  /** The first answer's data when it is not an address: the name it points to, else its type. */
+  private firstAnswerText(buf: Buffer, off: number, end: number): string {
+    const rr = record;
+    if (rdataIsName(rr.type) && readName(buf, rr.rdataOff, off, end, rdataName) >= 0) return nameText(rdataName);
+    return typeName(rr.type);
   }
 
-  private recordFacts(dir: Dir, buf: Buffer, off: number, end: number): void {
-    const rr = this.record;
+  /** Facts from the current record; `knownAddress` is its A/AAAA text when already made ('' = not made). */
+  private recordFacts(dir: Dir, buf: Buffer, off: number, end: number, knownAddress: string): void {
+    const rr = record;
     if (rr.type === RR_TYPE.A || rr.type === RR_TYPE.AAAA) {
-      const address = addressText(buf, rr);
-      if (address === '') return;
       if (this.flavor === 'dns') {
-        if (!isPublicIp(address)) this.out.hostFact(address, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
+        const ip4 = recordIp4(buf, rr);
+        if (ip4 >= 0) {
+          // isPublicIp(text) of an IPv4 address is !isPrivateIp4 of its value.
+          if (isPrivateIp4(ip4)) this.out.hostFactIp4(ip4, knownAddress, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
+          return;
+        }
+        const address = knownAddress !== '' ? knownAddress : addressText(buf, rr);
+        if (address !== '' && !isPublicIp(address)) this.out.hostFact(address, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
         return;
       }
+      const address = knownAddress !== '' ? knownAddress : addressText(buf, rr);
+      if (address === '') return;
       // mDNS/LLMNR: the responder answers for its own name.
       const sender = this.out.sender(dir);
       const mac = sender.ip === address ? sender.mac ?? '' : '';
@@ -316,12 +381,12 @@ export class DnsSession implements FlowAnalyzer {
       return;
     }
     if (rr.type === RR_TYPE.PTR) {
-      if (readName(buf, rr.rdataOff, off, end, this.rdataName) < 0) return;
+      if (readName(buf, rr.rdataOff, off, end, rdataName) < 0) return;
       const owner = nameText(rr.name);
       const address = reverseAddress(owner);
       if (address !== '') {
         if (!isPublicIp(address)) {
-          const target = nameText(this.rdataName);
+          const target = nameText(rdataName);
           this.out.hostFact(address, '', 'hostname', this.flavor === 'dns' ? target : stripLocal(target), this.flavor === 'dns' ? CONF_PTR : CONF_SELF_ANNOUNCED);
         }
         return;
@@ -334,12 +399,22 @@ export class DnsSession implements FlowAnalyzer {
   }
 
   private rememberName(name: string): void {
-    if (this.resolvedNames.has(name)) return;
-    if (this.resolvedNames.size >= this.limits.maxNamesPerFlow) {
+    let names = this.names;
+    if (names === null) {
+      if (this.firstName === name) return;
+      if (this.firstName === null && this.limits.maxNamesPerFlow > 0) {
+        this.firstName = name;
+        return;
+      }
+      names = this.names = new Set();
+      if (this.firstName !== null) names.add(this.firstName);
+    }
+    if (names.has(name)) return;
+    if (names.size >= this.limits.maxNamesPerFlow) {
       this.ctx.count('names-cap');
       return;
     }
-    this.resolvedNames.add(name);
+    names.add(name);
   }
 }
 

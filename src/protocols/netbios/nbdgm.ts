@@ -49,13 +49,18 @@ function browserKind(opcode: number): OperationKind {
   }
 }
 
+/**
+ * Parse scratch shared by every session: a message is parsed and its events emitted within one onData call
+ * (nothing in them outlives it), so no two sessions use them at once, and a flow costs no name buffers.
+ */
+const wireSourceName = new DnsName();
+const wireDestName = new DnsName();
+const sourceNetbiosName = new NetbiosName();
+const destNetbiosName = new NetbiosName();
+const announcedServerName = new Uint8Array(16);
+
 export class NbdgmSession implements FlowAnalyzer {
   private readonly out: NameServiceEvents;
-  private readonly sourceName = new DnsName();
-  private readonly destName = new DnsName();
-  private readonly source = new NetbiosName();
-  private readonly dest = new NetbiosName();
-  private readonly serverName = new Uint8Array(16);
 
   constructor(private readonly ctx: AnalyzerContext) {
     this.out = new NameServiceEvents(ctx, 'nbdgm');
@@ -94,14 +99,14 @@ export class NbdgmSession implements FlowAnalyzer {
       this.ctx.count('fragment');
       return;
     }
-    let p = readName(buf, off + 14, off, msgEnd, this.sourceName);
-    if (p >= 0) p = readName(buf, p, off, msgEnd, this.destName);
+    let p = readName(buf, off + 14, off, msgEnd, wireSourceName);
+    if (p >= 0) p = readName(buf, p, off, msgEnd, wireDestName);
     if (p < 0) {
       this.out.malformed(dir, `datagram names: ${nameErrorText(p)}`);
       return;
     }
-    const hasSource = decodeNetbiosName(this.sourceName, this.source);
-    const hasDest = decodeNetbiosName(this.destName, this.dest);
+    const hasSource = decodeNetbiosName(wireSourceName, sourceNetbiosName);
+    const hasDest = decodeNetbiosName(wireDestName, destNetbiosName);
     if (!hasSource || !hasDest) {
       this.out.malformed(dir, 'datagram names are not NetBIOS names');
       return;
@@ -115,12 +120,12 @@ export class NbdgmSession implements FlowAnalyzer {
     }
     const opcode = buf[dataOff]!;
     const event = this.out.operation(dir, browserKind(opcode), opcode, BROWSER_OPCODE_NAMES[opcode] ?? `browser_opcode_${opcode}`, 'unknown');
-    event.object = netbiosNameText(this.dest);
+    event.object = netbiosNameText(destNetbiosName);
     // A datagram sent to a workgroup's browser names (<1d> master browser, <1e> election, <1b>) tells the
     // sender's workgroup.
-    const ds = this.dest.suffix;
+    const ds = destNetbiosName.suffix;
     if (ds === SUFFIX.MASTER_BROWSER || ds === SUFFIX.BROWSER_ELECTION || ds === SUFFIX.DOMAIN_MASTER_BROWSER) {
-      this.out.hostFact(sourceIp, mac, 'domain', netbiosBaseName(this.dest.raw), 0.8);
+      this.out.hostFact(sourceIp, mac, 'domain', netbiosBaseName(destNetbiosName.raw), 0.8);
     }
     if (opcode === OPCODE.HOST_ANNOUNCEMENT || opcode === OPCODE.LOCAL_MASTER_ANNOUNCEMENT || opcode === OPCODE.DOMAIN_ANNOUNCEMENT) {
       this.announcement(dir, buf, dataOff, msgEnd, opcode, sourceIp, mac, event);
@@ -155,7 +160,7 @@ export class NbdgmSession implements FlowAnalyzer {
       this.out.malformed(dir, `${BROWSER_OPCODE_NAMES[opcode]} shorter than 32 octets`);
       return;
     }
-    const name = this.serverName;
+    const name = announcedServerName;
     // NUL-terminated inside its 16 octets; what follows the NUL is stale buffer content.
     let nameLen = 0;
     while (nameLen < 16 && buf[d + 6 + nameLen] !== 0) {

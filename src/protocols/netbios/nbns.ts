@@ -27,13 +27,18 @@ interface Pending {
   event: OperationEvent;
 }
 
+/**
+ * Parse scratch shared by every session: a message is parsed and its events emitted within one onData call
+ * (nothing in them outlives it), so no two sessions use them at once, and a flow costs no name buffers.
+ */
+const messageHeader = new DnsHeader();
+const firstQuestion = new Question();
+const currentRecord = new ResourceRecord();
+const decodedNetbiosName = new NetbiosName();
+const nodeStatusName = new Uint8Array(16);
+
 export class NbnsSession implements FlowAnalyzer {
   private readonly out: NameServiceEvents;
-  private readonly header = new DnsHeader();
-  private readonly question = new Question();
-  private readonly record = new ResourceRecord();
-  private readonly nbName = new NetbiosName();
-  private readonly statusRaw = new Uint8Array(16);
   private readonly pending = new Map<number, Pending>();
 
   constructor(private readonly ctx: AnalyzerContext) {
@@ -43,13 +48,13 @@ export class NbnsSession implements FlowAnalyzer {
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
     this.out.meta = meta;
     const end = off + len;
-    const h = this.header;
+    const h = messageHeader;
     if (!readHeader(buf, off, end, h)) {
       this.out.malformed(dir, 'message shorter than the 12-octet header');
       return;
     }
     let p = off + DNS_HEADER_LEN;
-    const q = this.question;
+    const q = firstQuestion;
     let hasQuestion = false;
     if (h.qdcount > 0) {
       p = readQuestion(buf, p, off, end, q);
@@ -57,7 +62,7 @@ export class NbnsSession implements FlowAnalyzer {
         this.out.malformed(dir, `question: ${nameErrorText(p)}`);
         return;
       }
-      hasQuestion = decodeNetbiosName(q.name, this.nbName);
+      hasQuestion = decodeNetbiosName(q.name, decodedNetbiosName);
       if (!hasQuestion) {
         this.out.malformed(dir, 'question name is not a NetBIOS name');
         return;
@@ -84,11 +89,11 @@ export class NbnsSession implements FlowAnalyzer {
   }
 
   private onRequest(dir: Dir, buf: Buffer, off: number, end: number, p: number, hasQuestion: boolean): void {
-    const h = this.header;
-    const q = this.question;
+    const h = messageHeader;
+    const q = firstQuestion;
     const qtype = hasQuestion ? q.type : 0;
     const event = this.out.operation(dir, this.requestKind(h.opcode, qtype), h.opcode, nbnsOpName(h.opcode, qtype), 'no-response');
-    if (hasQuestion) event.object = netbiosNameText(this.nbName);
+    if (hasQuestion) event.object = netbiosNameText(decodedNetbiosName);
     const registering = h.opcode === 5 || h.opcode === 8 || h.opcode === 9 || h.opcode === 15;
     if (registering && hasQuestion) this.registrationFacts(dir, buf, off, end, p);
     if (this.out.toGroup(dir)) {
@@ -115,8 +120,8 @@ export class NbnsSession implements FlowAnalyzer {
 
   /** The registering node's NB address is in the additional record (RFC 1002 §4.2.2). */
   private registrationFacts(dir: Dir, buf: Buffer, off: number, end: number, p: number): void {
-    const h = this.header;
-    const rr = this.record;
+    const h = messageHeader;
+    const rr = currentRecord;
     const records = h.ancount + h.nscount + h.arcount;
     for (let i = 0; i < records && i < MAX_RECORDS; i++) {
       p = readRecord(buf, p, off, end, rr, false);
@@ -128,7 +133,7 @@ export class NbnsSession implements FlowAnalyzer {
       // The question name is the one being registered; NB data: flags (2) + address (4), possibly repeated.
       for (let o = rr.rdataOff; o + 6 <= rr.rdataOff + rr.rdataLen; o += 6) {
         const group = (buf.readUInt16BE(o) & NB_GROUP) !== 0;
-        this.nameFacts(dir, ip4ToString(buf.readUInt32BE(o + 2)), this.nbName.raw, this.nbName.suffix, group);
+        this.nameFacts(dir, ip4ToString(buf.readUInt32BE(o + 2)), decodedNetbiosName.raw, decodedNetbiosName.suffix, group);
       }
     }
   }
@@ -145,14 +150,14 @@ export class NbnsSession implements FlowAnalyzer {
   }
 
   private onResponse(dir: Dir, buf: Buffer, off: number, end: number, p: number): void {
-    const h = this.header;
+    const h = messageHeader;
     const requester: Dir = dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer;
     if (h.opcode === 7) {
       // WAIT FOR ACKNOWLEDGEMENT: the final answer follows with the same id.
       this.ctx.count('wack');
       return;
     }
-    const rr = this.record;
+    const rr = currentRecord;
     let answerType = 0;
     let answerName = '';
     if (h.ancount > 0) {
@@ -161,7 +166,7 @@ export class NbnsSession implements FlowAnalyzer {
         this.out.malformed(dir, `answer: ${nameErrorText(next)}`);
         return;
       }
-      if (decodeNetbiosName(rr.name, this.nbName)) answerName = netbiosNameText(this.nbName);
+      if (decodeNetbiosName(rr.name, decodedNetbiosName)) answerName = netbiosNameText(decodedNetbiosName);
       answerType = rr.type;
     }
     let event: OperationEvent;
@@ -181,11 +186,11 @@ export class NbnsSession implements FlowAnalyzer {
       event.exceptionCode = h.rcode;
       event.exceptionName = nbnsRcodeName(h.rcode);
     }
-    if (h.rcode === 0 && h.ancount > 0 && this.nbName.valid) {
+    if (h.rcode === 0 && h.ancount > 0 && decodedNetbiosName.valid) {
       if (answerType === TYPE_NB && h.opcode === 0) {
         for (let o = rr.rdataOff; o + 6 <= rr.rdataOff + rr.rdataLen; o += 6) {
           const group = (buf.readUInt16BE(o) & NB_GROUP) !== 0;
-          this.nameFacts(dir, ip4ToString(buf.readUInt32BE(o + 2)), this.nbName.raw, this.nbName.suffix, group);
+          this.nameFacts(dir, ip4ToString(buf.readUInt32BE(o + 2)), decodedNetbiosName.raw, decodedNetbiosName.suffix, group);
         }
       } else if (answerType === TYPE_NBSTAT) {
         this.nodeStatusFacts(dir, buf, rr.rdataOff, rr.rdataOff + rr.rdataLen);
@@ -200,7 +205,7 @@ export class NbnsSession implements FlowAnalyzer {
     const count = buf[p]!;
     p++;
     const owner = this.out.sender(dir).ip;
-    const raw = this.statusRaw;
+    const raw = nodeStatusName;
     for (let i = 0; i < count && i < MAX_NODE_STATUS_NAMES; i++, p += 18) {
       if (p + 18 > end) {
         this.out.malformed(dir, 'node status name table runs past the record');

@@ -76,3 +76,26 @@ test('probe: plausible NTP is only a Maybe; wrong version or short is No', () =>
 test('property: mutated, truncated datagrams and noise never throw', () => {
   checkRobustness(ntpSpec, session, 150);
 });
+
+test('refid text follows each reply (a changed refid, or the same octets under another stratum); the server role is stated once', () => {
+  const refids: Array<[number, number[]]> = [
+    [2, [192, 168, 10, 1]],
+    [2, [192, 168, 10, 1]],
+    [2, [10, 0, 0, 9]],
+    [1, [0x47, 0x50, 0x53, 0]], // "GPS"
+    [2, [0x47, 0x50, 0x53, 0]], // the same octets as an address
+    [1, [0x47, 0x50, 0x53, 0]],
+  ];
+  const messages: Message[] = [];
+  refids.forEach(([stratum, refid], i) => {
+    const t = 0xe5000100 + i;
+    messages.push([C, header(3, 0, [0, 0, 0, 0], 0, t)], [S, header(4, stratum, refid, t, t + 1)]);
+  });
+  const ctx = replay(ntpSpec, messages);
+  assert.deepEqual(
+    ops(ctx).map((e) => [e.attributes?.stratum, e.attributes?.refid, e.attributes?.version]),
+    [[2, '192.168.10.1', 4], [2, '192.168.10.1', 4], [2, '10.0.0.9', 4], [1, 'GPS', 4], [2, '71.80.83.0', 4], [1, 'GPS', 4]],
+  );
+  const roles = ctx.events.filter((e) => e.type === 'asset-fact' && e.field === 'role-hint');
+  assert.equal(roles.length, 1);
+});

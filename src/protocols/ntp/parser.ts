@@ -54,7 +54,7 @@ export function plausibleNtp(buf: Buffer, off: number, len: number): boolean {
   const version = ntpVersion(buf, off);
   if (mode === 0 || version < 1 || version > 4 || len < minLength(mode)) return false;
   if (mode <= 5) return buf[off + 1]! <= 16; // stratum 0..16
-  if (mode === 6) return (buf[off + 1]! & 0x1f) !== 0 && buf.readUInt16BE(off + 10) <= len - 12;
+  if (mode === 6) return (buf[off + 1]! & 0x1f) !== 0 && be16(buf, off + 10) <= len - 12;
   return true;
 }
 
@@ -73,7 +73,25 @@ export function refIdText(buf: Buffer, off: number, stratum: number): string {
   return `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`;
 }
 
-/** A 64-bit NTP timestamp at buf[at] folded into a double-safe key (53 bits: 21 of the seconds, 32 of the fraction). */
+/** Big-endian 16 bits at buf[at]; the caller has checked at + 2 <= the datagram's end. */
+export function be16(buf: Buffer, at: number): number {
+  return (buf[at]! << 8) | buf[at + 1]!;
+}
+
+/** Big-endian unsigned 32 bits at buf[at]; the caller has checked at + 4 <= the datagram's end. */
+function be32(buf: Buffer, at: number): number {
+  return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
+}
+
+/**
+ * A 64-bit NTP timestamp at buf[at] folded into a double-safe key (53 bits: 21 of the seconds, 32 of the
+ * fraction). The caller has checked at + 8 <= the datagram's end.
+ */
 export function timestampKey(buf: Buffer, at: number): number {
-  return (buf.readUInt32BE(at) % 0x200000) * 0x100000000 + buf.readUInt32BE(at + 4);
+  return (be32(buf, at) % 0x200000) * 0x100000000 + be32(buf, at + 4);
+}
+
+/** The four reference-id octets as one number, to tell a repeated refid without making its text again. */
+export function refIdValue(buf: Buffer, off: number): number {
+  return be32(buf, off + 12);
 }

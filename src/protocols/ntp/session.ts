@@ -7,7 +7,7 @@
 import type { OperationEvent } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { FlowEvents, IT_SESSION_LIMITS } from '../common/flow-events.js';
-import { CONTROL_OPCODES, MODE_NAMES, PRIVATE_REQUESTS, minLength, ntpMode, ntpVersion, refIdText, timestampKey } from './parser.js';
+import { CONTROL_OPCODES, MODE_NAMES, PRIVATE_REQUESTS, be16, minLength, ntpMode, ntpVersion, refIdText, refIdValue, timestampKey } from './parser.js';
 
 export class NtpSession implements FlowAnalyzer {
   private readonly ev: FlowEvents;
@@ -18,6 +18,16 @@ export class NtpSession implements FlowAnalyzer {
   /** mode 7 requests by request code */
   private readonly privateRequests = new Map<number, OperationEvent>();
   private firstMessage = true;
+  /**
+   * IPs already stated as 'ntp-server' (at most the flow's two): FlowEvents.fact would drop the repeat, after
+   * building its key; NTP states no other fact, so its cap is never reached and skipping is the same.
+   */
+  private serverStatedIp1: string | null = null;
+  private serverStatedIp2: string | null = null;
+  /** The last reply's reference id (value, stratum class) and its text: servers repeat it on every reply. */
+  private lastRefId = -1;
+  private lastRefIdKiss = false;
+  private lastRefIdText = '';
 
   constructor(private readonly ctx: AnalyzerContext) {
     this.ev = new FlowEvents(ctx, 'ntp', IT_SESSION_LIMITS);
@@ -55,7 +65,7 @@ export class NtpSession implements FlowAnalyzer {
         return;
       case 5:
         this.ctx.count('ntp.broadcast');
-        this.ev.fact(dir === Dir.ToServer ? 'client' : 'server', 'role-hint', 'ntp-server', 0.8);
+        this.serverFact(dir === Dir.ToServer ? 'client' : 'server', 0.8);
         return;
       case 6:
         if (isResponse) this.onControlResponse(buf, off, len);
@@ -94,18 +104,40 @@ export class NtpSession implements FlowAnalyzer {
       // Kiss-o'-Death: the refid is the kiss code (RATE, DENY, RSTR).
       this.ctx.count('ntp.kiss-of-death');
     } else {
-      this.ev.fact(server, 'role-hint', 'ntp-server', 0.9);
+      this.serverFact(server, 0.9);
     }
     if (e === undefined) {
       this.ctx.count('ntp.unexpected-response');
       return;
     }
     this.exchanges.delete(key);
-    const refid = refIdText(buf, off, stratum);
+    const refid = this.refId(buf, off, stratum);
     if (stratum === 0) this.ev.complete(e, false, 0, `kiss_${refid.toLowerCase()}`);
     else this.ev.complete(e, true);
-    e.attributes = { ...e.attributes, stratum, refid };
+    // Requests in `exchanges` carry { version } alone (onClientRequest).
+    e.attributes = { version: e.attributes!.version!, stratum, refid };
     this.ev.emit(e);
+  }
+
+  /** The 'ntp-server' role fact about one side, once per IP. */
+  private serverFact(side: 'client' | 'server', confidence: number): void {
+    const ip = side === 'client' ? this.ev.client.ip : this.ev.server.ip;
+    if (ip === this.serverStatedIp1 || ip === this.serverStatedIp2) return;
+    this.ev.fact(side, 'role-hint', 'ntp-server', confidence);
+    if (this.serverStatedIp1 === null) this.serverStatedIp1 = ip;
+    else this.serverStatedIp2 = ip;
+  }
+
+  /** refIdText, made again only when the reference id (or whether it is text or an address) changes. */
+  private refId(buf: Buffer, off: number, stratum: number): string {
+    const value = refIdValue(buf, off);
+    const kiss = stratum <= 1;
+    if (value !== this.lastRefId || kiss !== this.lastRefIdKiss) {
+      this.lastRefId = value;
+      this.lastRefIdKiss = kiss;
+      this.lastRefIdText = refIdText(buf, off, stratum);
+    }
+    return this.lastRefIdText;
   }
 
   private onControlRequest(dir: Dir, buf: Buffer, off: number): void {
@@ -115,11 +147,11 @@ export class NtpSession implements FlowAnalyzer {
     const e = this.ev.operation(dir, writes ? 'configuration' : 'diagnostics', 6, `control_${name}`);
     e.subCode = opcode;
     e.dataBytes = 0;
-    this.track(this.control, buf.readUInt16BE(off + 2), e, dir);
+    this.track(this.control, be16(buf, off + 2), e, dir);
   }
 
   private onControlResponse(buf: Buffer, off: number, len: number): void {
-    const seq = buf.readUInt16BE(off + 2);
+    const seq = be16(buf, off + 2);
     const e = this.control.get(seq);
     if (e === undefined) {
       this.ctx.count('ntp.unexpected-response');

@@ -91,8 +91,15 @@ export const POLICY_PREFIX = 'http://opcfoundation.org/UA/SecurityPolicy#';
 
 /** "Basic256Sha256" for the standard policy URIs, the URI itself otherwise. */
 export function policyName(uri: string): string {
-  return uri.startsWith(POLICY_PREFIX) ? uri.slice(POLICY_PREFIX.length) : uri;
+  // A flow asks for its policy's name several times, and every flow to a server has the same policy.
+  if (uri === lastPolicyUri) return lastPolicyName;
+  const name = uri.startsWith(POLICY_PREFIX) ? uri.slice(POLICY_PREFIX.length) : uri;
+  lastPolicyUri = uri;
+  lastPolicyName = name;
+  return name;
 }
+let lastPolicyUri = '';
+let lastPolicyName = '';
 
 export const USER_TOKEN_TYPES = ['anonymous', 'username', 'certificate', 'issued'] as const;
 

@@ -136,16 +136,18 @@ export class Reader {
 
   u32(): number {
     if (!this.need(4)) return 0;
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
   }
 
   i32(): number {
     if (!this.need(4)) return 0;
-    const v = this.buf.readInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
   }
 
   /** Length prefix of a String/ByteString: -1 for null; fails when the bytes are not all there. */
@@ -299,7 +301,40 @@ export class Reader {
   }
 }
 
+/**
+ * Recently decoded texts: endpoint URLs and policy URIs repeat on every connection to a server, so the text of
+ * a byte string seen before is reused instead of decoded and checked again. Direct-mapped; the bytes are
+ * compared in full, so a hit returns exactly what decoding would. Longer strings are always decoded.
+ */
+const TEXT_MEMO_SLOTS = 16;
+const TEXT_MEMO_MAX_BYTES = 128;
+const textMemoBytes = new Uint8Array(TEXT_MEMO_SLOTS * TEXT_MEMO_MAX_BYTES);
+const textMemoLength = new Int32Array(TEXT_MEMO_SLOTS).fill(-1);
+const textMemo: string[] = new Array<string>(TEXT_MEMO_SLOTS).fill('');
+
+/** The text of buf[off..off+len) (within buf), control characters replaced by '?'. */
 function cleanText(buf: Buffer, off: number, len: number): string {
+  if (len <= 0 || len > TEXT_MEMO_MAX_BYTES) return decodeCleanText(buf, off, len);
+  const slot = (len * 31 + buf[off]! * 7 + buf[off + len - 1]!) & (TEXT_MEMO_SLOTS - 1);
+  const base = slot * TEXT_MEMO_MAX_BYTES;
+  if (textMemoLength[slot] === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (textMemoBytes[base + i] !== buf[off + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return textMemo[slot]!;
+  }
+  const text = decodeCleanText(buf, off, len);
+  for (let i = 0; i < len; i++) textMemoBytes[base + i] = buf[off + i]!;
+  textMemoLength[slot] = len;
+  textMemo[slot] = text;
+  return text;
+}
+
+function decodeCleanText(buf: Buffer, off: number, len: number): string {
   const text = buf.toString('utf8', off, off + len);
   // eslint-disable-next-line no-control-regex
   return /[\x00-\x1f\x7f]/.test(text) ? text.replace(/[\x00-\x1f\x7f]/g, '?') : text;

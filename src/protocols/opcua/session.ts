@@ -49,7 +49,7 @@ export interface OpcuaOptions {
   maxEndpoints: number;
 }
 
-export const DEFAULT_OPTIONS: OpcuaOptions = {
+export const DEFAULT_OPTIONS: Readonly<OpcuaOptions> = {
   maxMessageBytes: 16 << 20,
   maxChunkedMessages: 16,
   maxReassemblyBytes: 1 << 20,
@@ -73,7 +73,7 @@ interface ChunkedMessage {
 export class OpcuaSession implements FlowAnalyzer {
   private readonly streams: DuplexStreams;
   private readonly ev: FlowEvents;
-  private readonly opts: OpcuaOptions;
+  private readonly opts: Readonly<OpcuaOptions>;
   /** bytes of an over-sized message still to be skipped, per direction */
   private readonly skipping = [0, 0];
   private readonly reader = new Reader();
@@ -93,9 +93,10 @@ export class OpcuaSession implements FlowAnalyzer {
 
   constructor(
     private readonly ctx: AnalyzerContext,
-    options: Partial<OpcuaOptions> = {},
+    options?: Partial<OpcuaOptions>,
   ) {
-    this.opts = { ...DEFAULT_OPTIONS, ...options };
+    // Flows made by the spec take the defaults as they are (never mutated): no options object per flow.
+    this.opts = options === undefined ? DEFAULT_OPTIONS : { ...DEFAULT_OPTIONS, ...options };
     this.ev = new FlowEvents(ctx, 'opcua', this.opts);
     this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
   }

@@ -151,6 +151,51 @@ export function summarizeVarItems(buf: Uint8Array, paramOff: number, paramLen: n
   out.object = parts;
 }
 
+/** Parameter parts longer than this are summarised afresh every time (never cached). */
+export const MAX_CACHED_VAR_PARAM = 256;
+
+/**
+ * Cyclic polling repeats the same Read Var item list PDU after PDU: the summary of the last parameter part is
+ * kept with a copy of its bytes, and an identical parameter part reuses it instead of formatting the item
+ * strings again. The summary depends on nothing but those bytes, so the result is the same either way.
+ */
+export class VarItemsCache {
+  private key: Buffer | null = null;
+  /** bytes of the cached parameter part; -1 when nothing is cached */
+  private keyLen = -1;
+  private readonly summary = new ItemSummary();
+
+  constructor(private readonly maxParamBytes = MAX_CACHED_VAR_PARAM) {}
+
+  /** Same as summarizeVarItems(buf, paramOff, paramLen, out). */
+  summarize(buf: Uint8Array, paramOff: number, paramLen: number, out: ItemSummary): void {
+    const cached = this.summary;
+    if (paramLen === this.keyLen && sameBytes(this.key!, buf, paramOff, paramLen)) {
+      copySummary(cached, out);
+      return;
+    }
+    summarizeVarItems(buf, paramOff, paramLen, out);
+    if (paramLen < 0 || paramLen > this.maxParamBytes) return;
+    if (this.key === null) this.key = Buffer.allocUnsafe(this.maxParamBytes);
+    for (let i = 0; i < paramLen; i++) this.key[i] = buf[paramOff + i]!;
+    this.keyLen = paramLen;
+    copySummary(out, cached);
+  }
+}
+
+function sameBytes(key: Uint8Array, buf: Uint8Array, off: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (key[i] !== buf[off + i]) return false;
+  return true;
+}
+
+function copySummary(from: ItemSummary, to: ItemSummary): void {
+  to.count = from.count;
+  to.object = from.object;
+  to.address = from.address;
+  to.quantity = from.quantity;
+  to.malformed = from.malformed;
+}
+
 /**
  * Data part of a Write Var request: items of (return code u8, transport size u8, length u16, data, pad to
  * even except after the last). Returns the payload bytes carried, -1 when malformed. Lengths are in bits for

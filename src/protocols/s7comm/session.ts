@@ -49,8 +49,8 @@ import {
   s7Timestamp,
   S7Header,
   startUploadAckId,
-  summarizeVarItems,
   UserdataParam,
+  VarItemsCache,
   writeDataBytes,
 } from './parser.js';
 import { decodeSzlResponse, DECLARED_CONFIDENCE, type FactSink } from './szl.js';
@@ -160,6 +160,7 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
   private readonly header = new S7Header();
   private readonly userdata = new UserdataParam();
   private readonly items = new ItemSummary();
+  private readonly itemsCache = new VarItemsCache();
   private readonly blockControl = new BlockControl();
   private readonly pi = new PiService();
   private readonly conn = new ConnectionTpdu();
@@ -375,7 +376,7 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
       case Func.ReadVar:
       case Func.WriteVar: {
         const items = this.items;
-        summarizeVarItems(buf, h.paramOff, h.paramLen, items);
+        this.itemsCache.summarize(buf, h.paramOff, h.paramLen, items);
         if (items.malformed) this.ctx.count('s7comm.malformed-items');
         t.itemCount = items.count;
         t.object = items.object;
