@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Regenerates data/vuln/vulndb.json.gz, the vulnerability database shipped with otwatch, from the real
+// Regenerates data/vuln/vulndb.pack, the vulnerability database shipped with otwatch, from the real
 // sources (no network): a folder holding the CISA CSAF ICS advisories (.tar.gz feed or unpacked), the CISA KEV
 // catalog (kev.json) and CISA SSVC data (ssvc-vulnrichment.json.gz). See docs/vulndb.md.
 //
-// Usage: node scripts/build-vulndb.mjs ../shared/vulndata [--out data/vuln/vulndb.json.gz]
+// Usage: node scripts/build-vulndb.mjs ../shared/vulndata [--out data/vuln/vulndb.pack]
 //
 // The output is deterministic for given inputs except its builtAt time (pass --built-at to pin it).
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 const root = new URL('..', import.meta.url).pathname;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { out: { type: 'string', default: join(root, 'data/vuln/vulndb.json.gz') }, 'built-at': { type: 'string' } },
+  options: { out: { type: 'string', default: join(root, 'data/vuln/vulndb.pack') }, 'built-at': { type: 'string' } },
 });
 if (positionals.length === 0) {
   console.error('usage: node scripts/build-vulndb.mjs VULNDATA_DIR|FILE... [--out FILE]');

@@ -18,43 +18,163 @@ interface OuiTable {
   byMas: Map<number, number>;
 }
 
-let table: OuiTable | null = null;
+/**
+ * The table as lookups use it: per block size, prefixes in ascending order (binary search) beside their vendor
+ * index; vendor names stay UTF-8 bytes until a lookup needs one. Loading is one pass over the inflated bytes,
+ * without a string per line (the registry has ~50,000 blocks and ~32,000 names; a run looks up a few dozen).
+ */
+interface CompactOuiTable {
+  bytes: Buffer;
+  /** byte offset where vendor name i starts; names end at the next '\n' */
+  vendorStarts: Uint32Array;
+  vendorNames: Array<string | undefined>;
+  blocks: Record<24 | 28 | 36, { prefixes: Float64Array; vendors: Uint32Array }>;
+}
+
+let table: CompactOuiTable | null = null;
 let dataPath: URL | string = DEFAULT_OUI_DATA_PATH;
 
 /** Parses the bundled format. Throws on a corrupt file: that is a packaging bug, not bad input. */
 export function parseOuiData(text: string): OuiTable {
-  const lines = text.split('\n');
-  let i = 0;
-  while (i < lines.length && lines[i]!.startsWith('#')) i++;
-  const vendorHeader = lines[i++]?.split('\t');
-  if (!vendorHeader || vendorHeader[0] !== 'V') throw new Error('OUI data: missing vendor section');
-  const vendorCount = Number(vendorHeader[1]);
-  const vendors = lines.slice(i, i + vendorCount);
-  if (vendors.length !== vendorCount) throw new Error('OUI data: truncated vendor section');
-  i += vendorCount;
-  const result: OuiTable = { vendors, byMal: new Map(), byMam: new Map(), byMas: new Map() };
-  while (i < lines.length && lines[i] !== '') {
-    const header = lines[i++]!.split('\t');
-    const bits = Number(header[1]);
-    const count = Number(header[2]);
-    const target = bits === 24 ? result.byMal : bits === 28 ? result.byMam : bits === 36 ? result.byMas : null;
-    if (header[0] !== 'P' || !target || !Number.isInteger(count)) throw new Error(`OUI data: bad block header at line ${i}`);
-    let prefix = 0;
-    for (let n = 0; n < count; n++) {
-      const line = lines[i++];
-      const tab = line === undefined ? -1 : line.indexOf('\t');
-      if (tab < 0) throw new Error(`OUI data: bad block line ${i}`);
-      prefix += parseInt(line!.slice(0, tab), 36);
-      const vendor = parseInt(line!.slice(tab + 1), 36);
-      if (!(vendor >= 0 && vendor < vendorCount)) throw new Error(`OUI data: bad vendor index at line ${i}`);
-      target.set(prefix, vendor);
-    }
-  }
+  const t = parseOuiBytes(Buffer.from(text, 'utf8'));
+  const result: OuiTable = { vendors: [], byMal: new Map(), byMam: new Map(), byMas: new Map() };
+  for (let v = 0; v < t.vendorStarts.length; v++) result.vendors.push(vendorName(t, v));
+  const fill = (target: Map<number, number>, block: CompactOuiTable['blocks'][24]): void => {
+    for (let n = 0; n < block.prefixes.length; n++) target.set(block.prefixes[n]!, block.vendors[n]!);
+  };
+  fill(result.byMal, t.blocks[24]);
+  fill(result.byMam, t.blocks[28]);
+  fill(result.byMas, t.blocks[36]);
   return result;
 }
 
-function loadTable(): OuiTable {
-  if (table === null) table = parseOuiData(gunzipSync(readFileSync(dataPath)).toString('utf8'));
+const NL = 0x0a;
+const TAB = 0x09;
+
+function lineEnd(bytes: Buffer, from: number): number {
+  const end = bytes.indexOf(NL, from);
+  return end < 0 ? bytes.length : end;
+}
+
+/** Base-36 digits of bytes[from, to); NaN unless every byte is a digit and there is at least one. */
+function base36(bytes: Buffer, from: number, to: number): number {
+  if (to <= from) return NaN;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    let d: number;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x61 && c <= 0x7a) d = c - 0x61 + 10;
+    else if (c >= 0x41 && c <= 0x5a) d = c - 0x41 + 10;
+    else return NaN;
+    value = value * 36 + d;
+  }
+  return value;
+}
+
+/** Decimal digits of bytes[from, to); NaN otherwise. */
+function decimal(bytes: Buffer, from: number, to: number): number {
+  if (to <= from || to - from > 15) return NaN;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (c < 0x30 || c > 0x39) return NaN;
+    value = value * 10 + (c - 0x30);
+  }
+  return value;
+}
+
+function parseOuiBytes(bytes: Buffer): CompactOuiTable {
+  let at = 0;
+  let line = 1;
+  while (at < bytes.length && bytes[at] === 0x23 /* # */) { at = lineEnd(bytes, at) + 1; line++; }
+  let end = lineEnd(bytes, at);
+  if (!(bytes[at] === 0x56 /* V */ && bytes[at + 1] === TAB)) throw new Error('OUI data: missing vendor section');
+  const vendorCount = decimal(bytes, at + 2, end);
+  if (!Number.isInteger(vendorCount)) throw new Error('OUI data: missing vendor section');
+  at = end + 1;
+  line++;
+  const vendorStarts = new Uint32Array(vendorCount);
+  for (let v = 0; v < vendorCount; v++) {
+    // as with split('\n'), the text after the final newline counts as one (empty) line
+    if (at > bytes.length) throw new Error('OUI data: truncated vendor section');
+    vendorStarts[v] = at;
+    at = lineEnd(bytes, at) + 1;
+    line++;
+  }
+  const empty = { prefixes: new Float64Array(0), vendors: new Uint32Array(0) };
+  const blocks: CompactOuiTable['blocks'] = { 24: empty, 28: empty, 36: empty };
+  while (at < bytes.length && bytes[at] !== NL) {
+    end = lineEnd(bytes, at);
+    const tab1 = bytes.indexOf(TAB, at);
+    const tab2 = tab1 < 0 || tab1 >= end ? -1 : bytes.indexOf(TAB, tab1 + 1);
+    const bits = tab1 < 0 || tab1 >= end ? NaN : decimal(bytes, tab1 + 1, tab2 < 0 || tab2 >= end ? end : tab2);
+    const count = tab2 < 0 || tab2 >= end ? NaN : decimal(bytes, tab2 + 1, end);
+    if (bytes[at] !== 0x50 /* P */ || tab1 !== at + 1 || !(bits === 24 || bits === 28 || bits === 36) || !Number.isInteger(count)) {
+      throw new Error(`OUI data: bad block header at line ${line}`);
+    }
+    at = end + 1;
+    line++;
+    const prefixes = new Float64Array(count);
+    const vendors = new Uint32Array(count);
+    let prefix = 0;
+    let sorted = true;
+    for (let n = 0; n < count; n++) {
+      if (at >= bytes.length) throw new Error(`OUI data: bad block line ${line}`);
+      end = lineEnd(bytes, at);
+      const tab = bytes.indexOf(TAB, at);
+      if (tab < 0 || tab >= end) throw new Error(`OUI data: bad block line ${line}`);
+      const delta = base36(bytes, at, tab);
+      const vendor = base36(bytes, tab + 1, end);
+      if (!Number.isFinite(delta)) throw new Error(`OUI data: bad block line ${line}`);
+      if (!(vendor >= 0 && vendor < vendorCount)) throw new Error(`OUI data: bad vendor index at line ${line}`);
+      if (n > 0 && delta === 0) sorted = false;
+      prefix += delta;
+      prefixes[n] = prefix;
+      vendors[n] = vendor;
+      at = end + 1;
+      line++;
+    }
+    blocks[bits] = sorted ? { prefixes, vendors } : lastWins(prefixes, vendors);
+  }
+  return { bytes, vendorStarts, vendorNames: new Array<string | undefined>(vendorCount), blocks };
+}
+
+/** A block listing one prefix twice: the later line wins, as a map would have it. */
+function lastWins(prefixes: Float64Array, vendors: Uint32Array): { prefixes: Float64Array; vendors: Uint32Array } {
+  const map = new Map<number, number>();
+  for (let n = 0; n < prefixes.length; n++) map.set(prefixes[n]!, vendors[n]!);
+  const keys = [...map.keys()].sort((a, b) => a - b);
+  return { prefixes: Float64Array.from(keys), vendors: Uint32Array.from(keys.map((k) => map.get(k)!)) };
+}
+
+function vendorName(t: CompactOuiTable, index: number): string {
+  let name = t.vendorNames[index];
+  if (name === undefined) {
+    const start = t.vendorStarts[index]!;
+    name = t.bytes.toString('utf8', start, lineEnd(t.bytes, start));
+    t.vendorNames[index] = name;
+  }
+  return name;
+}
+
+/** Vendor index of `prefix` in the block, or -1. */
+function findBlock(block: CompactOuiTable['blocks'][24], prefix: number): number {
+  const prefixes = block.prefixes;
+  let lo = 0;
+  let hi = prefixes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = prefixes[mid]!;
+    if (p === prefix) return block.vendors[mid]!;
+    if (p < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+function loadTable(): CompactOuiTable {
+  if (table === null) table = parseOuiBytes(gunzipSync(readFileSync(dataPath)));
   return table;
 }
 
@@ -67,7 +187,7 @@ export function setOuiDataPath(path: URL | string): void {
 /** Number of prefixes per block size in the loaded registry. */
 export function ouiStats(): { mal: number; mam: number; mas: number; vendors: number } {
   const t = loadTable();
-  return { mal: t.byMal.size, mam: t.byMam.size, mas: t.byMas.size, vendors: t.vendors.length };
+  return { mal: t.blocks[24].prefixes.length, mam: t.blocks[28].prefixes.length, mas: t.blocks[36].prefixes.length, vendors: t.vendorStarts.length };
 }
 
 function toMacNumber(mac: string | number): number | null {
@@ -107,12 +227,12 @@ export function describeMac(mac: string | number): MacVendorInfo {
   const locallyAdministered = (firstOctet & 0x02) !== 0;
   if (group || locallyAdministered) return { vendor: null, blockBits: null, locallyAdministered, group };
   const t = loadTable();
-  let index = t.byMas.get(Math.floor(value / 2 ** 12));
-  if (index !== undefined) return { vendor: t.vendors[index]!, blockBits: 36, locallyAdministered, group };
-  index = t.byMam.get(Math.floor(value / 2 ** 20));
-  if (index !== undefined) return { vendor: t.vendors[index]!, blockBits: 28, locallyAdministered, group };
-  index = t.byMal.get(Math.floor(value / 2 ** 24));
-  if (index !== undefined) return { vendor: t.vendors[index]!, blockBits: 24, locallyAdministered, group };
+  let index = findBlock(t.blocks[36], Math.floor(value / 2 ** 12));
+  if (index >= 0) return { vendor: vendorName(t, index), blockBits: 36, locallyAdministered, group };
+  index = findBlock(t.blocks[28], Math.floor(value / 2 ** 20));
+  if (index >= 0) return { vendor: vendorName(t, index), blockBits: 28, locallyAdministered, group };
+  index = findBlock(t.blocks[24], Math.floor(value / 2 ** 24));
+  if (index >= 0) return { vendor: vendorName(t, index), blockBits: 24, locallyAdministered, group };
   return { vendor: null, blockBits: null, locallyAdministered, group };
 }
 

@@ -7,9 +7,17 @@
  * The library is lenient (it strips stray text, warns on the console for malformed pairs and throws on unknown
  * metrics), so every vector is checked here first, strictly, against the library's own metric tables.
  */
-import cvssLibrary from 'ae-cvss-calculator';
+import { createRequire } from 'node:module';
+import type CvssLibrary from 'ae-cvss-calculator';
 
-const { Cvss3P0, Cvss3P1, Cvss4P0 } = cvssLibrary;
+type Library = typeof CvssLibrary;
+let library: Library | null = null;
+
+/** Loaded on the first vector scored: matching a current database scores none, so `analyze` never pays for it. */
+function cvssLibrary(): Library {
+  library ??= createRequire(import.meta.url)('ae-cvss-calculator') as Library;
+  return library;
+}
 
 export type CvssSeverity = 'none' | 'low' | 'medium' | 'high' | 'critical';
 export type CvssSource = 'computed' | 'advisory';
@@ -72,17 +80,25 @@ export function cvssSeverity(score: number): CvssSeverity {
   return 'critical';
 }
 
-type Calculator = InstanceType<typeof Cvss3P0> | InstanceType<typeof Cvss3P1> | InstanceType<typeof Cvss4P0>;
+type Calculator = InstanceType<Library['Cvss3P0']> | InstanceType<Library['Cvss3P1']> | InstanceType<Library['Cvss4P0']>;
 
 const PREFIX = /^CVSS:(3\.0|3\.1|4\.0)\//;
 const METRIC = /^([A-Za-z]+):([A-Za-z]+)$/;
 
 /** One empty instance per version, only used to look metric names and values up. */
-const METRIC_TABLES: Record<string, Calculator> = { '3.0': new Cvss3P0(), '3.1': new Cvss3P1(), '4.0': new Cvss4P0() };
+let metricTables: Record<string, Calculator> | null = null;
+
+function metricTable(version: string): Calculator {
+  if (metricTables === null) {
+    const { Cvss3P0, Cvss3P1, Cvss4P0 } = cvssLibrary();
+    metricTables = { '3.0': new Cvss3P0(), '3.1': new Cvss3P1(), '4.0': new Cvss4P0() };
+  }
+  return metricTables[version]!;
+}
 
 /** True when every part is a known metric of the version with a known value, each metric written once. */
 function wellFormed(version: string, body: string): boolean {
-  const table = METRIC_TABLES[version]!;
+  const table = metricTable(version);
   const seen = new Set<string>();
   for (const part of body.split('/')) {
     const m = METRIC.exec(part);
@@ -105,6 +121,7 @@ export function computeCvssBaseScore(vector: string): { version: string; score: 
   const version = prefix[1]!;
   if (!wellFormed(version, vector.slice(prefix[0].length))) return null;
   try {
+    const { Cvss3P0, Cvss3P1, Cvss4P0 } = cvssLibrary();
     const calc: Calculator = version === '3.0' ? new Cvss3P0(vector) : version === '3.1' ? new Cvss3P1(vector) : new Cvss4P0(vector);
     if (!calc.isBaseFullyDefined()) return null;
     const scores = calc.calculateScores();

@@ -1,14 +1,16 @@
 /**
  * The offline vulnerability database: CSAF advisories (flattened to product records), the CISA KEV catalog
- * and CISA SSVC decision points, stored as one gzip'd JSON file (`otwatch.vulndb/v1`). The package ships
- * data/vuln/vulndb.json.gz; a user refresh (`otwatch vulndb import`) writes to the user data directory,
- * which takes precedence. See docs/vulndb.md for the format and why it is JSON rather than SQLite.
+ * and CISA SSVC decision points, stored as a pack of separately deflated JSON sections (`otwatch.vulndb/v2`)
+ * that is decoded section by section when used, so a run pays only for what it matches. The package ships
+ * data/vuln/vulndb.pack; a user refresh (`otwatch vulndb import`) writes to the user data directory, which
+ * takes precedence. The older one-document form (`otwatch.vulndb/v1`, gzip'd JSON) is still read. See
+ * docs/vulndb.md for the format and why it is not SQLite.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import type { AdvisoryCve, AdvisoryProduct, AdvisoryRecord } from './csaf.js';
 import { upgradeCvss, type CvssStats } from './cvss.js';
 
@@ -83,28 +85,163 @@ export interface VulnDbProduct extends AdvisoryProduct {
   advisory: number;
 }
 
-/** In-memory database. */
+/**
+ * Where a database's bulky parts come from when they are decoded on first use (a pack read from disk). The
+ * matcher of one `analyze` run touches the product list, a handful of advisories and a few KEV/SSVC entries:
+ * everything else stays compressed.
+ */
+interface LazyParts {
+  advisoryCount: number;
+  advisory(index: number): VulnDbAdvisory;
+  products(): VulnDbProduct[];
+  kev(): Map<string, KevEntry>;
+  ssvcEntry(cve: string): SsvcEntry | undefined;
+  ssvc(): Map<string, SsvcEntry>;
+}
+
+/** In-memory database. Built whole (import, fromFile), or over a pack whose parts are decoded when first used. */
 export class VulnDatabase {
+  private advisoryList: VulnDbAdvisory[] | null;
+  /** advisories decoded one by one from a pack (sparse until `advisories` asks for all) */
+  private readonly advisoryCache: Array<VulnDbAdvisory | undefined> = [];
+  private productList: VulnDbProduct[] | null;
+  private kevMap: Map<string, KevEntry> | null;
+  private ssvcMap: Map<string, SsvcEntry> | null;
+  private lazy: LazyParts | null = null;
+
   constructor(
     readonly builtAt: string,
     readonly sources: VulnDbSource[],
     readonly stats: VulnDbStats,
-    readonly advisories: VulnDbAdvisory[],
-    readonly products: VulnDbProduct[],
-    readonly kev: Map<string, KevEntry>,
-    readonly ssvc: Map<string, SsvcEntry>,
-  ) {}
+    advisories: VulnDbAdvisory[],
+    products: VulnDbProduct[],
+    kev: Map<string, KevEntry>,
+    ssvc: Map<string, SsvcEntry>,
+  ) {
+    this.advisoryList = advisories;
+    this.productList = products;
+    this.kevMap = kev;
+    this.ssvcMap = ssvc;
+  }
+
+  private static overPack(builtAt: string, sources: VulnDbSource[], stats: VulnDbStats, parts: LazyParts): VulnDatabase {
+    const db = new VulnDatabase(builtAt, sources, stats, [], [], new Map(), new Map());
+    db.advisoryList = null;
+    db.productList = null;
+    db.kevMap = null;
+    db.ssvcMap = null;
+    db.lazy = parts;
+    return db;
+  }
+
+  /** Every advisory (decodes the whole advisory section of a pack: for import and tools, not for matching). */
+  get advisories(): VulnDbAdvisory[] {
+    if (this.advisoryList === null) {
+      const list: VulnDbAdvisory[] = [];
+      for (let i = 0; i < this.lazy!.advisoryCount; i++) list.push(this.advisory(i)!);
+      this.advisoryList = list;
+    }
+    return this.advisoryList;
+  }
+
+  get advisoryCount(): number {
+    return this.advisoryList !== null ? this.advisoryList.length : this.lazy!.advisoryCount;
+  }
+
+  /** One advisory by index; undefined when out of range. */
+  advisory(index: number): VulnDbAdvisory | undefined {
+    if (this.advisoryList !== null) return this.advisoryList[index];
+    if (!(index >= 0 && index < this.lazy!.advisoryCount)) return undefined;
+    let a = this.advisoryCache[index];
+    if (a === undefined) {
+      a = this.lazy!.advisory(index);
+      for (const c of a.cves) upgradeRatings(c);
+      this.advisoryCache[index] = a;
+    }
+    return a;
+  }
+
+  get products(): VulnDbProduct[] {
+    if (this.productList === null) this.productList = this.lazy!.products();
+    return this.productList;
+  }
+
+  get kev(): Map<string, KevEntry> {
+    if (this.kevMap === null) this.kevMap = this.lazy!.kev();
+    return this.kevMap;
+  }
+
+  /** The whole SSVC set as a map (decodes it: for import and tools; matching uses ssvcEntry). */
+  get ssvc(): Map<string, SsvcEntry> {
+    if (this.ssvcMap === null) this.ssvcMap = this.lazy!.ssvc();
+    return this.ssvcMap;
+  }
+
+  ssvcEntry(cve: string): SsvcEntry | undefined {
+    return this.ssvcMap !== null ? this.ssvcMap.get(cve) : this.lazy!.ssvcEntry(cve);
+  }
 
   static fromFile(file: VulnDbFile): VulnDatabase {
     if (file.schema !== VULNDB_SCHEMA) throw new VulnDbError(`unsupported vulnerability database schema '${String(file.schema)}'`);
-    const products = file.products.map(([advisory, vendor, name, models, version, affected, fixed, remediation]) => ({
-      advisory, vendor, name, models, version, affected, fixed, remediation,
-    }));
+    const products = file.products.map(productFromTuple);
     for (const a of file.advisories) for (const c of a.cves) upgradeRatings(c);
     return new VulnDatabase(
       file.builtAt, file.sources, file.stats, file.advisories, products,
       new Map(Object.entries(file.kev)), new Map(Object.entries(file.ssvc)),
     );
+  }
+
+  /**
+   * A database over a pack (`otwatch.vulndb/v2`, see writePack): only the header is read here; sections are
+   * inflated and parsed when first used. Throws VulnDbError on a malformed container.
+   */
+  static fromPack(pack: Buffer): VulnDatabase {
+    const header = readPackHeader(pack);
+    const section = lazySections(pack, header);
+    const advisoryEnds = (): Uint32Array => {
+      const raw = section('advisoryIndex');
+      return new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    };
+    let ends: Uint32Array | null = null;
+    let ssvcLines: Uint32Array | null = null;
+    const parts: LazyParts = {
+      advisoryCount: header.advisoryCount,
+      advisory(index) {
+        ends ??= advisoryEnds();
+        const start = index === 0 ? 0 : ends[index - 1]!;
+        return JSON.parse(section('advisories').toString('utf8', start, ends[index]!)) as VulnDbAdvisory;
+      },
+      products: () => (JSON.parse(section('products').toString('utf8')) as VulnDbProductTuple[]).map(productFromTuple),
+      kev: () => new Map(Object.entries(JSON.parse(section('kev').toString('utf8')) as Record<string, KevEntry>)),
+      ssvcEntry(cve) {
+        const body = section('ssvc');
+        ssvcLines ??= lineStarts(body);
+        // lines are JSON [cve, ...entry] sorted by cve: binary search, decoding only the probed lines
+        let lo = 0;
+        let hi = ssvcLines.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          const line = JSON.parse(body.toString('utf8', ssvcLines[mid]!, ssvcLines[mid + 1]! - 1)) as string[];
+          const key = line[0]!;
+          if (key === cve) return line.slice(1) as SsvcEntry;
+          if (key < cve) lo = mid + 1;
+          else hi = mid;
+        }
+        return undefined;
+      },
+      ssvc() {
+        const body = section('ssvc');
+        const map = new Map<string, SsvcEntry>();
+        const text = body.toString('utf8');
+        for (const line of text.split('\n')) {
+          if (line === '') continue;
+          const [cve, ...entry] = JSON.parse(line) as string[];
+          map.set(cve!, entry as SsvcEntry);
+        }
+        return map;
+      },
+    };
+    return VulnDatabase.overPack(header.builtAt, header.sources, header.stats, parts);
   }
 
   static fromRecords(
@@ -129,6 +266,7 @@ export class VulnDatabase {
     return new VulnDatabase(builtAt, sources, stats, advisories, products, kev, ssvc);
   }
 
+  /** The `otwatch.vulndb/v1` document (one JSON object). */
   toFile(generator: string): VulnDbFile {
     const kev: Record<string, KevEntry> = {};
     for (const [k, v] of [...this.kev].sort((a, b) => a[0].localeCompare(b[0]))) kev[k] = v;
@@ -141,10 +279,57 @@ export class VulnDatabase {
       sources: this.sources,
       stats: this.stats,
       advisories: this.advisories,
-      products: this.products.map((p) => [p.advisory, p.vendor, p.name, p.models, p.version, p.affected, p.fixed, p.remediation]),
+      products: this.products.map(productToTuple),
       kev,
       ssvc,
     };
+  }
+
+  /**
+   * The `otwatch.vulndb/v2` pack: magic, header length (u32 LE), JSON header (metadata and the section table),
+   * then sections, each raw-deflated on its own so a reader inflates only what it uses:
+   * products (JSON tuples), advisories (one JSON document per advisory, concatenated), advisoryIndex (u32 LE end
+   * offset of each advisory), kev (JSON object), ssvc (one JSON line `[cve, ...entry]` per CVE, sorted by cve).
+   */
+  toPack(generator: string): Buffer {
+    const advisories = this.advisories;
+    const chunks: Buffer[] = [];
+    const ends = new Uint32Array(advisories.length);
+    let at = 0;
+    for (let i = 0; i < advisories.length; i++) {
+      const b = Buffer.from(JSON.stringify(advisories[i]));
+      chunks.push(b);
+      at += b.length;
+      ends[i] = at;
+    }
+    const kev: Record<string, KevEntry> = {};
+    for (const [k, v] of [...this.kev].sort((a, b) => compareKeys(a[0], b[0]))) kev[k] = v;
+    const ssvcLines = [...this.ssvc].sort((a, b) => compareKeys(a[0], b[0])).map(([k, v]) => JSON.stringify([k, ...v]) + '\n');
+    const raw: Record<PackSectionName, Buffer> = {
+      products: Buffer.from(JSON.stringify(this.products.map(productToTuple))),
+      advisories: Buffer.concat(chunks),
+      advisoryIndex: Buffer.from(ends.buffer, ends.byteOffset, ends.byteLength),
+      kev: Buffer.from(JSON.stringify(kev)),
+      ssvc: Buffer.from(ssvcLines.join('')),
+    };
+    const sections = {} as Record<PackSectionName, [number, number, number]>;
+    const bodies: Buffer[] = [];
+    let offset = 0;
+    for (const name of PACK_SECTIONS) {
+      const body = deflateRawSync(raw[name], { level: 9 });
+      sections[name] = [offset, body.length, raw[name].length];
+      bodies.push(body);
+      offset += body.length;
+    }
+    const header: PackHeader = {
+      schema: VULNDB_PACK_SCHEMA, builtAt: this.builtAt, generator, sources: this.sources, stats: this.stats,
+      advisoryCount: advisories.length, sections,
+    };
+    const headerBytes = Buffer.from(JSON.stringify(header));
+    const prefix = Buffer.alloc(PACK_MAGIC.length + 4);
+    PACK_MAGIC.copy(prefix, 0);
+    prefix.writeUInt32LE(headerBytes.length, PACK_MAGIC.length);
+    return Buffer.concat([prefix, headerBytes, ...bodies]);
   }
 
   /** Newest advisory release date in the database (ISO string, "" when empty). */
@@ -153,6 +338,92 @@ export class VulnDatabase {
     for (const a of this.advisories) if (a.currentRelease > newest) newest = a.currentRelease;
     return newest;
   }
+}
+
+export const VULNDB_PACK_SCHEMA = 'otwatch.vulndb/v2';
+const PACK_MAGIC = Buffer.from('OTWVDB2\n', 'latin1');
+const PACK_SECTIONS = ['products', 'advisories', 'advisoryIndex', 'kev', 'ssvc'] as const;
+type PackSectionName = (typeof PACK_SECTIONS)[number];
+
+interface PackHeader {
+  schema: typeof VULNDB_PACK_SCHEMA;
+  builtAt: string;
+  generator: string;
+  sources: VulnDbSource[];
+  stats: VulnDbStats;
+  advisoryCount: number;
+  /** name → [offset after the header, compressed length, inflated length] */
+  sections: Record<PackSectionName, [number, number, number]>;
+}
+
+/** Sorting by code unit order (what `<` compares), the order the SSVC binary search relies on. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function productFromTuple([advisory, vendor, name, models, version, affected, fixed, remediation]: VulnDbProductTuple): VulnDbProduct {
+  return { advisory, vendor, name, models, version, affected, fixed, remediation };
+}
+
+function productToTuple(p: VulnDbProduct): VulnDbProductTuple {
+  return [p.advisory, p.vendor, p.name, p.models, p.version, p.affected, p.fixed, p.remediation];
+}
+
+function isPack(raw: Buffer): boolean {
+  return raw.length >= PACK_MAGIC.length && raw.subarray(0, PACK_MAGIC.length).equals(PACK_MAGIC);
+}
+
+function readPackHeader(pack: Buffer): PackHeader & { dataStart: number } {
+  if (!isPack(pack) || pack.length < PACK_MAGIC.length + 4) throw new VulnDbError('not an otwatch vulnerability database pack');
+  const headerLength = pack.readUInt32LE(PACK_MAGIC.length);
+  const dataStart = PACK_MAGIC.length + 4 + headerLength;
+  if (dataStart > pack.length) throw new VulnDbError('truncated vulnerability database pack header');
+  let header: PackHeader;
+  try {
+    header = JSON.parse(pack.toString('utf8', PACK_MAGIC.length + 4, dataStart)) as PackHeader;
+  } catch (err) {
+    throw new VulnDbError(`corrupt vulnerability database pack header: ${(err as Error).message}`);
+  }
+  if (header.schema !== VULNDB_PACK_SCHEMA) throw new VulnDbError(`unsupported vulnerability database schema '${String(header.schema)}'`);
+  if (!(Number.isInteger(header.advisoryCount) && header.advisoryCount >= 0)) throw new VulnDbError('corrupt vulnerability database pack header: advisory count');
+  for (const name of PACK_SECTIONS) {
+    const s = header.sections?.[name];
+    if (!Array.isArray(s) || s.length !== 3 || !s.every((n) => Number.isInteger(n) && n >= 0) || dataStart + s[0] + s[1] > pack.length) {
+      throw new VulnDbError(`corrupt vulnerability database pack: section ${name}`);
+    }
+  }
+  if (header.sections.advisoryIndex[2] !== 4 * header.advisoryCount) throw new VulnDbError('corrupt vulnerability database pack: advisory index size');
+  return { ...header, dataStart };
+}
+
+/** Each section inflated on first use and kept; a section that fails to inflate is a VulnDbError. */
+function lazySections(pack: Buffer, header: PackHeader & { dataStart: number }): (name: PackSectionName) => Buffer {
+  const inflated = new Map<PackSectionName, Buffer>();
+  return (name) => {
+    let body = inflated.get(name);
+    if (body === undefined) {
+      const [offset, length, rawLength] = header.sections[name];
+      const start = header.dataStart + offset;
+      try {
+        body = inflateRawSync(pack.subarray(start, start + length), { maxOutputLength: Math.max(1, rawLength) });
+      } catch (err) {
+        throw new VulnDbError(`corrupt vulnerability database pack: section ${name}: ${(err as Error).message}`);
+      }
+      if (body.length !== rawLength) throw new VulnDbError(`corrupt vulnerability database pack: section ${name} size`);
+      inflated.set(name, body);
+    }
+    return body;
+  };
+}
+
+/** Start offset of every '\n'-terminated line, plus one past the end (so line i is [starts[i], starts[i+1]-1)). */
+function lineStarts(body: Buffer): Uint32Array {
+  let count = 0;
+  for (let at = body.indexOf(0x0a); at >= 0; at = body.indexOf(0x0a, at + 1)) count++;
+  const starts = new Uint32Array(count + 1);
+  let n = 1;
+  for (let at = body.indexOf(0x0a); at >= 0; at = body.indexOf(0x0a, at + 1)) starts[n++] = at + 1;
+  return starts;
 }
 
 function upgradeRatings(c: AdvisoryCve): void {
@@ -170,13 +441,19 @@ export class VulnDbError extends Error {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The database shipped in the package. */
-export const SHIPPED_VULNDB_PATH = join(ROOT, 'data', 'vuln', 'vulndb.json.gz');
+export const SHIPPED_VULNDB_PATH = join(ROOT, 'data', 'vuln', 'vulndb.pack');
+
+/** Name of a user database written before the pack format (v1, gzip'd JSON): still read when no pack exists. */
+const LEGACY_USER_NAME = 'vulndb.json.gz';
 
 /** Where a user's refreshed database lives: $OTWATCH_VULNDB, else $XDG_DATA_HOME/otwatch, else ~/.local/share/otwatch. */
 export function userVulnDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env['OTWATCH_VULNDB']) return env['OTWATCH_VULNDB'];
-  const base = env['XDG_DATA_HOME'] || join(homedir(), '.local', 'share');
-  return join(base, 'otwatch', 'vulndb.json.gz');
+  return join(userDataDir(env), 'vulndb.pack');
+}
+
+function userDataDir(env: NodeJS.ProcessEnv): string {
+  return join(env['XDG_DATA_HOME'] || join(homedir(), '.local', 'share'), 'otwatch');
 }
 
 export interface LoadedVulnDb {
@@ -189,14 +466,33 @@ export interface LoadedVulnDb {
 export function loadVulnDb(env: NodeJS.ProcessEnv = process.env): LoadedVulnDb {
   const user = userVulnDbPath(env);
   if (existsSync(user)) return { db: readVulnDb(user), path: user, origin: 'user' };
+  const legacy = join(userDataDir(env), LEGACY_USER_NAME);
+  if (!env['OTWATCH_VULNDB'] && existsSync(legacy)) return { db: readVulnDb(legacy), path: legacy, origin: 'user' };
   if (existsSync(SHIPPED_VULNDB_PATH)) return { db: readVulnDb(SHIPPED_VULNDB_PATH), path: SHIPPED_VULNDB_PATH, origin: 'shipped' };
   throw new VulnDbError(`no vulnerability database: neither ${user} nor ${SHIPPED_VULNDB_PATH} exists`);
 }
 
+/**
+ * Reads a pack (v2: only its header now, each section when first used) or a v1 document (gzip'd or plain
+ * JSON, parsed whole). The format is told by content, not by name.
+ */
 export function readVulnDb(path: string): VulnDatabase {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (err) {
+    throw new VulnDbError(`cannot read vulnerability database ${path}: ${(err as Error).message}`);
+  }
+  if (isPack(raw)) {
+    try {
+      return VulnDatabase.fromPack(raw);
+    } catch (err) {
+      if (err instanceof VulnDbError) throw new VulnDbError(`cannot read vulnerability database ${path}: ${err.message}`);
+      throw err;
+    }
+  }
   let file: VulnDbFile;
   try {
-    const raw = readFileSync(path);
     const text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
     file = JSON.parse(text) as VulnDbFile;
   } catch (err) {
@@ -205,10 +501,10 @@ export function readVulnDb(path: string): VulnDatabase {
   return VulnDatabase.fromFile(file);
 }
 
-/** Writes atomically (temp file + rename) so a crash never leaves a half-written database in use. */
+/** Writes a pack atomically (temp file + rename) so a crash never leaves a half-written database in use. */
 export function writeVulnDb(path: string, db: VulnDatabase, generator: string): number {
   mkdirSync(dirname(path), { recursive: true });
-  const body = gzipSync(Buffer.from(JSON.stringify(db.toFile(generator))), { level: 9 });
+  const body = db.toPack(generator);
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, body);
   renameSync(tmp, path);

@@ -29,5 +29,5 @@ test('full import of ../shared/vulndata', { skip: existsSync(tarball) ? false : 
   assert.equal(db.ssvc.size, 44026);
   assert.ok(db.advisories.every((a) => a.cves.length > 0 || a.id.startsWith('ICSA')));
   const shipped = readVulnDb(SHIPPED_VULNDB_PATH);
-  assert.deepEqual(shipped.stats, s, 'data/vuln/vulndb.json.gz is stale: run node scripts/build-vulndb.mjs ../shared/vulndata');
+  assert.deepEqual(shipped.stats, s, 'data/vuln/vulndb.pack is stale: run node scripts/build-vulndb.mjs ../shared/vulndata');
 });

@@ -10,8 +10,8 @@
  * unknown or the range is unparsed; low = name-only product match.
  */
 import { higherCvss, toCvssRating, type CvssRating, type CvssScore } from './cvss.js';
-import type { KevEntry, SsvcEntry, VulnDatabase, VulnDbAdvisory, VulnDbProduct } from './db.js';
-import { modelTokens, normaliseOrderNumber, SERIES_RULES, seriesOf, wildcardsOf, type SeriesRule, type WildcardPattern } from './identity.js';
+import type { KevEntry, VulnDatabase, VulnDbAdvisory, VulnDbProduct } from './db.js';
+import { modelTokens, normaliseOrderNumber, seriesOf, wildcardsOf, type SeriesRule, type WildcardPattern } from './identity.js';
 import { OS_KEV_RULES, windowsReleaseOf, type OsKevRule } from './os-kev.js';
 import { vendorKey } from './vendor.js';
 import { fixedVersionOf, formatVersion, inRange, parseVersion, parseVersionRange, type Version, type VersionRange } from './version.js';
@@ -57,9 +57,10 @@ type ProductMatchKind = 'order-number' | 'wildcard' | 'series' | 'model' | 'name
 interface PreparedProduct {
   index: number;
   vendorKey: string;
-  range: VersionRange | null;
+  /** undefined until the product is first evaluated: indexing needs names, not ranges */
+  range: VersionRange | null | undefined;
   /** a constraint written in the product name itself ("S7-1200 CPU family < V4.x") */
-  nameRange: VersionRange | null;
+  nameRange: VersionRange | null | undefined;
   models: string[];
   wildcards: WildcardPattern[];
   tokens: Set<string>;
@@ -71,51 +72,192 @@ const CONFIDENCE_RANK: Record<MatchConfidence, number> = { high: 3, medium: 2, l
 const MAX_EVIDENCE = 8;
 const ORDER_NUMBER_SHAPE = /^(?:[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}-[0-9A-Z]{4}|[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}|BM[EX][A-Z]{3}[0-9]{4,6}[A-Z]?)$/;
 
-export class VulnMatcher {
-  private readonly prepared: PreparedProduct[] = [];
-  private readonly byOrderNumber = new Map<string, number[]>();
-  private readonly byToken = new Map<string, number[]>();
-  private readonly bySeries = new Map<string, number[]>();
-  private readonly wildcardsByVendor = new Map<string, Array<{ pattern: WildcardPattern; product: number }>>();
-  /** product name+vendor → fixed versions of that product in the advisory ("Modicon M340 / SV3.65" fixed) */
-  private readonly fixedVersions = new Map<string, string[]>();
+/**
+ * What the matcher indexes of one vendor's products, each part built when first asked for: a token's products
+ * when an asset names that token, a series' products when an asset belongs to it, the wildcards when an asset of
+ * the vendor is first matched. One vendor can hold 10,000 products (Siemens): tokenising them all would cost more
+ * than the rest of the run.
+ */
+interface VendorIndex {
+  /** the vendor's products with affected CVEs, ascending (the only ones the token, series and wildcard paths use) */
+  affected: number[];
+  /** upper-case names beside `affected`: a token of a name is a substring of it (cheap pre-filter) */
+  upperNames: string[] | null;
+  byToken: Map<string, number[]>;
+  bySeries: Map<string, number[]>;
+  wildcards: Array<{ pattern: WildcardPattern; product: number }> | null;
+  /** product name → fixed versions of that product in the advisory ("Modicon M340 / SV3.65" fixed), per advisory */
+  fixedVersions: Map<string, string[]>;
+}
 
-  constructor(private readonly db: VulnDatabase) {
-    db.products.forEach((p, index) => this.prepare(p, index));
+/** A name can hold an order-number-shaped token only if its upper-case form holds this (ORDER_NUMBER_SHAPE's stems). */
+const ORDER_NUMBER_STEM = /[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}|BM[EX][A-Z]{3}[0-9]{4}/;
+const ORDER_NUMBER_STEM_ANY_CASE = new RegExp(ORDER_NUMBER_STEM.source, 'i');
+
+/**
+ * Whether modelTokens(name) can hold an order number, without upper-casing every name: an ASCII match is one
+ * in the upper-case form; only non-ASCII letters ("ß" → "SS") can make the upper-case form match when the
+ * name does not.
+ */
+function mayHoldOrderNumber(name: string): boolean {
+  return ORDER_NUMBER_STEM_ANY_CASE.test(name) || (/[^\x00-\x7f]/.test(name) && ORDER_NUMBER_STEM.test(name.toUpperCase()));
+}
+
+/**
+ * The index is built on demand, per vendor: an inventory names a handful of vendors, the database ~500, so a
+ * run indexes (tokenises, parses version ranges of, compiles wildcards for) only the products it can match.
+ * Results do not depend on what was indexed before: every list keeps the database's product order.
+ */
+export class VulnMatcher {
+  private products: VulnDbProduct[] | null = null;
+  /** per product: its vendor key (computed once per distinct advisory vendor spelling) */
+  private productVendorKey: string[] = [];
+  /** vendor key → its products, ascending */
+  private readonly productsByVendor = new Map<string, number[]>();
+  private readonly prepared: Array<PreparedProduct | undefined> = [];
+  private readonly vendorIndexes = new Map<string, VendorIndex>();
+  /** order number → affected products naming it, across vendors (built on the first asset with an order number) */
+  private byOrderNumber: Map<string, number[]> | null = null;
+
+  constructor(private readonly db: VulnDatabase) {}
+
+  private productList(): VulnDbProduct[] {
+    if (this.products === null) {
+      const products = this.db.products;
+      const keyOfSpelling = new Map<string, string>();
+      const keys: string[] = new Array<string>(products.length);
+      for (let i = 0; i < products.length; i++) {
+        const spelling = products[i]!.vendor;
+        let key = keyOfSpelling.get(spelling);
+        if (key === undefined) {
+          key = vendorKey(spelling);
+          keyOfSpelling.set(spelling, key);
+        }
+        keys[i] = key;
+        const list = this.productsByVendor.get(key);
+        if (list === undefined) this.productsByVendor.set(key, [i]);
+        else list.push(i);
+      }
+      this.productVendorKey = keys;
+      this.products = products;
+    }
+    return this.products;
   }
 
-  private prepare(p: VulnDbProduct, index: number): void {
-    const vKey = vendorKey(p.vendor);
-    const models = p.models.filter((m) => !m.includes('*')).map(normaliseOrderNumber);
-    const tokens = new Set(modelTokens(p.name));
-    const prepared: PreparedProduct = {
-      index, vendorKey: vKey, range: p.version === '' ? null : parseVersionRange(p.version), models,
-      nameRange: nameConstraint(p.name),
-      wildcards: wildcardsOf(p.name, p.models), tokens,
-      hasOrderNumbers: models.length > 0 || [...tokens].some((t) => ORDER_NUMBER_SHAPE.test(t)),
-    };
-    this.prepared.push(prepared);
-    if (p.affected.length === 0) {
-      if (p.fixed.length > 0 && p.version) {
-        const key = `${p.advisory}\u0000${vKey}\u0000${p.name}`;
-        const list = this.fixedVersions.get(key) ?? [];
+  private preparedOf(index: number): PreparedProduct {
+    let prepared = this.prepared[index];
+    if (prepared === undefined) {
+      const p = this.productList()[index]!;
+      const models = p.models.filter((m) => !m.includes('*')).map(normaliseOrderNumber);
+      const tokens = new Set(modelTokens(p.name));
+      prepared = {
+        index, vendorKey: this.productVendorKey[index]!, range: undefined, models,
+        nameRange: undefined,
+        wildcards: wildcardsOf(p.name, p.models), tokens,
+        hasOrderNumbers: models.length > 0 || [...tokens].some((t) => ORDER_NUMBER_SHAPE.test(t)),
+      };
+      this.prepared[index] = prepared;
+    }
+    return prepared;
+  }
+
+  private vendorIndex(vKey: string): VendorIndex {
+    let vi = this.vendorIndexes.get(vKey);
+    if (vi !== undefined) return vi;
+    const products = this.productList();
+    vi = { affected: [], upperNames: null, byToken: new Map(), bySeries: new Map(), wildcards: null, fixedVersions: new Map() };
+    for (const index of this.productsByVendor.get(vKey) ?? []) {
+      const p = products[index]!;
+      if (p.affected.length > 0) {
+        vi.affected.push(index);
+      } else if (p.fixed.length > 0 && p.version) {
+        const key = `${p.advisory}\u0000${p.name}`;
+        const list = vi.fixedVersions.get(key) ?? [];
         list.push(p.version.replace(/^vers:[a-z]*\//i, ''));
-        this.fixedVersions.set(key, list);
+        vi.fixedVersions.set(key, list);
       }
-      return;
     }
-    const orderKeys = new Set(models);
-    for (const t of tokens) if (ORDER_NUMBER_SHAPE.test(t)) orderKeys.add(t);
-    for (const m of orderKeys) push(this.byOrderNumber, m, index);
-    for (const t of tokens) push(this.byToken, t, index);
-    for (const w of prepared.wildcards) {
-      const list = this.wildcardsByVendor.get(vKey) ?? [];
-      list.push({ pattern: w, product: index });
-      this.wildcardsByVendor.set(vKey, list);
+    this.vendorIndexes.set(vKey, vi);
+    return vi;
+  }
+
+  /** The vendor's affected products whose name holds model token `token`, ascending. */
+  private tokenProducts(vKey: string, token: string): number[] {
+    const vi = this.vendorIndex(vKey);
+    let list = vi.byToken.get(token);
+    if (list === undefined) {
+      const products = this.productList();
+      vi.upperNames ??= vi.affected.map((i) => products[i]!.name.toUpperCase());
+      list = [];
+      for (let k = 0; k < vi.affected.length; k++) {
+        if (!vi.upperNames[k]!.includes(token)) continue;
+        const index = vi.affected[k]!;
+        if (this.preparedOf(index).tokens.has(token)) list.push(index);
+      }
+      vi.byToken.set(token, list);
     }
-    for (const rule of SERIES_RULES) {
-      if (rule.vendor === vKey && rule.names.test(p.name)) push(this.bySeries, rule.series, index);
+    return list;
+  }
+
+  /** The rule vendor's affected products that name the series as a product, ascending. */
+  private seriesProducts(rule: SeriesRule): number[] {
+    const vi = this.vendorIndex(rule.vendor);
+    let list = vi.bySeries.get(rule.series);
+    if (list === undefined) {
+      const products = this.productList();
+      list = vi.affected.filter((i) => rule.names.test(products[i]!.name));
+      vi.bySeries.set(rule.series, list);
     }
+    return list;
+  }
+
+  private vendorWildcards(vKey: string): Array<{ pattern: WildcardPattern; product: number }> {
+    const vi = this.vendorIndex(vKey);
+    if (vi.wildcards === null) {
+      const products = this.productList();
+      vi.wildcards = [];
+      for (const index of vi.affected) {
+        const p = products[index]!;
+        // wildcardsOf finds nothing without a model written with a star or a "*", "x" or "z" in the name
+        if (!p.models.some((m) => m.indexOf('*') > 0) && !/[*xz]/.test(p.name)) continue;
+        for (const w of this.preparedOf(index).wildcards) vi.wildcards.push({ pattern: w, product: index });
+      }
+    }
+    return vi.wildcards;
+  }
+
+  private orderNumberIndex(): Map<string, number[]> {
+    if (this.byOrderNumber === null) {
+      const products = this.productList();
+      const index = new Map<string, number[]>();
+      for (let i = 0; i < products.length; i++) {
+        const p = products[i]!;
+        if (p.affected.length === 0) continue;
+        // most names hold no order number: tokenise only those that can
+        const nameMayHold = mayHoldOrderNumber(p.name);
+        if (p.models.length === 0 && !nameMayHold) continue;
+        // the keys preparedOf would give (models without wildcards, order-number-shaped name tokens), without
+        // tokenising and compiling wildcards for every product that lists model numbers
+        const orderKeys = new Set<string>();
+        for (const m of p.models) if (!m.includes('*')) orderKeys.add(normaliseOrderNumber(m));
+        if (nameMayHold) for (const t of modelTokens(p.name)) if (ORDER_NUMBER_SHAPE.test(t)) orderKeys.add(t);
+        for (const m of orderKeys) push(index, m, i);
+      }
+      this.byOrderNumber = index;
+    }
+    return this.byOrderNumber;
+  }
+
+  /** Wildcards of every vendor, vendors in the order their first wildcard product appears (asset without vendor). */
+  private allWildcards(): Array<{ pattern: WildcardPattern; product: number }> {
+    this.productList();
+    const lists: Array<Array<{ pattern: WildcardPattern; product: number }>> = [];
+    for (const vKey of this.productsByVendor.keys()) {
+      const w = this.vendorWildcards(vKey);
+      if (w.length > 0) lists.push(w);
+    }
+    lists.sort((a, b) => a[0]!.product - b[0]!.product);
+    return lists.flat();
   }
 
   /** Every advisory (and OS-level KEV entry) that concerns the asset, strongest first. */
@@ -128,31 +270,36 @@ export class VulnMatcher {
     };
     const vendorOk = (p: PreparedProduct): boolean => identity.vendorKey === '' || p.vendorKey === identity.vendorKey;
 
-    for (const o of identity.orderNumbers) {
-      for (const i of this.byOrderNumber.get(o) ?? []) note(i, 'order-number', `order number ${o} listed`);
+    if (identity.orderNumbers.length > 0) {
+      const byOrderNumber = this.orderNumberIndex();
+      for (const o of identity.orderNumbers) {
+        for (const i of byOrderNumber.get(o) ?? []) note(i, 'order-number', `order number ${o} listed`);
+      }
     }
     if (identity.vendorKey !== '' || identity.orderNumbers.length > 0) {
-      const wildcards = identity.vendorKey !== '' ? this.wildcardsByVendor.get(identity.vendorKey) ?? [] : [...this.wildcardsByVendor.values()].flat();
+      const wildcards = identity.vendorKey !== '' ? this.vendorWildcards(identity.vendorKey) : this.allWildcards();
       for (const { pattern, product } of wildcards) {
         const hit = identity.catalogue.find((c) => pattern.regex.test(c));
         if (hit !== undefined) note(product, 'wildcard', `${hit} matches part-number wildcard ${pattern.text}`);
       }
     }
     if (identity.series) {
-      for (const i of this.bySeries.get(identity.series.series) ?? []) {
-        const p = this.prepared[i]!;
+      // series products are indexed under the rule's vendor (an asset without a vendor still finds them)
+      for (const i of this.seriesProducts(identity.series)) {
+        const p = this.preparedOf(i);
         if (vendorOk(p) && !p.hasOrderNumbers) note(i, 'series', `${identity.catalogueUsed} is a ${identity.series.series} (product names the series)`);
       }
     }
     if (identity.vendorKey !== '' && identity.tokens.length > 0) {
+      // only this vendor's products: vendorOk() rejects every other one
       const counts = new Map<number, number>();
-      for (const t of identity.tokens) for (const i of this.byToken.get(t) ?? []) counts.set(i, (counts.get(i) ?? 0) + 1);
+      for (const t of identity.tokens) for (const i of this.tokenProducts(identity.vendorKey, t)) counts.set(i, (counts.get(i) ?? 0) + 1);
       for (const [i, n] of counts) {
-        const p = this.prepared[i]!;
+        const p = this.preparedOf(i);
         if (!vendorOk(p)) continue;
         // a product pinned to order numbers that are not ours is another variant of the same model
         if (p.hasOrderNumbers && identity.orderNumbers.length > 0) continue;
-        const name = this.db.products[i]!.name;
+        const name = this.productList()[i]!.name;
         const model = identity.models.find((m) => containsWords(name, m));
         if (model !== undefined) note(i, 'model', `model "${model}" named in the product`);
         else if (identity.orderNumbers.length === 0) {
@@ -164,15 +311,19 @@ export class VulnMatcher {
     const byAdvisory = new Map<number, Accumulator>();
     for (const [i, how] of found) this.evaluate(i, how.kind, how.detail, identity, byAdvisory);
     const out: VulnMatch[] = [];
-    for (const [advisoryIndex, acc] of byAdvisory) out.push(this.toMatch(this.db.advisories[advisoryIndex]!, acc));
+    for (const [advisoryIndex, acc] of byAdvisory) out.push(this.toMatch(this.db.advisory(advisoryIndex)!, acc));
     out.push(...this.matchOs(asset));
     out.sort((a, b) => CONFIDENCE_RANK[b.confidence] - CONFIDENCE_RANK[a.confidence] || (b.cvss?.score ?? 0) - (a.cvss?.score ?? 0) || a.advisoryId.localeCompare(b.advisoryId));
     return out;
   }
 
   private evaluate(i: number, kind: ProductMatchKind, detail: string, identity: AssetIdentity, byAdvisory: Map<number, Accumulator>): void {
-    const product = this.db.products[i]!;
-    const prepared = this.prepared[i]!;
+    const product = this.productList()[i]!;
+    const prepared = this.preparedOf(i);
+    if (prepared.range === undefined) {
+      prepared.range = product.version === '' ? null : parseVersionRange(product.version);
+      prepared.nameRange = nameConstraint(product.name);
+    }
     const modelLevel = kind !== 'name';
     let confidence: MatchConfidence;
     let versionEvidence: () => string;
@@ -201,7 +352,7 @@ export class VulnMatcher {
     }
     if (fixedVersion !== undefined) fixedIn = formatVersion(fixedVersion);
     if (fixedIn === undefined) {
-      const fixed = this.fixedVersions.get(`${product.advisory}\u0000${prepared.vendorKey}\u0000${product.name}`);
+      const fixed = this.vendorIndex(prepared.vendorKey).fixedVersions.get(`${product.advisory}\u0000${product.name}`);
       if (fixed) fixedIn = fixed.join(', ');
     }
     let acc = byAdvisory.get(product.advisory);
@@ -244,7 +395,7 @@ export class VulnMatcher {
       confidence: acc.confidence,
       evidence: acc.evidence,
     };
-    const ssvc = worstSsvc(ids, this.db.ssvc);
+    const ssvc = worstSsvc(ids, this.db);
     if (ssvc) match.ssvc = ssvc;
     if (acc.fixedIn !== undefined) match.fixedIn = acc.fixedIn;
     if (acc.remediation >= 0) match.remediation = a.remediations[acc.remediation]!;
@@ -302,7 +453,7 @@ export class VulnMatcher {
           ? `KEV: ${kevIds.join(', ')} added ${kev.dateAdded}${kev.ransomware ? ', used in ransomware campaigns' : ''}`
           : `${rule.cves.join(', ')} not in the loaded KEV catalog (exploited in the wild historically)`],
       };
-      const ssvc = worstSsvc(rule.cves, this.db.ssvc);
+      const ssvc = worstSsvc(rule.cves, this.db);
       if (ssvc) match.ssvc = ssvc;
       if (kev?.action) match.remediation = kev.action;
       out.push(match);
@@ -391,11 +542,11 @@ function describeAsset(asset: MatchableAsset): AssetIdentity {
 
 const EXPLOITATION_RANK: Record<string, number> = { active: 3, poc: 2, none: 1 };
 
-function worstSsvc(cves: string[], ssvc: Map<string, SsvcEntry>): VulnMatch['ssvc'] | undefined {
+function worstSsvc(cves: string[], db: VulnDatabase): VulnMatch['ssvc'] | undefined {
   let best: VulnMatch['ssvc'] | undefined;
   let bestRank = -1;
   for (const cve of cves) {
-    const e = ssvc.get(cve);
+    const e = db.ssvcEntry(cve);
     if (!e) continue;
     const rank = (EXPLOITATION_RANK[e[0]] ?? 0) * 4 + (e[1] === 'yes' ? 2 : 0) + (e[2] === 'total' ? 1 : 0);
     if (rank > bestRank) {

@@ -7,6 +7,7 @@ import { OPERATION_KINDS } from '../../events/types.js';
 import { recordingContext } from '../common/test-support.js';
 import { fuzzRuns } from '../../util/fuzz-budget.js';
 import { httpSpec } from './index.js';
+import { HttpHead, parseHead } from './parser.js';
 import { chunked, down, request, response, run, up } from './test-support.js';
 
 const KINDS = new Set<string>(OPERATION_KINDS);
@@ -73,5 +74,42 @@ test('random bytes and mutated conversations never throw and only produce well-f
       },
     ),
     { numRuns: fuzzRuns(150) },
+  );
+});
+
+test('header names: only the fields the analyzer reads are decoded, matched as trim + lower-case of the latin1 name', () => {
+  const FIELDS: Array<[string, (h: HttpHead) => unknown]> = [
+    ['Host', (h) => h.host],
+    ['User-Agent', (h) => h.userAgent],
+    ['Server', (h) => h.server],
+    ['Content-Type', (h) => h.contentType],
+    ['Content-Length', (h) => h.contentLength],
+  ];
+  const TRIMMED = ['\t', ' ', '\v', '\f', '\xa0'];
+  const LEADING = ['\v', '\f', '\xa0']; // a line starting with SP/HTAB is a folded continuation instead
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: FIELDS.length - 1 }),
+      fc.array(fc.boolean(), { maxLength: 16 }),
+      fc.array(fc.constantFrom(...LEADING), { maxLength: 3 }),
+      fc.array(fc.constantFrom(...TRIMMED), { maxLength: 3 }),
+      fc.option(fc.tuple(fc.nat(), fc.constantFrom('x', '\xc9', '\xe9', '_', '-'))),
+      (which, upper, before, after, edit) => {
+        const [name, read] = FIELDS[which]!;
+        let cased = [...name].map((c, i) => (upper[i % Math.max(1, upper.length)] ? c.toUpperCase() : c.toLowerCase())).join('');
+        if (edit !== null) cased = cased.slice(0, edit[0] % cased.length) + edit[1] + cased.slice((edit[0] % cased.length) + 1);
+        const wire = `${before.join('')}${cased}${after.join('')}`;
+        const head = Buffer.from(`GET / HTTP/1.1\r\nX: 1\r\n${wire}: 42\r\n\r\n`, 'latin1');
+        const h = new HttpHead();
+        parseHead(head, 0, head.length, { maxHeaders: 10, maxLineBytes: 100 }, h);
+        // the reference: what the string operations make of the name
+        const known = Buffer.from(wire, 'latin1').toString('latin1').trim().toLowerCase() === name.toLowerCase();
+        const value = read(h);
+        if (known) assert.ok(value === '42' || value === 42, `${JSON.stringify(wire)} → ${String(value)}`);
+        else assert.ok(value === '' || value === -1, `${JSON.stringify(wire)} → ${String(value)}`);
+        assert.equal(h.headers, 2);
+      },
+    ),
+    { numRuns: fuzzRuns(300) },
   );
 });

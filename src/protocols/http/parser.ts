@@ -189,8 +189,9 @@ export function parseHead(buf: Buffer, off: number, len: number, limits: HeadLim
       continue;
     }
     head.headers++;
-    lastField = buf.toString('latin1', lineStart, colon).trim().toLowerCase();
-    applyField(head, lastField, buf.toString('latin1', colon + 1, lineEnd).trim(), false);
+    // Only the fields the analyzer uses become strings; the others are counted and skipped.
+    lastField = knownFieldName(buf, lineStart, colon);
+    if (lastField !== '') applyField(head, lastField, buf.toString('latin1', colon + 1, lineEnd).trim(), false);
   }
   if (first) head.malformed = true;
 }
@@ -233,26 +234,63 @@ function parseStartLine(buf: Buffer, start: number, end: number, head: HttpHead)
   else head.malformed = true;
 }
 
+/** The header names applyField reads (lower case). */
+const KNOWN_FIELDS: readonly string[] = [
+  'host', 'user-agent', 'server', 'content-type', 'content-encoding', 'authorization', 'upgrade', 'connection',
+  'transfer-encoding', 'content-length',
+];
+
+/** Whitespace String.prototype.trim removes from a latin1 string. */
+function isTrimmed(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || c === SP || c === 0xa0;
+}
+
+/**
+ * The name of the header field in buf[start..end) as one of KNOWN_FIELDS (trimmed, case-folded as
+ * `toString('latin1').trim().toLowerCase()` would), or '' for any other field, without building a string.
+ */
+function knownFieldName(buf: Buffer, start: number, end: number): string {
+  while (start < end && isTrimmed(buf[start]!)) start++;
+  while (end > start && isTrimmed(buf[end - 1]!)) end--;
+  const len = end - start;
+  for (let k = 0; k < KNOWN_FIELDS.length; k++) {
+    const name = KNOWN_FIELDS[k]!;
+    if (name.length !== len) continue;
+    let i = 0;
+    while (i < len) {
+      let c = buf[start + i]!;
+      if (c >= 0x41 && c <= 0x5a) c += 0x20; // only ASCII letters fold onto the ASCII names
+      if (c !== name.charCodeAt(i)) break;
+      i++;
+    }
+    if (i === len) return name;
+  }
+  return '';
+}
+
+function joined(prev: string, value: string, folded: boolean): string {
+  return folded && prev !== '' ? `${prev} ${value}` : value;
+}
+
 function applyField(head: HttpHead, name: string, value: string, folded: boolean): void {
-  const join = (prev: string) => (folded && prev !== '' ? `${prev} ${value}` : value);
   switch (name) {
     case 'host':
-      head.host = join(head.host);
+      head.host = joined(head.host, value, folded);
       break;
     case 'user-agent':
-      head.userAgent = join(head.userAgent);
+      head.userAgent = joined(head.userAgent, value, folded);
       break;
     case 'server':
-      head.server = join(head.server);
+      head.server = joined(head.server, value, folded);
       break;
     case 'content-type':
-      head.contentType = join(head.contentType);
+      head.contentType = joined(head.contentType, value, folded);
       break;
     case 'content-encoding':
       head.contentEncoding = value.toLowerCase();
       break;
     case 'authorization':
-      head.authorization = join(head.authorization);
+      head.authorization = joined(head.authorization, value, folded);
       break;
     case 'upgrade':
       head.upgrade = value;

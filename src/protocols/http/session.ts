@@ -494,8 +494,14 @@ export class HttpSession implements FlowAnalyzer {
     if (!st.capturing || n <= 0) return;
     const room = this.opts.maxBodyCaptureBytes - st.captureLen;
     if (room <= 0) return;
-    if (st.capture === null) st.capture = Buffer.allocUnsafe(this.opts.maxBodyCaptureBytes);
     const k = Math.min(room, n);
+    if (st.capture === null || st.capture.length < st.captureLen + k) {
+      // grown on demand: most captured pages are far shorter than the cap (and small buffers come from the pool)
+      const size = Math.min(this.opts.maxBodyCaptureBytes, Math.max(st.captureLen + k, st.capture === null ? 2048 : st.capture.length * 2));
+      const next = Buffer.allocUnsafe(size);
+      if (st.capture !== null) st.capture.copy(next, 0, 0, st.captureLen);
+      st.capture = next;
+    }
     buf.copy(st.capture, st.captureLen, p, p + k);
     st.captureLen += k;
   }

@@ -22,14 +22,27 @@ export function isSmbMessageAt(b: Uint8Array, o: number, end: number): boolean {
   return (m === 0xff || m === 0xfe || m === 0xfd || m === 0xfc) && b[o + 5] === 0x53 && b[o + 6] === 0x4d && b[o + 7] === 0x42;
 }
 
-/** (buf, off, available, total): available < total when the message was cut at maxParseBytes. */
+/** (buf, off, available, total): available < total when the message was cut short (see NbssPrefix). */
 export type NbssHandler = (buf: Buffer, off: number, available: number, total: number) => void;
+
+/**
+ * Asked while a packet spans segments, with its first `available` bytes at buf[off]: how many leading bytes of
+ * it the handler will read (the framer stores only those; the rest is counted, never copied), or 0 when it
+ * cannot tell yet (asked again as more bytes arrive). The handler is still called when the packet's first
+ * min(total, maxParseBytes) bytes have arrived, as without a prefix, so what it reports does not change.
+ */
+export type NbssPrefix = (buf: Buffer, off: number, available: number, total: number) => number;
 
 export class NbssFramer {
   private held: Buffer | null = null;
+  /** bytes of the held packet received so far */
   private have = 0;
+  /** bytes of the held packet stored in `held` (its first ones) */
+  private stored = 0;
   /** size of the packet being held, -1 while its header is incomplete */
   private total = -1;
+  /** leading bytes of the held packet the handler reads, -1 until the prefix callback has said */
+  private keep = -1;
   private skip = 0;
   /** bytes dropped while looking for the next packet header */
   resyncs = 0;
@@ -37,6 +50,7 @@ export class NbssFramer {
   constructor(
     private readonly maxParseBytes: number,
     private readonly onPacket: NbssHandler,
+    private readonly prefix: NbssPrefix | null = null,
   ) {}
 
   push(data: Buffer, off: number, len: number): void {
@@ -50,7 +64,7 @@ export class NbssFramer {
       }
       if (this.have === 0) {
         if (len < NBSS_HEADER) {
-          this.hold(data, off, len);
+          this.hold(data, off, len, len);
           this.total = -1;
           return;
         }
@@ -73,52 +87,77 @@ export class NbssFramer {
           this.skip = total - len;
           return;
         }
-        this.hold(data, off, len);
         this.total = total;
+        this.keep = this.prefixOf(data, off, len, want);
+        this.hold(data, off, len, this.keep < 0 || this.keep > len ? len : this.keep);
         return;
       }
       if (this.total < 0) {
         const n = NBSS_HEADER - this.have < len ? NBSS_HEADER - this.have : len;
         data.copy(this.held!, this.have, off, off + n);
         this.have += n;
+        this.stored = this.have;
         off += n;
         len -= n;
         if (this.have < NBSS_HEADER) return;
         this.total = nbssSize(this.held!, 0);
         if (this.total < 0) {
           this.have = 0;
+          this.stored = 0;
           this.resyncs++;
         }
         continue;
       }
       const want = this.total < this.maxParseBytes ? this.total : this.maxParseBytes;
       const n = want - this.have < len ? want - this.have : len;
-      this.ensure(this.have + n);
-      data.copy(this.held!, this.have, off, off + n);
+      const limit = this.keep < 0 ? want : this.keep;
+      if (this.stored < limit) {
+        const c = n < limit - this.stored ? n : limit - this.stored;
+        this.ensure(this.stored + c);
+        data.copy(this.held!, this.stored, off, off + c);
+        this.stored += c;
+      }
       this.have += n;
       off += n;
       len -= n;
-      if (this.have === want) {
-        const total = this.total;
-        this.have = 0;
-        this.total = -1;
-        this.skip = total - want;
-        this.onPacket(this.held!, 0, want, total);
+      if (this.have < want) {
+        if (this.keep < 0) this.keep = this.prefixOf(this.held!, 0, this.stored, want);
+        continue;
       }
+      const total = this.total;
+      const available = this.keep < 0 ? want : this.keep;
+      this.have = 0;
+      this.stored = 0;
+      this.total = -1;
+      this.keep = -1;
+      this.skip = total - want;
+      this.onPacket(this.held!, 0, available, total);
     }
   }
 
   /** Forget the packet in progress (a gap in the stream). */
   reset(): void {
     this.have = 0;
+    this.stored = 0;
     this.total = -1;
+    this.keep = -1;
     this.skip = 0;
   }
 
-  private hold(data: Buffer, off: number, len: number): void {
-    this.ensure(len);
-    data.copy(this.held!, 0, off, off + len);
-    this.have = len;
+  /** Bytes of the held packet to store (at most `want`), or -1 while undecided. */
+  private prefixOf(buf: Buffer, off: number, available: number, want: number): number {
+    if (this.prefix === null) return want;
+    const k = this.prefix(buf, off, available, this.total);
+    if (k <= 0) return -1;
+    return k < want ? k : want;
+  }
+
+  /** Starts holding a packet: `received` bytes of it arrived, the first `store` of them are kept. */
+  private hold(data: Buffer, off: number, received: number, store: number): void {
+    this.ensure(store);
+    data.copy(this.held!, 0, off, off + store);
+    this.have = received;
+    this.stored = store;
   }
 
   /** Grows the holding buffer on demand (most flows never split a message, large ones rarely). */
@@ -128,7 +167,7 @@ export class NbssFramer {
     while (capacity < size) capacity *= 2;
     if (capacity > this.maxParseBytes) capacity = this.maxParseBytes < 1024 ? 1024 : this.maxParseBytes;
     const next = Buffer.allocUnsafe(capacity);
-    if (this.held !== null && this.have > 0) this.held.copy(next, 0, 0, this.have);
+    if (this.held !== null && this.stored > 0) this.held.copy(next, 0, 0, this.stored);
     this.held = next;
   }
 

@@ -35,6 +35,9 @@ const MAX_ANOMALY_EVENTS = 50;
 const MAX_STRING_CHARS = 1024;
 const SMB1_HEADER = 32;
 const SMB2_HEADER = 64;
+/** fixed parts (before the data buffer) of an SMB2 READ response and WRITE request */
+const SMB2_READ_RESPONSE_FIXED = 16;
+const SMB2_WRITE_FIXED = 48;
 const SMB1_FLAGS_REPLY = 0x80;
 const SMB1_FLAGS2_UNICODE = 0x8000;
 const SMB2_FLAGS_RESPONSE = 0x1;
@@ -105,9 +108,10 @@ export class SmbSession implements FlowAnalyzer {
     const { client, server } = flowEndpoints(ctx.flow);
     this.carrier = { meta: { frame: 0, ts: 0 }, client, server };
     const parse = Math.max(SMB2_HEADER + 8, Math.min(limits.maxParseBytes, ctx.maxBufferBytes));
+    const prefix = (b: Buffer, o: number, a: number, t: number): number => this.parsedPrefix(b, o, a, t);
     this.framers = [
-      new NbssFramer(parse, (b, o, a, t) => this.onPacket(Dir.ToServer, b, o, a, t)),
-      new NbssFramer(parse, (b, o, a, t) => this.onPacket(Dir.ToClient, b, o, a, t)),
+      new NbssFramer(parse, (b, o, a, t) => this.onPacket(Dir.ToServer, b, o, a, t), prefix),
+      new NbssFramer(parse, (b, o, a, t) => this.onPacket(Dir.ToClient, b, o, a, t), prefix),
     ];
   }
 
@@ -157,6 +161,36 @@ export class SmbSession implements FlowAnalyzer {
     else if (magic === 0xfd) this.onEncrypted(dir);
     else if (magic === 0xfc) this.ctx.count('smb.compressed');
     else this.malformed(dir, 'unknown SMB protocol id');
+  }
+
+  /**
+   * Leading bytes of a session packet spanning segments that the parser reads (see NbssPrefix): file data of
+   * an SMB2 READ response or WRITE request is only read when the file is a DCE/RPC pipe, so for any other file
+   * only the header and the command's fixed part are kept and the data is skipped uncopied. Everything else
+   * keeps all its bytes. Decided from the state when the packet starts; the data of an odd file that becomes a
+   * pipe meanwhile is then reported as truncated, as for an over-long message.
+   */
+  private parsedPrefix(buf: Buffer, off: number, available: number, total: number): number {
+    const h = off + 4;
+    if (available < 4 + SMB2_HEADER + SMB2_WRITE_FIXED) return 0;
+    if (buf[off] !== NBSS.MESSAGE || buf[h] !== 0xfe || buf[h + 1] !== 0x53 || buf[h + 2] !== 0x4d || buf[h + 3] !== 0x42) return total;
+    if (u16le(buf, h + 4) !== SMB2_HEADER || u32le(buf, h + 20) !== 0) return total; // compounds keep everything
+    const command = u16le(buf, h + 12);
+    const body = h + SMB2_HEADER;
+    let file: OpenFile | undefined;
+    if ((u32le(buf, h + 16) & SMB2_FLAGS_RESPONSE) !== 0) {
+      if (command !== 8) return total;
+      const pending = this.pending2.get(u32le(buf, h + 24) + (u32le(buf, h + 28) & 0x1fffff) * 4294967296);
+      if (pending === undefined || pending.command !== 8) return total;
+      file = pending.fileKey >= 0 ? this.files2.get(pending.fileKey) : undefined;
+      if (file !== undefined && file.pipeState !== 2) return total;
+      return 4 + SMB2_HEADER + SMB2_READ_RESPONSE_FIXED;
+    }
+    if (command !== 9) return total;
+    const related = u32le(buf, body + 24) === 0xffffffff && u32le(buf, body + 28) === 0xffffffff;
+    file = related ? undefined : this.files2.get(fileKey(buf, body + 24));
+    if (file !== undefined && file.pipeState !== 2) return total;
+    return 4 + SMB2_HEADER + SMB2_WRITE_FIXED;
   }
 
   // ---------------------------------------------------------------------------------------------- NetBIOS
@@ -1116,6 +1150,14 @@ export class SmbSession implements FlowAnalyzer {
 }
 
 /** SMB2 file id key: the volatile part (unique per open), 53 bits so it stays an exact number. */
+function u16le(b: Buffer, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+
+function u32le(b: Buffer, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
+}
+
 function fileKey(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at) + (buf.readUInt32LE(at + 4) & 0x1fffff) * 4294967296;
 }

@@ -6,6 +6,7 @@ import { recordingContext } from '../common/test-support.js';
 import { fuzzRuns } from '../../util/fuzz-budget.js';
 import { SRVSVC_UUID, bind, bindAck, netPathCanonicalizeStub, request } from '../dcerpc/test-frames.js';
 import { probeSmb } from './index.js';
+import { NbssFramer } from './nbss.js';
 import { SmbSession } from './session.js';
 
 // ---- hand-built SMB2 (MS-SMB2 2.2) ------------------------------------------------------------------------
@@ -126,6 +127,22 @@ function ioctl(fid: Buffer, ctl: number, input: Buffer): Buffer {
   b.writeUInt32LE(64 + 56, 24);
   b.writeUInt32LE(input.length, 28);
   return Buffer.concat([b, input]);
+}
+
+function read(fid: Buffer, length: number): Buffer {
+  const b = Buffer.alloc(48);
+  b.writeUInt16LE(49, 0);
+  b.writeUInt32LE(length, 4);
+  fid.copy(b, 16);
+  return Buffer.concat([b, Buffer.alloc(1)]);
+}
+
+function readResponse(data: Buffer): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt16LE(17, 0);
+  b[2] = 64 + 16;
+  b.writeUInt32LE(data.length, 4);
+  return Buffer.concat([b, data]);
 }
 
 const empty = (size: number) => {
@@ -337,4 +354,66 @@ test('property: random, mutated and re-segmented streams never throw', () => {
     ),
     { numRuns: fuzzRuns(300) },
   );
+});
+
+test('NBSS framer: a packet spanning segments stores only the prefix its handler reads, handed over when the parse bytes are in', () => {
+  const big = nbss(Buffer.from(Array.from({ length: 3000 }, (_, i) => i & 0xff)));
+  const small = nbss(Buffer.from('tail of the stream'));
+  const stream = Buffer.concat([big, small]);
+  for (const withPrefix of [false, true]) {
+    const calls: Array<[number, number, number, Buffer]> = [];
+    let piece = 0;
+    const framer = new NbssFramer(
+      1000,
+      (b, o, available, total) => calls.push([piece, available, total, Buffer.from(b.subarray(o, o + available))]),
+      withPrefix ? (_b, _o, available, total) => (total < 1000 ? total : available >= 16 ? 10 : 0) : null,
+    );
+    // 7-byte pieces first (the prefix is undecided below 16 bytes), then 500-byte ones
+    for (let o = 0; o < stream.length; piece++) {
+      const n = Math.min(o < 21 ? 7 : 500, stream.length - o);
+      framer.push(stream, o, n);
+      o += n;
+    }
+    const kept = withPrefix ? 10 : 1000;
+    // the large packet is handed over in the piece that brings its 1000th byte, as without a prefix
+    assert.deepEqual(calls[0]!.slice(0, 3), [4, kept, 3004]);
+    assert.deepEqual(calls[0]![3], big.subarray(0, kept));
+    assert.deepEqual(calls[1]!.slice(1), [small.length, small.length, small]);
+    assert.equal(calls.length, 2);
+  }
+});
+
+test('bulk SMB2 reads and writes split across segments (only their fixed part kept) report as when whole; pipe writes still reach DCE/RPC', () => {
+  const data = Buffer.alloc(200_000, 0x5a);
+  const packets: Array<[Dir, Buffer]> = [
+    ...share,
+    [Dir.ToServer, nbss(smb2(5, 2, create('big.bin'), { treeId: 7 }))],
+    [Dir.ToClient, nbss(smb2(5, 2, createResponse(FID), { response: true, treeId: 7 }))],
+    [Dir.ToServer, nbss(smb2(8, 3, read(FID, data.length), { treeId: 7 }))],
+    [Dir.ToClient, nbss(smb2(8, 3, readResponse(data), { response: true, treeId: 7 }))],
+    [Dir.ToServer, nbss(smb2(9, 4, write(FID, data), { treeId: 7 }))],
+    [Dir.ToClient, nbss(smb2(9, 4, empty(16), { response: true, treeId: 7 }))],
+  ];
+  const key = (ctx: ReturnType<typeof run>) => ctx.operations().map((o) => [o.codeName, o.object, o.result, o.dataBytes, o.responseFrame]);
+  const whole = key(run(packets));
+  assert.deepEqual(whole.slice(2), [
+    ['smb2_read', '\\\\fs1\\data\\big.bin', 'ok', data.length, 6],
+    ['smb2_write', '\\\\fs1\\data\\big.bin', 'ok', data.length, 8],
+  ]);
+  assert.deepEqual(key(run(packets, 1460)), whole);
+  assert.deepEqual(key(run(packets, 61)), whole);
+
+  const pipe: Array<[Dir, Buffer]> = [
+    [Dir.ToServer, nbss(smb2(3, 1, treeConnect('\\\\fs1\\IPC$'), { treeId: 0 }))],
+    [Dir.ToClient, nbss(smb2(3, 1, treeConnectResponse(2), { response: true, treeId: 9 }))],
+    [Dir.ToServer, nbss(smb2(5, 2, create('srvsvc'), { treeId: 9 }))],
+    [Dir.ToClient, nbss(smb2(5, 2, createResponse(FID), { response: true, treeId: 9 }))],
+    [Dir.ToServer, nbss(smb2(9, 3, write(FID, bind(1, 0, SRVSVC_UUID, 3)), { treeId: 9 }))],
+    [Dir.ToServer, nbss(smb2(9, 4, write(FID, request(2, 0, 31, netPathCanonicalizeStub('fs1', '\\x'))), { treeId: 9 }))],
+  ];
+  for (const segment of [0, 7, 100]) {
+    const rpc = run(pipe, segment).operations().filter((o) => o.protocol === 'dcerpc');
+    assert.ok(rpc.some((o) => o.codeName === 'bind' && o.object === 'srvsvc'), `segment ${segment}`);
+    assert.ok(rpc.some((o) => o.codeName === 'srvsvc_netpathcanonicalize'), `segment ${segment}`);
+  }
 });

@@ -3,17 +3,44 @@
  * reference implementations, which keep server extensions in wire order, GREASE included).
  */
 import { createHash } from 'node:crypto';
-import { ClientHello, Ext, ServerHello, isGrease } from './parser.js';
+import { ClientHello, Ext, MAX_LIST, ServerHello, isGrease } from './parser.js';
 
 export type Ja4Transport = 't' | 'q' | 'd';
 
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function hex4(v: number): string {
-  return v.toString(16).padStart(4, '0');
+  return HEX2[(v >> 8) & 0xff]! + HEX2[v & 0xff]!;
 }
 
-function hash12(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+/**
+ * Memo of the 12-hex-digit SHA-256 prefixes JA4 and JA4S publish. A network's clients send a handful of distinct
+ * hellos, so nearly every handshake hashes a list already hashed: one bounded Map lookup instead of a SHA-256.
+ * When full it starts over (counted in `resets`), so memory stays bounded whatever the traffic.
+ */
+export class HashMemo {
+  private readonly hashes = new Map<string, string>();
+  /** times the memo was full and was emptied */
+  resets = 0;
+
+  constructor(readonly maxEntries: number) {}
+
+  hash12(text: string): string {
+    let h = this.hashes.get(text);
+    if (h === undefined) {
+      h = createHash('sha256').update(text).digest('hex').slice(0, 12);
+      if (this.hashes.size >= this.maxEntries) {
+        this.hashes.clear();
+        this.resets++;
+      }
+      this.hashes.set(text, h);
+    }
+    return h;
+  }
 }
+
+/** The memo the TLS analyzer shares across flows (a fingerprint depends on the hello alone). */
+export const ja4HashMemo = new HashMemo(1024);
 
 function count2(n: number): string {
   return n > 99 ? '99' : n.toString().padStart(2, '0');
@@ -71,29 +98,61 @@ export interface Ja4Parts {
   raw: string;
 }
 
-export function ja4(h: ClientHello, transport: Ja4Transport = 't'): Ja4Parts {
-  const ciphers = h.ciphers.filter((c) => !isGrease(c));
-  const extensions = h.extensions.filter((e) => !isGrease(e));
+/** Scratch for the sorted lists (a decoded hello's lists are capped at MAX_LIST; grown for longer ones). */
+let sortScratch = new Int32Array(MAX_LIST);
+
+/** Non-GREASE values of `list` (skipping `skipA`/`skipB`), ascending, joined as 4-digit hex with commas. */
+function sortedHexList(list: readonly number[], skipA: number, skipB: number): string {
+  if (list.length > sortScratch.length) sortScratch = new Int32Array(list.length);
+  let n = 0;
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!;
+    if (isGrease(v) || v === skipA || v === skipB) continue;
+    // insertion sort: lists are short, and 4-digit lowercase hex sorts as the numbers do
+    let j = n++;
+    while (j > 0 && sortScratch[j - 1]! > v) {
+      sortScratch[j] = sortScratch[j - 1]!;
+      j--;
+    }
+    sortScratch[j] = v;
+  }
+  let out = '';
+  for (let i = 0; i < n; i++) out += i === 0 ? hex4(sortScratch[i]!) : ',' + hex4(sortScratch[i]!);
+  return out;
+}
+
+function countNonGrease(list: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (!isGrease(list[i]!)) n++;
+  return n;
+}
+
+export function ja4(h: ClientHello, transport: Ja4Transport = 't', memo: HashMemo = ja4HashMemo): Ja4Parts {
+  const cipherCount = countNonGrease(h.ciphers);
   const a =
     transport +
     ja4Version(ja4HelloVersion(h)) +
     (h.hasSni ? 'd' : 'i') +
-    count2(ciphers.length) +
-    count2(extensions.length) +
+    count2(cipherCount) +
+    count2(countNonGrease(h.extensions)) +
     ja4Alpn(h.firstAlpn);
-  const cipherList = ciphers.map(hex4).sort().join(',');
-  const extList = extensions.filter((e) => e !== Ext.ServerName && e !== Ext.Alpn).map(hex4).sort().join(',');
-  const sigs = h.signatureAlgorithms.filter((s) => !isGrease(s)).map(hex4).join(',');
-  const cText = sigs ? `${extList}_${sigs}` : extList;
-  const b = ciphers.length === 0 ? '000000000000' : hash12(cipherList);
-  const c = extList === '' ? '000000000000' : hash12(cText);
-  return { ja4: `${a}_${b}_${c}`, raw: `${a}_${cipherList}_${cText}` };
+  const NONE = -1;
+  const cipherList = sortedHexList(h.ciphers, NONE, NONE);
+  const extList = sortedHexList(h.extensions, Ext.ServerName, Ext.Alpn);
+  let sigs = '';
+  for (const s of h.signatureAlgorithms) if (!isGrease(s)) sigs += sigs === '' ? hex4(s) : ',' + hex4(s);
+  const cText = sigs ? extList + '_' + sigs : extList;
+  const b = cipherCount === 0 ? '000000000000' : memo.hash12(cipherList);
+  const c = extList === '' ? '000000000000' : memo.hash12(cText);
+  return { ja4: a + '_' + b + '_' + c, raw: a + '_' + cipherList + '_' + cText };
 }
 
-export function ja4s(h: ServerHello, transport: Ja4Transport = 't'): Ja4Parts {
+export function ja4s(h: ServerHello, transport: Ja4Transport = 't', memo: HashMemo = ja4HashMemo): Ja4Parts {
   const alpn = h.alpn === '' ? '00' : ja4Alpn(Buffer.from(h.alpn, 'latin1'));
   const a = transport + ja4Version(h.version) + count2(h.extensions.length) + alpn;
-  const exts = h.extensions.map(hex4).join(',');
-  const c = exts === '' ? '000000000000' : hash12(exts);
-  return { ja4: `${a}_${hex4(h.cipher)}_${c}`, raw: `${a}_${hex4(h.cipher)}_${exts}` };
+  let exts = '';
+  for (const e of h.extensions) exts += exts === '' ? hex4(e) : ',' + hex4(e);
+  const c = exts === '' ? '000000000000' : memo.hash12(exts);
+  const cipher = hex4(h.cipher);
+  return { ja4: a + '_' + cipher + '_' + c, raw: a + '_' + cipher + '_' + exts };
 }

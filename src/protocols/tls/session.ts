@@ -12,7 +12,7 @@ import type { OperationEvent } from '../../events/types.js';
 import type { AnalyzerContext, Dir, FlowAnalyzer, PacketMeta } from '../analyzer.js';
 import { FlowEmitter } from '../http/events.js';
 import { formatName, parseCertificate } from './der.js';
-import { ja4, ja4s } from './ja4.js';
+import { HashMemo, ja4, ja4HashMemo, ja4s } from './ja4.js';
 import {
   ClientHello,
   ContentType,
@@ -32,14 +32,18 @@ export interface TlsOptions {
   maxHandshakeBytes: number;
   maxFacts: number;
   maxAnomalyEvents: number;
+  /** bounded memo of JA4/JA4S hashes, shared by the flows (its size is its cap; each reset is counted) */
+  ja4Memo: HashMemo;
 }
 
-export const DEFAULT_TLS_OPTIONS: TlsOptions = { maxHandshakeBytes: 65536, maxFacts: 32, maxAnomalyEvents: 20 };
+export const DEFAULT_TLS_OPTIONS: TlsOptions = { maxHandshakeBytes: 65536, maxFacts: 32, maxAnomalyEvents: 20, ja4Memo: ja4HashMemo };
 
 const HANDSHAKE_HEADER = 4;
+const NO_OPTIONS: Partial<TlsOptions> = Object.freeze({});
 
 class Direction {
-  header = Buffer.alloc(RECORD_HEADER_BYTES);
+  /** a record header split across segments (allocated on the first one) */
+  header: Buffer | null = null;
   headerLen = 0;
   recordType = 0;
   recordRemaining = 0;
@@ -51,7 +55,8 @@ class Direction {
   hsLen = 0;
   /** bytes of an over-cap handshake message still to skip */
   hsSkip = 0;
-  alert = Buffer.alloc(2);
+  alertLevel = 0;
+  alertCode = 0;
   alertLen = 0;
 }
 
@@ -71,9 +76,9 @@ export class TlsSession implements FlowAnalyzer {
 
   constructor(
     private readonly ctx: AnalyzerContext,
-    options: Partial<TlsOptions> = {},
+    options: Partial<TlsOptions> = NO_OPTIONS,
   ) {
-    this.opts = { ...DEFAULT_TLS_OPTIONS, ...options };
+    this.opts = options === NO_OPTIONS ? DEFAULT_TLS_OPTIONS : { ...DEFAULT_TLS_OPTIONS, ...options };
     this.em = new FlowEmitter(ctx, 'tls', this.opts);
   }
 
@@ -90,20 +95,30 @@ export class TlsSession implements FlowAnalyzer {
     const end = off + len;
     while (p < end && !d.lost) {
       if (d.recordRemaining === 0) {
-        const n = Math.min(RECORD_HEADER_BYTES - d.headerLen, end - p);
-        buf.copy(d.header, d.headerLen, p, p + n);
-        d.headerLen += n;
-        p += n;
-        if (d.headerLen < RECORD_HEADER_BYTES) return;
-        d.headerLen = 0;
-        if (!isRecordHeader(d.header, 0)) {
+        // The header is read in place when whole in the segment, else assembled in d.header.
+        let hb = buf;
+        let ho = p;
+        if (d.headerLen === 0 && end - p >= RECORD_HEADER_BYTES) {
+          p += RECORD_HEADER_BYTES;
+        } else {
+          if (d.header === null) d.header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+          const n = Math.min(RECORD_HEADER_BYTES - d.headerLen, end - p);
+          buf.copy(d.header, d.headerLen, p, p + n);
+          d.headerLen += n;
+          p += n;
+          if (d.headerLen < RECORD_HEADER_BYTES) return;
+          d.headerLen = 0;
+          hb = d.header;
+          ho = 0;
+        }
+        if (!isRecordHeader(hb, ho)) {
           d.lost = true;
-          this.em.anomaly(s, 'malformed', `no TLS record header (0x${d.header.toString('hex')})`);
+          this.em.anomaly(s, 'malformed', `no TLS record header (0x${hb.toString('hex', ho, ho + RECORD_HEADER_BYTES)})`);
           this.ctx.count('unparsed-bytes', end - p);
           return;
         }
-        d.recordType = d.header[0]!;
-        d.recordRemaining = d.header.readUInt16BE(3);
+        d.recordType = hb[ho]!;
+        d.recordRemaining = (hb[ho + 3]! << 8) | hb[ho + 4]!;
         d.alertLen = 0;
         this.ctx.count('records');
         continue;
@@ -142,12 +157,18 @@ export class TlsSession implements FlowAnalyzer {
         if (d.encrypted) this.ctx.count('encrypted-handshake-bytes', n);
         else this.handshakeBytes(s, d, buf, p, n);
         return;
-      case ContentType.Alert: {
-        const k = Math.min(2 - d.alertLen, n);
-        if (k > 0) buf.copy(d.alert, d.alertLen, p, p + k);
-        d.alertLen += k;
+      case ContentType.Alert:
+        if (d.alertLen === 0 && n > 0) {
+          d.alertLevel = buf[p]!;
+          d.alertLen = 1;
+          p++;
+          n--;
+        }
+        if (d.alertLen === 1 && n > 0) {
+          d.alertCode = buf[p]!;
+          d.alertLen = 2;
+        }
         return;
-      }
       case ContentType.ApplicationData:
         this.ctx.count('application-bytes', n);
         return;
@@ -171,7 +192,7 @@ export class TlsSession implements FlowAnalyzer {
           this.ctx.count('encrypted-alerts');
           return;
         }
-        this.onAlert(s, d.alert[0]!, d.alert[1]!);
+        this.onAlert(s, d.alertLevel, d.alertCode);
         return;
       case ContentType.Heartbeat:
         this.ctx.count('heartbeat-records');
@@ -190,30 +211,73 @@ export class TlsSession implements FlowAnalyzer {
       n -= k;
       if (n === 0) return;
     }
+    if (d.hsLen > 0) {
+      this.bufferedHandshakeBytes(s, d, buf, p, n);
+      return;
+    }
+    // Messages whole in this piece of the record are parsed in place; only a message split across segments or
+    // records is copied (bufferedHandshakeBytes).
+    const max = this.opts.maxHandshakeBytes;
+    while (n >= HANDSHAKE_HEADER) {
+      const type = buf[p]!;
+      const mlen = (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
+      if (mlen > max) {
+        this.handshakeOverCap(s, type, mlen);
+        const k = Math.min(mlen, n - HANDSHAKE_HEADER);
+        d.hsSkip = mlen - k;
+        p += HANDSHAKE_HEADER + k;
+        n -= HANDSHAKE_HEADER + k;
+        continue;
+      }
+      if (n < HANDSHAKE_HEADER + mlen) break;
+      this.onHandshake(s, d, type, buf, p + HANDSHAKE_HEADER, mlen);
+      p += HANDSHAKE_HEADER + mlen;
+      n -= HANDSHAKE_HEADER + mlen;
+      // after a TLS 1.3 ServerHello what follows in the record is no longer readable
+      if (d.encrypted) return;
+    }
+    if (n > 0) this.bufferedHandshakeBytes(s, d, buf, p, n);
+  }
+
+  private handshakeOverCap(s: 0 | 1, type: number, mlen: number): void {
+    this.ctx.count('handshake-cap');
+    this.em.anomaly(s, 'buffer-cap', `handshake message type ${type} of ${mlen} bytes exceeds the cap`);
+  }
+
+  /** Appends to the partial message held in d.hs (bounded by the cap) and parses what completes. */
+  private bufferedHandshakeBytes(s: 0 | 1, d: Direction, buf: Buffer, p: number, n: number): void {
     const cap = this.opts.maxHandshakeBytes + HANDSHAKE_HEADER;
-    if (d.hs === null) d.hs = Buffer.allocUnsafe(Math.min(cap, 4096));
-    if (d.hsLen + n > d.hs.length) {
-      const next = Buffer.allocUnsafe(Math.min(cap, Math.max(d.hs.length * 2, d.hsLen + n)));
-      d.hs.copy(next, 0, 0, d.hsLen);
+    const need = Math.min(cap, d.hsLen + n);
+    if (d.hs === null || d.hs.length < need) {
+      // sized to the message when its header is known: a hello or certificate chain rarely needs regrowth
+      let size = d.hs === null ? 512 : d.hs.length * 2;
+      const header = d.hsLen >= HANDSHAKE_HEADER ? d.hs! : d.hsLen === 0 && n >= HANDSHAKE_HEADER ? buf : null;
+      if (header !== null) {
+        const at = header === buf ? p : 0;
+        const message = HANDSHAKE_HEADER + ((header[at + 1]! << 16) | (header[at + 2]! << 8) | header[at + 3]!);
+        if (message > size && message <= cap) size = message;
+      }
+      const next = Buffer.allocUnsafe(Math.min(cap, Math.max(size, need)));
+      if (d.hs !== null) d.hs.copy(next, 0, 0, d.hsLen);
       d.hs = next;
     }
-    const k = Math.min(n, d.hs.length - d.hsLen);
-    buf.copy(d.hs, d.hsLen, p, p + k);
+    const hs = d.hs;
+    const k = Math.min(n, hs.length - d.hsLen);
+    buf.copy(hs, d.hsLen, p, p + k);
     d.hsLen += k;
     let q = 0;
     while (d.hsLen - q >= HANDSHAKE_HEADER) {
-      const type = d.hs[q]!;
-      const mlen = (d.hs[q + 1]! << 16) | (d.hs[q + 2]! << 8) | d.hs[q + 3]!;
+      const type = hs[q]!;
+      const mlen = (hs[q + 1]! << 16) | (hs[q + 2]! << 8) | hs[q + 3]!;
       if (mlen > this.opts.maxHandshakeBytes) {
-        this.ctx.count('handshake-cap');
-        this.em.anomaly(s, 'buffer-cap', `handshake message type ${type} of ${mlen} bytes exceeds the cap`);
+        this.handshakeOverCap(s, type, mlen);
         d.hsSkip = mlen - (d.hsLen - q - HANDSHAKE_HEADER);
         d.hsLen = 0;
         if (k < n) this.handshakeBytes(s, d, buf, p + k, n - k);
         return;
       }
       if (d.hsLen - q < HANDSHAKE_HEADER + mlen) break;
-      this.onHandshake(s, d, type, d.hs, q + HANDSHAKE_HEADER, mlen);
+      this.onHandshake(s, d, type, hs, q + HANDSHAKE_HEADER, mlen);
       q += HANDSHAKE_HEADER + mlen;
       if (d.encrypted) {
         // a TLS 1.3 ServerHello: what follows in the record is no longer readable
@@ -222,7 +286,7 @@ export class TlsSession implements FlowAnalyzer {
       }
     }
     if (q > 0) {
-      d.hs.copy(d.hs, 0, q, d.hsLen);
+      hs.copy(hs, 0, q, d.hsLen);
       d.hsLen -= q;
     }
     if (k < n && !d.encrypted) this.handshakeBytes(s, d, buf, p + k, n - k);
@@ -260,7 +324,10 @@ export class TlsSession implements FlowAnalyzer {
     if (h.truncated) this.ctx.count('list-cap');
     const e = this.operation(s);
     const a = e.attributes!;
-    const fp = ja4(h);
+    const memo = this.opts.ja4Memo;
+    const resets = memo.resets;
+    const fp = ja4(h, 't', memo);
+    if (memo.resets !== resets) this.ctx.count('ja4-memo-resets');
     a.ja4 = fp.ja4;
     a.ja4_r = fp.raw;
     a.client_version = versionName(h.legacyVersion);
@@ -292,7 +359,10 @@ export class TlsSession implements FlowAnalyzer {
     const a = e.attributes!;
     a.version = versionName(h.version);
     a.cipher = h.cipher.toString(16).padStart(4, '0');
-    a.ja4s = ja4s(h).ja4;
+    const memo = this.opts.ja4Memo;
+    const resets = memo.resets;
+    a.ja4s = ja4s(h, 't', memo).ja4;
+    if (memo.resets !== resets) this.ctx.count('ja4-memo-resets');
     if (h.alpn) a.alpn = h.alpn;
     if (h.version === 0x0304) d.encrypted = true;
   }

@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Dir, Probe } from '../analyzer.js';
 import { recordingContext } from '../common/test-support.js';
 import type { AssetFactEvent } from '../../events/types.js';
+import { fuzzRuns } from '../../util/fuzz-budget.js';
 import { parseCertificate } from './der.js';
-import { ja4, ja4Alpn, ja4s } from './ja4.js';
-import { ClientHello, ServerHello, parseClientHello, parseServerHello, probeTls } from './parser.js';
+import { HashMemo, ja4, ja4Alpn, ja4s } from './ja4.js';
+import { ClientHello, ServerHello, isGrease, parseClientHello, parseServerHello, probeTls } from './parser.js';
 import { TlsSession } from './session.js';
 import { SPEC_CIPHERS, SPEC_EXTENSION_ORDER, certificate, clientHello, ext, record, serverHello, specExtensions } from './test-support.js';
 
@@ -153,4 +155,69 @@ test('a non-TLS stream is counted, not parsed', () => {
   const ctx = feedTls(Buffer.from('GET / HTTP/1.1\r\n\r\n'), Buffer.alloc(0), () => 100);
   assert.equal(ctx.operations().length, 0);
   assert.equal(ctx.counters.malformed, 1);
+});
+
+test('a handshake message over the cap is skipped and counted alike when parsed in place or reassembled; the next one is read', () => {
+  const [up, down] = conversation();
+  // the certificate (~800 bytes) exceeds a 300-byte cap; ServerHello before it and ServerHelloDone after it fit
+  const summary = (cut: (i: number) => number) => {
+    const ctx = recordingContext({ serverPort: 443 });
+    const s = new TlsSession(ctx, { maxHandshakeBytes: 300 });
+    let frame = 1;
+    let i = 0;
+    for (const [dir, b] of [[Dir.ToServer, up], [Dir.ToClient, down]] as Array<[Dir, Buffer]>) {
+      for (let p = 0; p < b.length; ) {
+        const n = Math.min(b.length - p, Math.max(1, cut(i++)));
+        s.onData(dir, b, p, n, { frame: frame++, ts: 0 });
+        p += n;
+      }
+    }
+    s.onClose({ frame, ts: 0 });
+    const op = ctx.operations()[0]!;
+    const anomalies = ctx.events.filter((e) => e.type === 'anomaly').map((e) => e.type === 'anomaly' && e.detail);
+    return [op.attributes!.cipher, op.attributes!.cert_subject, ctx.counters['handshake-cap'], ctx.counters['handshake-messages'], anomalies];
+  };
+  const whole = summary(() => 1 << 20);
+  assert.deepEqual(whole.slice(0, 4), ['c02f', undefined, 1, 2]);
+  assert.match(String((whole[4] as string[])[0]), /^handshake message type 11 of \d+ bytes exceeds the cap$/);
+  assert.deepEqual(summary(() => 1), whole);
+  assert.deepEqual(summary((i) => (i * 37) % 301), whole);
+});
+
+test('JA4 hash memo: bounded, resets counted, fingerprints unchanged by it', () => {
+  const memo = new HashMemo(2);
+  const texts = ['a', 'b', 'c', 'a'];
+  const direct = (t: string) => createHash('sha256').update(t).digest('hex').slice(0, 12);
+  assert.deepEqual(texts.map((t) => memo.hash12(t)), texts.map(direct));
+  assert.equal(memo.resets, 1);
+  const h = decodeClientHello(clientHello(SPEC_CIPHERS, specExtensions(SPEC_EXTENSION_ORDER)));
+  assert.deepEqual(ja4(h, 't', new HashMemo(1)), ja4(h));
+  // a session counts the resets of its memo
+  const ctx = recordingContext({ serverPort: 443 });
+  const s = new TlsSession(ctx, { ja4Memo: new HashMemo(1) });
+  const up = record(22, clientHello(SPEC_CIPHERS, specExtensions(SPEC_EXTENSION_ORDER)));
+  s.onData(Dir.ToServer, up, 0, up.length, { frame: 1, ts: 0 });
+  s.onClose({ frame: 2, ts: 0 });
+  assert.equal(ctx.counters['ja4-memo-resets'], 1);
+  assert.equal(ctx.operations()[0]!.attributes!.ja4, 't13d1516h2_8daaf6152771_e5627efa2ab1');
+});
+
+test('property: JA4 sorted lists equal a plain string sort of the hex values (GREASE, SNI and ALPN rules included)', () => {
+  const hex = (v: number) => v.toString(16).padStart(4, '0');
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0x0a0a, 0xfafa, 0x1301, 0x0000)), { maxLength: 40 }),
+      fc.array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0x0000, 0x0010, 0x2a2a)), { maxLength: 40 }),
+      (ciphers, extensions) => {
+        const h = new ClientHello();
+        h.ciphers = ciphers;
+        h.extensions = extensions;
+        const raw = ja4(h).raw.split('_');
+        const nonGrease = (l: number[]) => l.filter((v) => !isGrease(v));
+        assert.equal(raw[1], nonGrease(ciphers).map(hex).sort().join(','));
+        assert.equal(raw[2], nonGrease(extensions).filter((e) => e !== 0 && e !== 0x10).map(hex).sort().join(','));
+      },
+    ),
+    { numRuns: fuzzRuns(200) },
+  );
 });
