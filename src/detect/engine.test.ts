@@ -56,3 +56,50 @@ test('the per-rule draft cap drops further keys and counts them', () => {
   assert.equal(d.finish(plcModel()).length, 2);
   assert.equal(d.counters['ot.control-command.alerts-cap'], 2);
 });
+
+test('dispatch: result filters, many interleaved combinations, and baseline-only rules without a baseline', () => {
+  const seen: string[] = [];
+  const meta = { title: 't', category: 'ot-operation', severity: 'low', mitre: {}, explanation: 'e', recommendation: 'r' } as const;
+  const onlyExceptions: RuleFactory = () => ({
+    meta: { id: 'test.exceptions', ...meta },
+    subscribe: { operations: { results: ['exception'] } },
+    onOperation: (e) => void seen.push(`x:${e.protocol}/${e.kind}/${e.result}`),
+  });
+  const everything: RuleFactory = () => ({
+    meta: { id: 'test.all', ...meta },
+    subscribe: { operations: {} },
+    onOperation: (e) => void seen.push(`a:${e.protocol}/${e.kind}/${e.result}`),
+  });
+  let baselineCalls = 0;
+  const baselineOnly: RuleFactory = (ctx) => ({
+    meta: { id: 'test.baseline', ...meta },
+    subscribe: { operations: {}, flows: true, baselineOnly: true },
+    onOperation: (e) => {
+      baselineCalls++;
+      assert.notEqual(ctx.checkAt(e.ts), null);
+    },
+    onFlow: () => void baselineCalls++,
+  });
+  const d = new Detector({}, [onlyExceptions, everything, baselineOnly]);
+  const protocols = ['modbus', 'cip', 's7comm', 'dnp3', 'iec104', 'bacnet', 'opcua', 'dns', 'tls', 'smb'] as const;
+  const results = ['ok', 'exception', 'no-response', 'unknown'] as const;
+  const want: string[] = [];
+  // More live combinations than the engine remembers, revisited in a different order.
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < protocols.length * results.length; i++) {
+      const protocol = protocols[(i * (round + 1)) % protocols.length]!;
+      const result = results[(i + round) % results.length]!;
+      const kind = i % 3 === 0 ? 'write' : 'read';
+      d.onEvent(op({ protocol, kind, codeName: 'c', result }), 'f');
+      if (result === 'exception') want.push(`x:${protocol}/${kind}/${result}`);
+      want.push(`a:${protocol}/${kind}/${result}`);
+    }
+  }
+  d.onFlowEnd({ clientIp: '10.0.0.1', serverIp: '10.0.0.2', serverPort: 502, transport: 'tcp', protocol: 'modbus', firstSeen: 1 }, 'f');
+  assert.deepEqual(seen, want);
+  assert.equal(baselineCalls, 0);
+  // With a baseline (here: learning one) the baseline-only rule is called again.
+  const learning = new Detector({ learn: { windowSec: 0 } }, [baselineOnly]);
+  learning.onEvent(op({ protocol: 'modbus', kind: 'read', codeName: 'c' }), 'f');
+  assert.equal(baselineCalls, 1);
+});

@@ -3,13 +3,16 @@
  * call `finish(model)` once: post-pass rules run over the model and the aggregated alerts come back sorted by
  * severity then time.
  *
- * Per-event cost: one array lookup by event type/kind picks the subscribed rules (precomputed lists, no
- * allocation); rules allocate only for events they act on (an aggregation key per hit). Evidence is converted
- * to text only while an alert has fewer than `maxEvidence` entries.
+ * Per-event cost: the subscribed rules of an operation are resolved once per (kind, protocol, result) and the
+ * last resolution is reused while consecutive events share it (polling traffic is long runs of one kind), so an
+ * operation no rule wants costs three string comparisons; other events go by type (and fact field) to
+ * precomputed lists. Rules allocate only for events they act on (an aggregation key per hit). Evidence is
+ * converted to text only while an alert has fewer than `maxEvidence` entries. Rules that only compare against a
+ * baseline (`baselineOnly`) are not called when there is none.
  */
 import { createHash } from 'node:crypto';
 import {
-  OPERATION_KINDS, type AssetFactEvent, type OperationEvent, type OperationKind, type OtEvent,
+  OPERATION_KINDS, type AssetFactEvent, type OperationEvent, type OperationKind, type OperationResult, type OtEvent,
   type ProtocolAnomalyEvent, type ProtocolDetectedEvent,
 } from '../events/types.js';
 import type { AlertReport, AlertSeverity } from '../report/types.js';
@@ -27,6 +30,16 @@ export const DEFAULT_MAX_EVIDENCE = 10;
 export const DEFAULT_MAX_ALERTS_PER_RULE = 5000;
 
 const KIND_INDEX = new Map<OperationKind, number>(OPERATION_KINDS.map((k, i) => [k, i]));
+const OPERATION_RESULTS: readonly OperationResult[] = ['ok', 'exception', 'no-response', 'unknown'];
+/** Slot for a result outside OperationResult: only rules without a result filter get such an event. */
+const OTHER_RESULT = OPERATION_RESULTS.length;
+const NO_RULES: readonly Bound[] = [];
+const RECENT_COMBINATIONS = 8;
+
+function resultIndex(result: string): number {
+  const i = (OPERATION_RESULTS as readonly string[]).indexOf(result);
+  return i < 0 ? OTHER_RESULT : i;
+}
 
 class RuleHits implements HitRecorder {
   readonly drafts_ = new Map<string, AlertDraft>();
@@ -80,6 +93,8 @@ interface Bound {
   rule: Rule;
   hits: RuleHits;
   protocols: ReadonlySet<string> | null;
+  /** operation results the rule wants, null = all */
+  results: ReadonlySet<string> | null;
 }
 
 export class Detector {
@@ -89,8 +104,17 @@ export class Detector {
   private readonly options: DetectorOptions;
   private readonly bound: Bound[] = [];
   private readonly byKind: Bound[][] = OPERATION_KINDS.map(() => []);
-  /** kind index → protocol → rules: one lookup per event picks exactly the rules that want it */
-  private readonly byKindProtocol: Array<Map<string, Bound[]>> = OPERATION_KINDS.map(() => new Map());
+  /** kind index → protocol → result index → the rules that want such an operation (filled on first use) */
+  private readonly byKindProtocol: Array<Map<string, Array<readonly Bound[] | undefined>>> = OPERATION_KINDS.map(() => new Map());
+  /**
+   * The last RECENT_COMBINATIONS (kind, protocol, result) combinations seen and their rules, checked before the
+   * maps: the protocols of a plant interleave, but only a handful of combinations are live at a time.
+   */
+  private readonly recentKind: string[] = new Array<string>(RECENT_COMBINATIONS).fill('');
+  private readonly recentProtocol: string[] = new Array<string>(RECENT_COMBINATIONS).fill('');
+  private readonly recentResult: string[] = new Array<string>(RECENT_COMBINATIONS).fill('');
+  private readonly recentRules: Array<readonly Bound[]> = new Array<readonly Bound[]>(RECENT_COMBINATIONS).fill(NO_RULES);
+  private recentNext = 0;
   private readonly factRules = new Map<string, Bound[]>();
   private readonly detectedRules: Bound[] = [];
   private readonly anomalyRules: Bound[] = [];
@@ -126,14 +150,18 @@ export class Detector {
     this.rules = wanted === undefined || wanted.length === 0
       ? all
       : all.filter((r) => wanted.some((w) => (w.endsWith('.') ? r.meta.id.startsWith(w) : r.meta.id === w)));
+    // Without a baseline, checkAt() is null for every timestamp: baseline-only handlers would return at once.
+    const noBaseline = this.baselineModel === null;
     for (const rule of this.rules) {
       const s = rule.subscribe;
       const b: Bound = {
         rule,
         hits: new RuleHits(rule, maxEvidence, maxDrafts, this.counters),
         protocols: s.operations?.protocols ? new Set(s.operations.protocols) : null,
+        results: s.operations?.results ? new Set(s.operations.results) : null,
       };
       this.bound.push(b);
+      if (s.baselineOnly === true && noBaseline) continue;
       if (s.operations && rule.onOperation) {
         const kinds = s.operations.kinds ?? OPERATION_KINDS;
         for (const k of kinds) this.byKind[KIND_INDEX.get(k)!]!.push(b);
@@ -183,15 +211,46 @@ export class Detector {
   }
 
   private onOperation(e: OperationEvent, file: string): void {
-    const byProtocol = this.byKindProtocol[KIND_INDEX.get(e.kind) ?? -1];
-    if (byProtocol === undefined) return;
-    let list = byProtocol.get(e.protocol);
+    const kind = e.kind;
+    const protocol = e.protocol;
+    const result = e.result;
+    let list: readonly Bound[] | undefined;
+    for (let i = 0; i < RECENT_COMBINATIONS; i++) {
+      if (this.recentKind[i] === kind && this.recentProtocol[i] === protocol && this.recentResult[i] === result) {
+        list = this.recentRules[i]!;
+        break;
+      }
+    }
     if (list === undefined) {
-      // First event of this (kind, protocol): resolve the subscribed rules once.
-      list = this.byKind[KIND_INDEX.get(e.kind)!]!.filter((b) => b.protocols === null || b.protocols.has(e.protocol));
-      byProtocol.set(e.protocol, list);
+      list = this.operationRules(kind, protocol, result);
+      const slot = this.recentNext;
+      this.recentNext = (slot + 1) % RECENT_COMBINATIONS;
+      this.recentKind[slot] = kind;
+      this.recentProtocol[slot] = protocol;
+      this.recentResult[slot] = result;
+      this.recentRules[slot] = list;
     }
     for (let i = 0; i < list.length; i++) list[i]!.rule.onOperation!(e, file, list[i]!.hits);
+  }
+
+  /** The rules subscribed to operations of this kind, protocol and result (resolved once, then looked up). */
+  private operationRules(kind: string, protocol: string, result: string): readonly Bound[] {
+    const k = KIND_INDEX.get(kind as OperationKind);
+    if (k === undefined) return NO_RULES;
+    const byProtocol = this.byKindProtocol[k]!;
+    let byResult = byProtocol.get(protocol);
+    if (byResult === undefined) {
+      byResult = [];
+      byProtocol.set(protocol, byResult);
+    }
+    const r = resultIndex(result);
+    let list = byResult[r];
+    if (list === undefined) {
+      list = this.byKind[k]!.filter((b) => (b.protocols === null || b.protocols.has(protocol)) && (b.results === null || b.results.has(result)));
+      if (list.length === 0) list = NO_RULES;
+      byResult[r] = list;
+    }
+    return list;
   }
 
   private onFact(e: AssetFactEvent, file: string): void {

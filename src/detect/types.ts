@@ -4,7 +4,7 @@
  * `finish`. The engine (engine.ts) dispatches, bounds the evidence and turns drafts into AlertReport objects.
  */
 import type {
-  AssetFactEvent, Endpoint, FactField, OperationEvent, OperationKind, OtEvent, ProtocolAnomalyEvent,
+  AssetFactEvent, Endpoint, FactField, OperationEvent, OperationKind, OperationResult, OtEvent, ProtocolAnomalyEvent,
   ProtocolDetectedEvent, ProtocolName,
 } from '../events/types.js';
 import type { AlertCategory, AlertEvidence, AlertSeverity, AssetReport, CommunicationReport } from '../report/types.js';
@@ -158,8 +158,16 @@ export interface RuleMeta {
 }
 
 export interface RuleSubscriptions {
-  /** operation events: by kind and/or protocol (both given: both must match) */
-  operations?: { kinds?: readonly OperationKind[]; protocols?: readonly ProtocolName[] };
+  /**
+   * operation events: by kind, protocol and/or result (several given: all must match). The engine resolves the
+   * subscribed rules once per (kind, protocol, result), so an event no rule wants costs one comparison.
+   */
+  operations?: { kinds?: readonly OperationKind[]; protocols?: readonly ProtocolName[]; results?: readonly OperationResult[] };
+  /**
+   * The rule's event and flow handlers do nothing without a baseline (RuleContext.checkAt() always null): the
+   * engine does not call them when it has neither a baseline nor learning. finish()/assess() still run.
+   */
+  baselineOnly?: boolean;
   facts?: readonly FactField[];
   /** 'protocol' (flow recognised) events of these protocols; empty array = all */
   detected?: readonly ProtocolName[];

@@ -5,20 +5,41 @@
 
 export type IpKind = 'unicast' | 'multicast' | 'broadcast' | 'unspecified' | 'invalid';
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-
-/** IPv4 as a 32-bit number, or -1. */
+/**
+ * IPv4 as a 32-bit number, or -1: four dot-separated groups of 1-3 ASCII digits, each at most 255 (leading zeros
+ * allowed). Scanned by char code: the inventory classifies every flow end's addresses.
+ */
 export function parseIp4(text: string): number {
-  const m = IPV4.exec(text);
-  if (!m) return -1;
+  const len = text.length;
+  if (len < 7 || len > 15) return -1;
   let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return -1;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+      octet = octet * 10 + (c - 48);
+    } else if (c === 46) {
+      if (digits === 0 || octet > 255 || ++dots > 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else {
+      return -1;
+    }
   }
-  return value;
+  if (dots !== 3 || digits === 0 || octet > 255) return -1;
+  return value * 256 + octet;
+}
+
+/** Value of an ASCII hex digit (either case), or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /** IPv6 as 32 lower-case hex digits (fully expanded), or null. Accepts an embedded dotted IPv4 tail. */
@@ -83,12 +104,26 @@ export function subnetKey(text: string): string | null {
   return v6 === null ? null : `6:${v6.slice(0, 16)}`;
 }
 
+/** aa:bb:cc:dd:ee:ff with lower-case hex digits (the form the flow layer prints). */
 export function isMacText(text: string): boolean {
-  return MAC.test(text);
+  if (text.length !== 17) return false;
+  for (let i = 0; i < 17; i++) {
+    const c = text.charCodeAt(i);
+    if (i % 3 === 2) {
+      if (c !== 58) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** I/G bit of a textual MAC: multicast or broadcast. */
 export function isGroupMacText(mac: string): boolean {
+  const hi = hexDigit(mac.charCodeAt(0));
+  const lo = hexDigit(mac.charCodeAt(1));
+  // Two hex digits: the usual case. Anything else keeps parseInt's reading of the first two characters.
+  if (hi >= 0 && lo >= 0) return (lo & 1) === 1;
   return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
 }
 
@@ -99,7 +134,7 @@ export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
  * unparseable (by text).
  */
 export function addressSortKey(text: string): string {
-  if (MAC.test(text)) return `0${text}`;
+  if (isMacText(text)) return `0${text}`;
   const v4 = parseIp4(text);
   if (v4 >= 0) return `1${v4.toString(16).padStart(8, '0')}`;
   const v6 = expandIp6(text);

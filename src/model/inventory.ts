@@ -19,7 +19,7 @@
  * "modbus" edge (the asset still lists "umas" among its protocols). They are held per flow until the flow
  * ends; operations whose flow never ended by `build()` go to an edge with the same endpoints and port.
  */
-import type { OperationKind, OtEvent, ProtocolName } from '../events/types.js';
+import { OPERATION_KINDS, type OperationKind, type OtEvent, type ProtocolName } from '../events/types.js';
 import type { AssetProtocol, AssetReport, CommunicationReport } from '../report/types.js';
 import { isoTime } from '../report/time.js';
 import {
@@ -139,13 +139,16 @@ interface HostData {
   /** key `${name}/${role}` */
   protocols: Map<string, ProtocolUse> | null;
   facts: StoredFact[] | null;
-  factKeys: Map<string, StoredFact> | null;
+  /** fact value → the stored facts with that value (one per field/protocol): no key string per fact event */
+  factKeys: Map<string, StoredFact[]> | null;
   /** initial TTL (32/64/128/255) of the host's packets → flows: the OS guess of last resort */
   ttls: Map<number, number> | null;
 }
 
 interface IpRecord extends HostData {
   ip: string;
+  /** "ip:<ip>", made once: the flow-end path compares and hashes the same string every time */
+  endpointId: string;
   /** MAC the IP was seen with in flows → number of flows */
   seenWith: Map<string, number>;
   /** MAC that claimed the IP (ARP, DHCP, DCP) → claims */
@@ -156,6 +159,8 @@ interface IpRecord extends HostData {
 
 interface MacRecord extends HostData {
   mac: string;
+  /** "mac:<mac>", made once */
+  endpointId: string;
   /** distinct IPs this MAC carried as source/destination */
   ips: Set<string>;
   ipsOverflow: boolean;
@@ -186,9 +191,73 @@ interface PendingOperations {
   dstIp: string;
   port: number;
   protocol: ProtocolName;
-  counts: Map<OperationKind, number>;
-  /** protocols of the operations, when one differs from the flow's (UMAS inside Modbus) */
-  protocols: Set<ProtocolName>;
+  /**
+   * Counts without a map update per event, and without an array for the many flows (DNS, NTP, connects) that
+   * carry one kind: the first kind (OPERATION_KINDS index) and its count inline, further kinds by index.
+   */
+  firstKind: number;
+  firstCount: number;
+  countsByKind: number[] | null;
+  /** kinds outside OPERATION_KINDS (never emitted by a well-typed analyzer), counted apart */
+  otherCounts: Map<OperationKind, number> | null;
+  /** protocols of the operations other than `protocol` (UMAS inside Modbus), in order of appearance */
+  otherProtocols: Set<ProtocolName> | null;
+  /** the last operation's protocol: consecutive operations of one protocol skip the set */
+  lastProtocol: ProtocolName;
+}
+
+const KIND_INDEX: ReadonlyMap<string, number> = new Map(OPERATION_KINDS.map((k, i) => [k, i]));
+
+function countPendingOperation(p: PendingOperations, kindIndex: number, kind: OperationKind): void {
+  if (kindIndex < 0) {
+    p.otherCounts ??= new Map();
+    p.otherCounts.set(kind, (p.otherCounts.get(kind) ?? 0) + 1);
+  } else if (kindIndex === p.firstKind) {
+    p.firstCount++;
+  } else if (p.firstKind < 0) {
+    p.firstKind = kindIndex;
+    p.firstCount = 1;
+  } else {
+    p.countsByKind ??= OPERATION_KINDS.map(() => 0);
+    p.countsByKind[kindIndex]!++;
+  }
+}
+
+/** Every (kind, count) of a flow's pending operations. */
+function forEachPendingCount(p: PendingOperations, fn: (kind: OperationKind, n: number) => void): void {
+  if (p.firstKind >= 0) fn(OPERATION_KINDS[p.firstKind]!, p.firstCount);
+  const counts = p.countsByKind;
+  if (counts !== null) for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) fn(OPERATION_KINDS[i]!, counts[i]!);
+  if (p.otherCounts !== null) for (const [kind, n] of p.otherCounts) fn(kind, n);
+}
+
+function addOperations(edge: Edge, p: PendingOperations): void {
+  if (edge.operations === null) edge.operations = new Map();
+  const ops = edge.operations;
+  forEachPendingCount(p, (kind, n) => ops.set(kind, (ops.get(kind) ?? 0) + n));
+}
+
+/** `${name}/${role}` keys of a host's protocol uses, made once per protocol name. */
+const PROTOCOL_USE_KEYS = new Map<string, { client: string; server: string; peer: string }>();
+
+function protocolUseKey(name: ProtocolName, role: ProtocolRole): string {
+  let keys = PROTOCOL_USE_KEYS.get(name);
+  if (keys === undefined) {
+    keys = { client: `${name}/client`, server: `${name}/server`, peer: `${name}/peer` };
+    PROTOCOL_USE_KEYS.set(name, keys);
+  }
+  return role === 'client' ? keys.client : role === 'server' ? keys.server : role === 'peer' ? keys.peer : `${name}/${role}`;
+}
+
+/** Same /24 (IPv4) or /64 (IPv6) network, as subnetKey() compares them, without building the keys for IPv4. */
+function sameSubnet(a: string, b: string): boolean {
+  const a4 = parseIp4(a);
+  if (a4 >= 0) {
+    const b4 = parseIp4(b);
+    return b4 >= 0 && Math.floor(a4 / 256) === Math.floor(b4 / 256);
+  }
+  const key = subnetKey(a);
+  return key !== null && key === subnetKey(b);
 }
 
 interface TrafficTotals {
@@ -241,13 +310,25 @@ export class Inventory {
   private readonly options: InventoryOptions;
   private readonly ipRecords = new Map<string, IpRecord>();
   private readonly macRecords = new Map<string, MacRecord>();
-  private readonly edges = new Map<string, Edge>();
+  /** IP edges in creation order (build() walks them in this order) */
+  private readonly edges: Edge[] = [];
+  /** src endpoint id → dst endpoint id → the edges of that pair (by protocol, transport, port) */
+  private readonly edgeIndex = new Map<string, Map<string, Edge[]>>();
   /** src MAC → dst endpoint id → protocol → edge; nested so a frame needs no key string */
   private readonly l2Edges = new Map<string, Map<string, Map<ProtocolName, Edge>>>();
   private edgeCount = 0;
   private readonly groupMacIds = new Map<string, string>();
   /** Operation counts per flow until the flow ends, keyed by captureIndex * 2^32 + flowId. */
   private readonly pendingOperations = new Map<number, PendingOperations>();
+  /** the pending entry of the last operation's flow: a flow's operations come in runs */
+  private lastPendingKey = -1;
+  private lastPending: PendingOperations | null = null;
+  /** OPERATION_KINDS index of the last operation's kind (-1: not in the list) */
+  private lastKind = '';
+  private lastKindIndex = -1;
+  /** what flowEndpoint() resolved besides the id: the host record ("ip:"/"mac:" ids), the IP record ("ip:" ids) */
+  private endpointHost: HostData | undefined = undefined;
+  private endpointIpRecord: IpRecord | undefined = undefined;
   private readonly totals = new Map<ProtocolName, TrafficTotals>();
   private readonly caps = new Map<string, number>();
   private readonly counts = new Map<string, number>();
@@ -279,7 +360,7 @@ export class Inventory {
       this.hitCap('inventory.hosts');
       return null;
     }
-    rec = { ...newHostData(ts), ip, seenWith: new Map(), claims: null, vlans: null };
+    rec = { ...newHostData(ts), ip, endpointId: `ip:${ip}`, seenWith: new Map(), claims: null, vlans: null };
     this.ipRecords.set(ip, rec);
     return rec;
   }
@@ -294,6 +375,7 @@ export class Inventory {
     rec = {
       ...newHostData(ts),
       mac,
+      endpointId: `mac:${mac}`,
       ips: new Set(),
       ipsOverflow: false,
       arpIps: null,
@@ -306,7 +388,7 @@ export class Inventory {
 
   private addProtocolUse(host: HostData, name: ProtocolName, role: ProtocolRole, port: number): void {
     if (host.protocols === null) host.protocols = new Map();
-    const key = `${name}/${role}`;
+    const key = protocolUseKey(name, role);
     let use = host.protocols.get(key);
     if (!use) {
       if (host.protocols.size >= this.options.maxProtocolsPerHost) {
@@ -333,19 +415,23 @@ export class Inventory {
       host.facts = [];
       host.factKeys = new Map();
     }
-    const key = `${field}\u0000${value}\u0000${protocol}`;
-    const known = host.factKeys.get(key);
-    if (known) {
-      if (confidence > known.confidence) known.confidence = confidence;
-      if (ts > known.ts) known.ts = ts;
-      return;
+    const sameValue = host.factKeys.get(value);
+    if (sameValue !== undefined) {
+      for (let i = 0; i < sameValue.length; i++) {
+        const known = sameValue[i]!;
+        if (known.field !== field || known.protocol !== protocol) continue;
+        if (confidence > known.confidence) known.confidence = confidence;
+        if (ts > known.ts) known.ts = ts;
+        return;
+      }
     }
     if (host.facts.length >= this.options.maxFactsPerAsset) {
       this.hitCap('inventory.facts-per-asset');
       return;
     }
     const fact: StoredFact = { field, value, protocol, frame, captureIndex, confidence, ts };
-    host.factKeys.set(key, fact);
+    if (sameValue !== undefined) sameValue.push(fact);
+    else host.factKeys.set(value, [fact]);
     host.facts.push(fact);
   }
 
@@ -373,28 +459,40 @@ export class Inventory {
    * The endpoint id a flow side counts under before IP ownership is resolved: "ip:<addr>" for a unicast host
    * (resolved in build()), "mac:<mac>" for an unspecified source address with a MAC (DHCP discover),
    * "broadcast:<addr>" / "multicast:<addr>" / "unspecified:<addr>" otherwise. Null when a cap refused it.
+   * Also sets endpointHost / endpointIpRecord to the records behind an "ip:"/"mac:" id (undefined otherwise).
+   *
+   * Records exist only for unicast IPs and unicast MACs, so a known address skips classification.
    */
   private flowEndpoint(ip: string, mac: string, first: number, last: number): string | null {
-    const kind = classifyIp(ip);
-    const unicastMac = mac !== '' && isMacText(mac) && !isGroupMacText(mac);
-    if (kind === 'unspecified' || kind === 'invalid') {
-      if (!unicastMac) return `unspecified:${ip}`;
-      const macRec = this.macRecord(mac, first);
-      if (!macRec) return null;
-      touch(macRec, first, last);
-      macRec.ownTraffic = true;
-      return `mac:${mac}`;
+    this.endpointHost = undefined;
+    this.endpointIpRecord = undefined;
+    let ipRec = this.ipRecords.get(ip);
+    let macRec = mac === '' ? undefined : this.macRecords.get(mac);
+    const unicastMac = macRec !== undefined || (mac !== '' && isMacText(mac) && !isGroupMacText(mac));
+    if (ipRec === undefined) {
+      const kind = classifyIp(ip);
+      if (kind === 'unspecified' || kind === 'invalid') {
+        if (!unicastMac) return `unspecified:${ip}`;
+        macRec ??= this.macRecord(mac, first) ?? undefined;
+        if (macRec === undefined) return null;
+        touch(macRec, first, last);
+        macRec.ownTraffic = true;
+        this.endpointHost = macRec;
+        return macRec.endpointId;
+      }
+      if (kind === 'broadcast') return `broadcast:${ip}`;
+      if (kind === 'multicast') return `multicast:${ip}`;
     }
-    if (kind === 'broadcast') return `broadcast:${ip}`;
-    if (kind === 'multicast') return `multicast:${ip}`;
     // A unicast-looking IP sent to a group MAC is a directed (subnet) broadcast or multicast.
     if (mac !== '' && !unicastMac && isMacText(mac)) return `${mac === BROADCAST_MAC ? 'broadcast' : 'multicast'}:${ip}`;
-    const ipRec = this.ipRecord(ip, first);
-    if (!ipRec) return null;
+    if (ipRec === undefined) {
+      ipRec = this.ipRecord(ip, first) ?? undefined;
+      if (ipRec === undefined) return null;
+    }
     touch(ipRec, first, last);
     if (unicastMac) {
-      const macRec = this.macRecord(mac, first);
-      if (macRec) {
+      macRec ??= this.macRecord(mac, first) ?? undefined;
+      if (macRec !== undefined) {
         touch(macRec, first, last);
         this.noteMacCarriesIp(macRec, ip);
         const flows = ipRec.seenWith.get(mac);
@@ -403,13 +501,9 @@ export class Inventory {
         else this.hitCap('inventory.macs-per-ip');
       }
     }
-    return `ip:${ip}`;
-  }
-
-  private hostForEndpoint(id: string): HostData | undefined {
-    if (id.startsWith('ip:')) return this.ipRecords.get(id.slice(3));
-    if (id.startsWith('mac:')) return this.macRecords.get(id.slice(4));
-    return undefined;
+    this.endpointHost = ipRec;
+    this.endpointIpRecord = ipRec;
+    return ipRec.endpointId;
   }
 
   private addTotals(protocol: ProtocolName, packets: number, bytes: number, flows: number): void {
@@ -438,15 +532,23 @@ export class Inventory {
     const bytes = f.bytesToServer + f.bytesToClient;
     this.addTotals(f.protocol, packets, bytes, 1);
     const src = this.flowEndpoint(f.clientIp, f.clientMac, f.firstSeen, f.lastSeen);
+    const client = this.endpointHost;
+    const clientIpRecord = this.endpointIpRecord;
     const dst = this.flowEndpoint(f.serverIp, f.serverMac, f.firstSeen, f.lastSeen);
+    const server = this.endpointHost;
+    const serverIpRecord = this.endpointIpRecord;
     const pendingKey = f.captureIndex * 0x100000000 + f.id;
     const pending = this.pendingOperations.get(pendingKey);
-    if (pending) this.pendingOperations.delete(pendingKey);
+    if (pending) {
+      this.pendingOperations.delete(pendingKey);
+      if (pendingKey === this.lastPendingKey) {
+        this.lastPendingKey = -1;
+        this.lastPending = null;
+      }
+    }
     if (src === null || dst === null) return;
 
     const port = f.transport === 'tcp' || f.transport === 'udp' ? f.serverPort : f.transport === 'other' ? f.ipProto : 0;
-    const client = this.hostForEndpoint(src);
-    const server = this.hostForEndpoint(dst);
     if (client) {
       client.packets += packets;
       client.bytes += bytes;
@@ -460,8 +562,8 @@ export class Inventory {
     // A flow's VLAN is its first packet's: the client's. The server shares it only when no router sits between
     // them (same subnet); a routed server is on another VLAN, which its own subnet's clients will tell.
     if (f.vlan) {
-      this.noteVlan(src, f.vlan);
-      if (subnetKey(f.clientIp) !== null && subnetKey(f.clientIp) === subnetKey(f.serverIp)) this.noteVlan(dst, f.vlan);
+      if (clientIpRecord !== undefined) this.noteVlan(clientIpRecord, f.vlan);
+      if (serverIpRecord !== undefined && sameSubnet(f.clientIp, f.serverIp)) this.noteVlan(serverIpRecord, f.vlan);
     }
     // Equal ports say nothing about who serves whom, unless the analyzer confirmed the sides from content.
     if (f.transport === 'udp' && f.clientPort === f.serverPort && f.sidesGuessed) {
@@ -477,30 +579,48 @@ export class Inventory {
     }
     // Operations may name a protocol inside the flow's (UMAS inside Modbus): both hosts list it too.
     if (pending) {
-      for (const name of pending.protocols) {
-        if (name === f.protocol) continue;
-        if (client) this.addProtocolUse(client, name, 'client', port);
-        if (server) this.addProtocolUse(server, name, 'server', port);
+      this.addInnerProtocolUse(client, server, pending.protocol, f.protocol, port);
+      if (pending.otherProtocols !== null) {
+        for (const name of pending.otherProtocols) this.addInnerProtocolUse(client, server, name, f.protocol, port);
       }
     }
 
-    const key = `${src}\u0000${dst}\u0000${f.protocol}\u0000${f.transport}\u0000${port}`;
-    let edge = this.edges.get(key);
-    if (!edge) {
+    let byDst = this.edgeIndex.get(src);
+    if (byDst === undefined) {
+      byDst = new Map();
+      this.edgeIndex.set(src, byDst);
+    }
+    let pairEdges = byDst.get(dst);
+    let edge: Edge | undefined;
+    if (pairEdges !== undefined) {
+      for (let i = 0; i < pairEdges.length; i++) {
+        const e = pairEdges[i]!;
+        if (e.port === port && e.protocol === f.protocol && e.transport === f.transport) {
+          edge = e;
+          break;
+        }
+      }
+    }
+    if (edge === undefined) {
       const created = this.newEdge(src, dst, f.protocol, f.transport, port, f.firstSeen);
       if (!created) return;
       edge = created;
-      this.edges.set(key, edge);
+      if (pairEdges === undefined) byDst.set(dst, (pairEdges = []));
+      pairEdges.push(edge);
+      this.edges.push(edge);
     }
     edge.packets += packets;
     edge.bytes += bytes;
     edge.flows++;
     if (f.firstSeen < edge.firstSeen) edge.firstSeen = f.firstSeen;
     if (f.lastSeen > edge.lastSeen) edge.lastSeen = f.lastSeen;
-    if (pending) {
-      if (edge.operations === null) edge.operations = new Map();
-      for (const [kind, n] of pending.counts) edge.operations.set(kind, (edge.operations.get(kind) ?? 0) + n);
-    }
+    if (pending) addOperations(edge, pending);
+  }
+
+  private addInnerProtocolUse(client: HostData | undefined, server: HostData | undefined, name: ProtocolName, flowProtocol: ProtocolName, port: number): void {
+    if (name === flowProtocol) return;
+    if (client) this.addProtocolUse(client, name, 'client', port);
+    if (server) this.addProtocolUse(server, name, 'server', port);
   }
 
   private noteTtl(host: HostData, ttl: number): void {
@@ -509,10 +629,7 @@ export class Inventory {
     host.ttls.set(initial, (host.ttls.get(initial) ?? 0) + 1);
   }
 
-  private noteVlan(endpoint: string, vlan: number): void {
-    if (!endpoint.startsWith('ip:')) return;
-    const rec = this.ipRecords.get(endpoint.slice(3));
-    if (!rec) return;
+  private noteVlan(rec: IpRecord, vlan: number): void {
     if (rec.vlans === null) rec.vlans = new Map();
     const n = rec.vlans.get(vlan);
     if (n !== undefined) rec.vlans.set(vlan, n + 1);
@@ -525,17 +642,31 @@ export class Inventory {
     if (e.type === 'asset-fact') this.onFact(e.protocol, e.subject, e.field, e.value, e.confidence, e.ts, e.frame, e.captureIndex);
     else if (e.type === 'operation') {
       const key = e.captureIndex * 0x100000000 + e.flowId;
-      let pending = this.pendingOperations.get(key);
+      let pending = key === this.lastPendingKey ? this.lastPending : this.pendingOperations.get(key);
       if (!pending) {
         if (this.pendingOperations.size >= this.options.maxPendingFlowOperations) {
           this.hitCap('inventory.pending-flow-operations');
           return;
         }
-        pending = { srcIp: e.src.ip, dstIp: e.dst.ip, port: e.dst.port, protocol: e.protocol, counts: new Map(), protocols: new Set() };
+        pending = {
+          srcIp: e.src.ip, dstIp: e.dst.ip, port: e.dst.port, protocol: e.protocol,
+          firstKind: -1, firstCount: 0, countsByKind: null, otherCounts: null, otherProtocols: null, lastProtocol: e.protocol,
+        };
         this.pendingOperations.set(key, pending);
       }
-      pending.counts.set(e.kind, (pending.counts.get(e.kind) ?? 0) + 1);
-      pending.protocols.add(e.protocol);
+      this.lastPendingKey = key;
+      this.lastPending = pending;
+      let kind = this.lastKindIndex;
+      if (e.kind !== this.lastKind) {
+        kind = KIND_INDEX.get(e.kind) ?? -1;
+        this.lastKind = e.kind;
+        this.lastKindIndex = kind;
+      }
+      countPendingOperation(pending, kind, e.kind);
+      if (e.protocol !== pending.lastProtocol) {
+        pending.lastProtocol = e.protocol;
+        if (e.protocol !== pending.protocol) (pending.otherProtocols ??= new Set()).add(e.protocol);
+      }
     }
   }
 
@@ -549,11 +680,16 @@ export class Inventory {
     frame: number,
     captureIndex: number,
   ): void {
-    const ip = subject.ip !== undefined && classifyIp(subject.ip) === 'unicast' ? subject.ip : undefined;
-    const mac = subject.mac !== undefined && isMacText(subject.mac) && !isGroupMacText(subject.mac) ? subject.mac : undefined;
+    // Records exist only for unicast addresses: a known subject needs no classification.
+    const knownIp = subject.ip === undefined ? undefined : this.ipRecords.get(subject.ip);
+    const ip = knownIp !== undefined || (subject.ip !== undefined && classifyIp(subject.ip) === 'unicast') ? subject.ip : undefined;
+    const mac =
+      subject.mac !== undefined && (this.macRecords.has(subject.mac) || (isMacText(subject.mac) && !isGroupMacText(subject.mac)))
+        ? subject.mac
+        : undefined;
     // An IP subject is preferred: a MAC taken from a routed flow would be the router's.
     if (ip !== undefined) {
-      const ipRec = this.ipRecord(ip, ts);
+      const ipRec = knownIp ?? this.ipRecord(ip, ts);
       if (!ipRec) return;
       touch(ipRec, ts, ts);
       if (mac !== undefined && BINDING_FACT_PROTOCOLS.has(protocol)) {
@@ -815,7 +951,7 @@ export class Inventory {
         for (const [kind, n] of e.operations) out.operations.set(kind, (out.operations.get(kind) ?? 0) + n);
       }
     };
-    for (const e of this.edges.values()) mergeEdge(e);
+    for (const e of this.edges) mergeEdge(e);
     for (const byDst of this.l2Edges.values()) for (const byProtocol of byDst.values()) for (const e of byProtocol.values()) mergeEdge(e);
 
     const operationsWithoutFlow = this.attachPendingOperations(merged, resolve);
@@ -850,12 +986,11 @@ export class Inventory {
       const dst = resolve(`ip:${p.dstIp}`);
       const candidates = byEndpoints.get(`${src}\u0000${dst}\u0000${p.port}`);
       if (!candidates) {
-        for (const n of p.counts.values()) unattributed += n;
+        forEachPendingCount(p, (_kind, n) => (unattributed += n));
         continue;
       }
       const edge = candidates.find((e) => e.protocol === p.protocol) ?? candidates.sort(compareEdgesForChoice)[0]!;
-      if (edge.operations === null) edge.operations = new Map();
-      for (const [kind, n] of p.counts) edge.operations.set(kind, (edge.operations.get(kind) ?? 0) + n);
+      addOperations(edge, p);
     }
     return unattributed;
   }

@@ -35,7 +35,7 @@ export const learnNewTalker: RuleFactory = (ctx) => ({
     explanation: 'A host that did not communicate while the baseline was learned appeared on the network.',
     recommendation: 'Identify the host (owner, purpose). A planned addition: learn it into the baseline. Otherwise treat it as a rogue or transient device.',
   },
-  subscribe: { flows: true },
+  subscribe: { flows: true, baselineOnly: true },
   onFlow(f: FlowLike, file: string, hits: HitRecorder): void {
     const b = ctx.checkAt(f.firstSeen);
     if (b === null) return;
@@ -73,7 +73,7 @@ export const learnNewEdge: RuleFactory = (ctx) => ({
     explanation: 'Two hosts communicated over a protocol and port that this pair did not use while the baseline was learned.',
     recommendation: 'Confirm the new connection is intended (new HMI screen, maintenance, integration). If not, block it and find what initiated it.',
   },
-  subscribe: { flows: true },
+  subscribe: { flows: true, baselineOnly: true },
   onFlow(f: FlowLike, file: string, hits: HitRecorder): void {
     const b = ctx.checkAt(f.firstSeen);
     if (b === null || !answered(f) || !f.clientIp || !f.serverIp || isGroupAddress(f.clientIp)) return;
@@ -117,7 +117,7 @@ export const learnNewFunction: RuleFactory = (ctx) => ({
     explanation: 'A known pair of hosts used an industrial function code that this source never sent to this target while the baseline was learned.',
     recommendation: 'Check what the function does on the target and whether a change (maintenance, new HMI function) explains it.',
   },
-  subscribe: { operations: { protocols: [...INDUSTRIAL_PROTOCOLS] } },
+  subscribe: { operations: { protocols: [...INDUSTRIAL_PROTOCOLS] }, baselineOnly: true },
   onOperation(e: OperationEvent, file: string, hits: HitRecorder): void {
     const b = ctx.checkAt(e.ts);
     if (b === null || !isLearnedOperation(e)) return;
@@ -161,7 +161,7 @@ export const learnNewWriteTarget: RuleFactory = (ctx) => {
       explanation: 'Registers, tags or objects were written that no host wrote on this device while the baseline was learned.',
       recommendation: 'Check the written points (setpoints, interlocks, outputs) against the process and the change log.',
     },
-    subscribe: { operations: { kinds: ['write', 'control'], protocols: [...INDUSTRIAL_PROTOCOLS] } },
+    subscribe: { operations: { kinds: ['write', 'control'], protocols: [...INDUSTRIAL_PROTOCOLS] }, baselineOnly: true },
     onOperation(e: OperationEvent, file: string, hits: HitRecorder): void {
       const b = ctx.checkAt(e.ts);
       if (b === null || !isLearnedOperation(e) || !isWriteOperation(e)) return;
@@ -211,7 +211,7 @@ export const learnRateAnomaly: RuleFactory = (ctx) => {
       explanation: 'A source sent industrial requests to a target much faster than it did while the baseline was learned.',
       recommendation: 'Check the source: a misconfigured poller, a flood (denial of service) or brute-force I/O look like this.',
     },
-    subscribe: { operations: { protocols: [...INDUSTRIAL_PROTOCOLS] } },
+    subscribe: { operations: { protocols: [...INDUSTRIAL_PROTOCOLS] }, baselineOnly: true },
     onOperation(e: OperationEvent, file: string, hits: HitRecorder): void {
       const b = ctx.checkAt(e.ts);
       if (b === null || !isLearnedOperation(e)) return;

@@ -13,9 +13,19 @@ export const REMOTE_ACCESS_DOMAINS = [
   'realvnc.com', 'dwservice.net', 'supremocontrol.com', 'zoho.com.assist', 'gotoassist.com', 'ultraviewer.net',
 ];
 
+/**
+ * The first suffix that is the name or one of its parent domains (case-insensitive, trailing dot ignored), or
+ * null. Runs for every DNS query and TLS SNI: no string is built per suffix.
+ */
 export function matchesDomain(name: string, suffixes: readonly string[]): string | null {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  for (const s of suffixes) if (n === s || n.endsWith(`.${s}`)) return s;
+  let n = name.toLowerCase();
+  if (n.charCodeAt(n.length - 1) === 46) n = n.slice(0, -1);
+  const len = n.length;
+  for (let i = 0; i < suffixes.length; i++) {
+    const s = suffixes[i]!;
+    if (s.length > len) continue;
+    if (s.length === len ? n === s : n.charCodeAt(len - s.length - 1) === 46 && n.endsWith(s)) return s;
+  }
   return null;
 }
 

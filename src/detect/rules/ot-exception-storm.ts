@@ -22,7 +22,7 @@ export const otExceptionStorm: RuleFactory = (ctx) => {
       explanation: `A controller answered one host with many protocol exceptions in a short time (${threshold} or more within ${windowSec} s): the host asks for functions or addresses the device does not have — scanning, fuzzing or a broken configuration.`,
       recommendation: 'Identify the requesting host and what it asked for (evidence frames); fix the configuration or isolate the host.',
     },
-    subscribe: { operations: { protocols: OT_PROTOCOL_LIST } },
+    subscribe: { operations: { protocols: OT_PROTOCOL_LIST, results: ['exception'] } },
     onOperation(e: OperationEvent, file: string, hits: HitRecorder): void {
       if (e.result !== 'exception') return;
       const key = `${e.src.ip}|${e.dst.ip}|${e.protocol}`;
