@@ -17,49 +17,75 @@ export function expectsNoResponse(fc: number): boolean {
   return fc === 0 || fc === 6 || fc === 8 || fc === 10 || fc === 12 || fc === 33;
 }
 
-export function operationKind(fc: number, firstGroup: number): { kind: OperationKind; detail?: string } {
+export interface FunctionClassification {
+  readonly kind: OperationKind;
+  readonly detail?: string;
+}
+
+// Shared constants (callers only read them): no object per request.
+const READ: FunctionClassification = { kind: 'read' };
+const TIME_SYNC: FunctionClassification = { kind: 'time-sync' };
+const WRITE: FunctionClassification = { kind: 'write' };
+const SELECT: FunctionClassification = { kind: 'control', detail: 'select' };
+const OPERATE: FunctionClassification = { kind: 'control', detail: 'operate' };
+const DIRECT_OPERATE: FunctionClassification = { kind: 'control', detail: 'direct-operate' };
+const FREEZE: FunctionClassification = { kind: 'control', detail: 'freeze' };
+const COLD_RESTART: FunctionClassification = { kind: 'restart', detail: 'cold' };
+const WARM_RESTART: FunctionClassification = { kind: 'restart', detail: 'warm' };
+const INITIALIZE_DATA: FunctionClassification = { kind: 'restart', detail: 'initialize-data' };
+const INITIALIZE_APPLICATION: FunctionClassification = { kind: 'restart', detail: 'initialize-application' };
+const START_APPLICATION: FunctionClassification = { kind: 'mode-change', detail: 'start-application' };
+const STOP_APPLICATION: FunctionClassification = { kind: 'mode-change', detail: 'stop-application' };
+const CONFIGURATION: FunctionClassification = { kind: 'configuration' };
+const ENABLE_UNSOLICITED: FunctionClassification = { kind: 'subscription', detail: 'enable-unsolicited' };
+const DISABLE_UNSOLICITED: FunctionClassification = { kind: 'subscription', detail: 'disable-unsolicited' };
+const FILE_TRANSFER: FunctionClassification = { kind: 'file-transfer' };
+const AUTHENTICATION: FunctionClassification = { kind: 'authentication' };
+const OTHER: FunctionClassification = { kind: 'other' };
+
+export function operationKind(fc: number, firstGroup: number): FunctionClassification {
   switch (fc) {
     case 1:
-      return { kind: 'read' };
+      return READ;
     case 2:
       // Writing the time-and-date object sets the clock; writing IIN (g80) clears the restart bit.
-      if (firstGroup === 50) return { kind: 'time-sync' };
-      return { kind: 'write' };
+      if (firstGroup === 50) return TIME_SYNC;
+      return WRITE;
     case 3:
-      return { kind: 'control', detail: 'select' };
+      return SELECT;
     case 4:
-      return { kind: 'control', detail: 'operate' };
+      return OPERATE;
     case 5:
     case 6:
-      return { kind: 'control', detail: 'direct-operate' };
+      return DIRECT_OPERATE;
     case 7: case 8: case 9: case 10: case 11: case 12:
-      return { kind: 'control', detail: 'freeze' };
+      return FREEZE;
     case 13:
-      return { kind: 'restart', detail: 'cold' };
+      return COLD_RESTART;
     case 14:
-      return { kind: 'restart', detail: 'warm' };
+      return WARM_RESTART;
     case 15:
-      return { kind: 'restart', detail: 'initialize-data' };
+      return INITIALIZE_DATA;
     case 16:
-      return { kind: 'restart', detail: 'initialize-application' };
+      return INITIALIZE_APPLICATION;
     case 17:
-      return { kind: 'mode-change', detail: 'start-application' };
+      return START_APPLICATION;
     case 18:
-      return { kind: 'mode-change', detail: 'stop-application' };
+      return STOP_APPLICATION;
     case 19: case 22: case 31:
-      return { kind: 'configuration' };
+      return CONFIGURATION;
     case 20:
-      return { kind: 'subscription', detail: 'enable-unsolicited' };
+      return ENABLE_UNSOLICITED;
     case 21:
-      return { kind: 'subscription', detail: 'disable-unsolicited' };
+      return DISABLE_UNSOLICITED;
     case 23: case 24:
-      return { kind: 'time-sync' };
+      return TIME_SYNC;
     case 25: case 26: case 27: case 28: case 29: case 30:
-      return { kind: 'file-transfer' };
+      return FILE_TRANSFER;
     case 32: case 33:
-      return { kind: 'authentication' };
+      return AUTHENTICATION;
     default:
-      return { kind: 'other' };
+      return OTHER;
   }
 }
 

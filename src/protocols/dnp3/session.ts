@@ -21,6 +21,39 @@ class TransportState {
   nextSeq = -1;
 }
 
+/** Object lists remembered per flow; a master polls with the same one or two lists over and over. */
+const OBJECT_LIST_CACHE = 4;
+
+/**
+ * The "g60v2,g60v3" text of a request's object headers, built once per distinct list and handed back for
+ * repeats (no strings per poll). Round-robin replacement over OBJECT_LIST_CACHE entries.
+ */
+class ObjectListTexts {
+  private readonly lists: Uint16Array[] = [];
+  private readonly counts: number[] = [];
+  private readonly texts: string[] = [];
+  private next = 0;
+
+  of(objects: Uint16Array, count: number): string {
+    for (let e = 0; e < this.texts.length; e++) {
+      if (this.counts[e] !== count) continue;
+      const list = this.lists[e]!;
+      let i = 0;
+      while (i < count && list[i] === objects[i]) i++;
+      if (i === count) return this.texts[e]!;
+    }
+    const parts: string[] = [];
+    for (let i = 0; i < count; i++) parts.push(`g${objects[i]! >> 8}v${objects[i]! & 0xff}`);
+    const text = parts.join(',');
+    const e = this.next;
+    this.next = (e + 1) % OBJECT_LIST_CACHE;
+    this.lists[e] = objects.slice(0, count);
+    this.counts[e] = count;
+    this.texts[e] = text;
+    return text;
+  }
+}
+
 export class Dnp3Session implements FlowAnalyzer {
   private readonly streams: DuplexStreams;
   private readonly transport = [new TransportState(), new TransportState()];
@@ -29,6 +62,7 @@ export class Dnp3Session implements FlowAnalyzer {
   private readonly ev: FlowEvents;
   /** Requests by requester direction and application sequence (4 bits): index dir * 16 + seq. */
   private readonly pending: Array<OperationEvent | undefined> = new Array(32);
+  private readonly objectsText = new ObjectListTexts();
 
   constructor(private readonly ctx: AnalyzerContext) {
     this.ev = new FlowEvents(ctx, 'dnp3');
@@ -148,26 +182,50 @@ export class Dnp3Session implements FlowAnalyzer {
       return;
     }
     const { kind, detail } = operationKind(a.functionCode, a.firstGroup);
-    const objects: string[] = [];
-    for (let i = 0; i < a.objectCount; i++) objects.push(`g${a.objects[i]! >> 8}v${a.objects[i]! & 0xff}`);
-    const event: OperationEvent = {
-      type: 'operation',
-      protocol: 'dnp3',
-      ts: this.ev.meta.ts,
-      frame: this.ev.meta.frame,
-      captureIndex: this.ctx.captureIndex,
-      flowId: this.ctx.flow.id,
-      src: dir === Dir.ToServer ? this.ev.client : this.ev.server,
-      dst: dir === Dir.ToServer ? this.ev.server : this.ev.client,
-      kind,
-      code: a.functionCode,
-      codeName: FUNCTION_NAMES[a.functionCode] ?? `function_${a.functionCode}`,
-      // The outstation's DNP3 address (the destination of a master's request).
-      unit: link.destination,
-      result: expectsNoResponse(a.functionCode) ? 'unknown' : 'no-response',
-    };
-    if (objects.length) event.object = objects.join(',');
-    if (detail) event.detail = detail;
+    const object = a.objectCount > 0 ? this.objectsText.of(a.objects, a.objectCount) : '';
+    const src = dir === Dir.ToServer ? this.ev.client : this.ev.server;
+    const dst = dir === Dir.ToServer ? this.ev.server : this.ev.client;
+    const codeName = FUNCTION_NAMES[a.functionCode] ?? `function_${a.functionCode}`;
+    const result = expectsNoResponse(a.functionCode) ? 'unknown' : 'no-response';
+    let event: OperationEvent;
+    if (object !== '' && !detail) {
+      // Polls (reads of class data): the event in one allocation, keys in the order of the general path.
+      event = {
+        type: 'operation',
+        protocol: 'dnp3',
+        ts: this.ev.meta.ts,
+        frame: this.ev.meta.frame,
+        captureIndex: this.ctx.captureIndex,
+        flowId: this.ctx.flow.id,
+        src,
+        dst,
+        kind,
+        code: a.functionCode,
+        codeName,
+        unit: link.destination,
+        result,
+        object,
+      };
+    } else {
+      event = {
+        type: 'operation',
+        protocol: 'dnp3',
+        ts: this.ev.meta.ts,
+        frame: this.ev.meta.frame,
+        captureIndex: this.ctx.captureIndex,
+        flowId: this.ctx.flow.id,
+        src,
+        dst,
+        kind,
+        code: a.functionCode,
+        codeName,
+        // The outstation's DNP3 address (the destination of a master's request).
+        unit: link.destination,
+        result,
+      };
+      if (object !== '') event.object = object;
+      if (detail) event.detail = detail;
+    }
     if (expectsNoResponse(a.functionCode)) {
       this.ctx.sink.emit(event);
       return;

@@ -91,6 +91,97 @@ export function describePath(path: CipPath): string {
   return parts.join(' ');
 }
 
+/** Longest EPATH a PathCache keeps; longer paths (long routes, deep member chains) are decoded every time. */
+export const MAX_CACHED_PATH_BYTES = 64;
+
+/**
+ * Recently decoded request paths. A polling client addresses the same few tags or objects over and over, and
+ * decoding a symbolic path builds its tag name a character at a time: the cache hands back the fields and the
+ * very same strings for a path whose bytes it has seen. Direct-mapped on a hash of the path bytes; a slot is
+ * overwritten by the next path hashing to it, so the cache is bounded by its slot count.
+ */
+export class PathCache {
+  /** index mask of the first slot of a set (sets are two adjacent slots) */
+  private readonly setMask: number;
+  private readonly slots: Array<CachedPath | null>;
+  /** per set: which of its two slots the next miss overwrites (the one not used last) */
+  private readonly victim: Uint8Array;
+
+  /** `slots` is rounded up to a power of two (at least 2). */
+  constructor(slots = 64) {
+    let n = 2;
+    while (n < slots) n *= 2;
+    this.setMask = n - 2;
+    this.slots = new Array<CachedPath | null>(n).fill(null);
+    this.victim = new Uint8Array(n >> 1);
+  }
+
+  /**
+   * parseEpath(buf, off, bytes, out) and then describePath(out), which it returns; answered from the cache
+   * when these path bytes were decoded before.
+   */
+  decode(buf: Uint8Array, off: number, bytes: number, out: CipPath): string {
+    if (bytes > MAX_CACHED_PATH_BYTES || bytes < 0 || off < 0 || off + bytes > buf.length) {
+      parseEpath(buf, off, bytes, out);
+      return describePath(out);
+    }
+    // FNV-1a over 32-bit words (then the odd tail): a quarter of the multiply chain of a per-byte hash.
+    let hash = 0x811c9dc5 ^ bytes;
+    let i = 0;
+    for (; i + 4 <= bytes; i += 4) {
+      const word = buf[off + i]! | (buf[off + i + 1]! << 8) | (buf[off + i + 2]! << 16) | (buf[off + i + 3]! << 24);
+      hash = Math.imul(hash ^ word, 0x01000193);
+    }
+    for (; i < bytes; i++) hash = Math.imul(hash ^ buf[off + i]!, 0x01000193);
+    // Two-way set associative: two hot paths hashing alike do not evict each other.
+    const first = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) >>> 16 & this.setMask;
+    for (let way = 0; way < 2; way++) {
+      const cached = this.slots[first + way]!;
+      if (cached === null || cached.bytes.length !== bytes) continue;
+      const known = cached.bytes;
+      let j = 0;
+      while (j < bytes && known[j] === buf[off + j]) j++;
+      if (j < bytes) continue;
+      this.victim[first >> 1] = way ^ 1;
+      out.cls = cached.cls;
+      out.instance = cached.instance;
+      out.attribute = cached.attribute;
+      out.symbol = cached.symbol;
+      out.ok = cached.ok;
+      return cached.description;
+    }
+    parseEpath(buf, off, bytes, out);
+    const description = describePath(out);
+    // A copy: the packet's buffer is reused once the call returns.
+    const copy = new Uint8Array(bytes);
+    for (let k = 0; k < bytes; k++) copy[k] = buf[off + k]!;
+    const way = this.victim[first >> 1]!;
+    this.slots[first + way] = new CachedPath(copy, out, description);
+    this.victim[first >> 1] = way ^ 1;
+    return description;
+  }
+}
+
+class CachedPath {
+  readonly cls: number;
+  readonly instance: number;
+  readonly attribute: number;
+  readonly symbol: string;
+  readonly ok: boolean;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    path: CipPath,
+    readonly description: string,
+  ) {
+    this.cls = path.cls;
+    this.instance = path.instance;
+    this.attribute = path.attribute;
+    this.symbol = path.symbol;
+    this.ok = path.ok;
+  }
+}
+
 /** The identity object layout shared by ListIdentity items and Identity Get_Attributes_All responses. */
 export interface IdentityInfo {
   vendorId: number;

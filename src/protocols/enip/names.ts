@@ -60,55 +60,90 @@ const LOGIX_SERVICES: Readonly<Record<number, string>> = {
  */
 export function serviceName(service: number, cls: number, logix = true): string {
   const s = service & 0x7f;
-  if (COMMON_SERVICES[s]) return COMMON_SERVICES[s]!;
-  if (cls === CLASS.CONNECTION_MANAGER && CONNECTION_MANAGER_SERVICES[s]) return CONNECTION_MANAGER_SERVICES[s]!;
-  if (cls === CLASS.FILE && FILE_SERVICES[s]) return FILE_SERVICES[s]!;
+  const common = COMMON_BY_CODE[s];
+  if (common !== undefined) return common;
+  if (cls === CLASS.CONNECTION_MANAGER && CONNECTION_MANAGER_BY_CODE[s] !== undefined) return CONNECTION_MANAGER_BY_CODE[s]!;
+  if (cls === CLASS.FILE && FILE_BY_CODE[s] !== undefined) return FILE_BY_CODE[s]!;
   if (cls === CLASS.PCCC && s === 0x4b) return 'execute_pccc';
-  if (logix && LOGIX_SERVICES[s]) return LOGIX_SERVICES[s]!;
-  return `service_0x${s.toString(16).padStart(2, '0')}`;
+  if (logix && LOGIX_BY_CODE[s] !== undefined) return LOGIX_BY_CODE[s]!;
+  return UNKNOWN_SERVICE_NAMES[s]!;
 }
 
-export function serviceKind(service: number, cls: number, logix = true): { kind: OperationKind; detail?: string } {
+/** The tables above as dense arrays over the 7-bit service code (indexing a sparse literal is a dictionary lookup). */
+function byCode(table: Readonly<Record<number, string>>): ReadonlyArray<string | undefined> {
+  return Array.from({ length: 128 }, (_, s) => table[s]);
+}
+const COMMON_BY_CODE = byCode(COMMON_SERVICES);
+const CONNECTION_MANAGER_BY_CODE = byCode(CONNECTION_MANAGER_SERVICES);
+const FILE_BY_CODE = byCode(FILE_SERVICES);
+const LOGIX_BY_CODE = byCode(LOGIX_SERVICES);
+const UNKNOWN_SERVICE_NAMES: readonly string[] = Array.from({ length: 128 }, (_, s) => `service_0x${s.toString(16).padStart(2, '0')}`);
+
+export interface ServiceClassification {
+  readonly kind: OperationKind;
+  readonly detail?: string;
+}
+
+// The classifications are shared constants (callers only read them): no object per request.
+const IDENTIFY: ServiceClassification = { kind: 'identify' };
+const READ: ServiceClassification = { kind: 'read' };
+const WRITE: ServiceClassification = { kind: 'write' };
+const CONFIGURATION: ServiceClassification = { kind: 'configuration' };
+const TIME_SYNC: ServiceClassification = { kind: 'time-sync' };
+const RESET: ServiceClassification = { kind: 'restart', detail: 'reset' };
+const START: ServiceClassification = { kind: 'mode-change', detail: 'run' };
+const STOP: ServiceClassification = { kind: 'mode-change', detail: 'stop' };
+const DIAGNOSTICS: ServiceClassification = { kind: 'diagnostics' };
+const CONNECT_OPEN: ServiceClassification = { kind: 'connect', detail: 'open' };
+const CONNECT_CLOSE: ServiceClassification = { kind: 'connect', detail: 'close' };
+const OTHER: ServiceClassification = { kind: 'other' };
+const FILE_DOWNLOAD: ServiceClassification = { kind: 'file-transfer', detail: 'download' };
+const FILE_UPLOAD: ServiceClassification = { kind: 'file-transfer', detail: 'upload' };
+const FILE_TRANSFER: ServiceClassification = { kind: 'file-transfer' };
+const PCCC: ServiceClassification = { kind: 'other', detail: 'pccc' };
+const VENDOR_SPECIFIC: ServiceClassification = { kind: 'other', detail: 'vendor-specific service' };
+
+export function serviceKind(service: number, cls: number, logix = true): ServiceClassification {
   const s = service & 0x7f;
   switch (s) {
     case 0x01:
-      return cls === CLASS.IDENTITY ? { kind: 'identify' } : { kind: 'read' };
+      return cls === CLASS.IDENTITY ? IDENTIFY : READ;
     case 0x03: case 0x0e: case 0x18: case 0x11:
-      return cls === CLASS.IDENTITY ? { kind: 'identify' } : { kind: 'read' };
+      return cls === CLASS.IDENTITY ? IDENTIFY : READ;
     case 0x02: case 0x04: case 0x10: case 0x19: case 0x0d:
-      if (cls === CLASS.TCPIP || cls === CLASS.ETHERNET_LINK) return { kind: 'configuration' };
-      if (cls === CLASS.TIME_SYNC || cls === CLASS.WALL_CLOCK) return { kind: 'time-sync' };
-      return { kind: 'write' };
+      if (cls === CLASS.TCPIP || cls === CLASS.ETHERNET_LINK) return CONFIGURATION;
+      if (cls === CLASS.TIME_SYNC || cls === CLASS.WALL_CLOCK) return TIME_SYNC;
+      return WRITE;
     case 0x05:
-      return { kind: 'restart', detail: 'reset' };
+      return RESET;
     case 0x06:
-      return { kind: 'mode-change', detail: 'run' };
+      return START;
     case 0x07:
-      return { kind: 'mode-change', detail: 'stop' };
+      return STOP;
     case 0x08: case 0x09: case 0x1a: case 0x1b: case 0x15: case 0x16:
-      return { kind: 'configuration' };
+      return CONFIGURATION;
     case 0x17:
-      return { kind: 'diagnostics' };
+      return DIAGNOSTICS;
   }
   if (cls === CLASS.CONNECTION_MANAGER) {
-    if (s === 0x54 || s === 0x5b) return { kind: 'connect', detail: 'open' };
-    if (s === 0x4e) return { kind: 'connect', detail: 'close' };
-    return { kind: 'other' };
+    if (s === 0x54 || s === 0x5b) return CONNECT_OPEN;
+    if (s === 0x4e) return CONNECT_CLOSE;
+    return OTHER;
   }
   if (cls === CLASS.FILE) {
-    if (s === 0x4c || s === 0x50 || s === 0x4e) return { kind: 'file-transfer', detail: 'download' };
-    if (s === 0x4b || s === 0x4f || s === 0x4d) return { kind: 'file-transfer', detail: 'upload' };
-    return { kind: 'file-transfer' };
+    if (s === 0x4c || s === 0x50 || s === 0x4e) return FILE_DOWNLOAD;
+    if (s === 0x4b || s === 0x4f || s === 0x4d) return FILE_UPLOAD;
+    return FILE_TRANSFER;
   }
-  if (cls === CLASS.PCCC && s === 0x4b) return { kind: 'other', detail: 'pccc' };
-  if (!logix) return { kind: 'other', detail: 'vendor-specific service' };
+  if (cls === CLASS.PCCC && s === 0x4b) return PCCC;
+  if (!logix) return VENDOR_SPECIFIC;
   switch (s) {
     case 0x4c: case 0x52: case 0x55:
-      return { kind: 'read' };
+      return READ;
     case 0x4d: case 0x53: case 0x4e:
-      return { kind: 'write' };
+      return WRITE;
   }
-  return { kind: 'other' };
+  return OTHER;
 }
 
 export const GENERAL_STATUS_NAMES: Readonly<Record<number, string>> = {

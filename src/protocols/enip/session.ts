@@ -3,13 +3,19 @@
  * explicit messages (unconnected via SendRRData, connected via SendUnitData) with Unconnected Send unwrapped
  * and Multiple Service Packets split into their inner services, each paired with its reply. ListIdentity and
  * Identity Get_Attributes_All replies become asset facts.
+ *
+ * Hot path (a request and its reply on a long-lived session): no allocation beyond the operation event. Pending
+ * requests are pooled records in an intrusive table, CPF items are walked into fields (no callback), request
+ * paths come from a per-flow cache of decoded paths (tag names are not rebuilt per message) and classifications
+ * are shared constants.
  */
 import type { FactField, OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { DuplexStreams } from '../common/stream-buffer.js';
 import { FlowEvents } from '../common/flow-events.js';
 import { registryName } from '../../util/registries.js';
-import { CipPath, describePath, parseEpath, parseIdentity, type IdentityInfo } from './cip.js';
+import { PendingEntry, PendingTable } from '../common/pending-table.js';
+import { CipPath, parseIdentity, PathCache, type IdentityInfo } from './cip.js';
 import { classifyPcccRequest } from './pccc.js';
 import { CLASS, COMMAND_NAMES, ENCAP_STATUS_NAMES, GENERAL_STATUS_NAMES, serviceKind, serviceName } from './names.js';
 
@@ -18,47 +24,91 @@ const ITEM_CONNECTED_ADDRESS = 0x00a1;
 const ITEM_CONNECTED_DATA = 0x00b1;
 const ITEM_UNCONNECTED_DATA = 0x00b2;
 const ITEM_LIST_IDENTITY = 0x000c;
+/** Pending records kept for reuse per flow. */
+const POOL_LIMIT = 32;
+/** Decoded request paths remembered per flow (see PathCache). */
+const PATH_CACHE_SLOTS = 64;
+/** Identity items longer than this are decoded every time (a real one is 34 bytes plus the product name). */
+const MAX_REMEMBERED_IDENTITY_BYTES = 128;
+
+/** Counter names for the encapsulation commands we only count, built once. */
+const COMMAND_COUNTERS: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(COMMAND_NAMES).map(([command, name]) => [command, `enip.command.${name}`]),
+);
+
+function u16le(buf: Uint8Array, at: number): number {
+  return buf[at]! | (buf[at + 1]! << 8);
+}
+
+function u32le(buf: Uint8Array, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
+}
+
+/** 1 at each command code COMMAND_NAMES knows (they are all below 256). */
+const KNOWN_COMMANDS = new Uint8Array(256);
+for (const command of Object.keys(COMMAND_NAMES)) KNOWN_COMMANDS[Number(command)] = 1;
 
 export function isKnownCommand(command: number): boolean {
-  return COMMAND_NAMES[command] !== undefined;
+  return command < 256 && KNOWN_COMMANDS[command] === 1;
 }
 
 /** Size of the encapsulation message at buf[off]: > 0 complete, 0 need more, -1 not a message. */
 export function frameEncap(buf: Uint8Array, off: number, len: number): number {
   if (len < 2) return 0;
-  const command = buf[off]! | (buf[off + 1]! << 8);
+  const command = u16le(buf, off);
   if (!isKnownCommand(command)) return -1;
   if (len < ENCAP_HEADER) return 0;
-  const length = buf[off + 2]! | (buf[off + 3]! << 8);
+  const length = u16le(buf, off + 2);
   // Options must be zero (Vol. 2 §2-3.6).
   if ((buf[off + 20]! | buf[off + 21]! | buf[off + 22]! | buf[off + 23]!) !== 0) return -1;
   const total = ENCAP_HEADER + length;
   return len < total ? 0 : total;
 }
 
-interface Pending {
-  key: number;
-  events: OperationEvent[];
+/**
+ * The operations of one request message (several for a Multiple Service Packet), awaiting the reply. Pooled:
+ * `events`/`classes` keep their storage between uses, only [0, count) is live.
+ */
+class Pending extends PendingEntry {
+  events: Array<OperationEvent | null> = [];
   /** the request's class per event, to interpret identity replies */
-  classes: number[];
+  classes: number[] = [];
+  count = 0;
 }
 
 export class EnipSession implements FlowAnalyzer {
   private readonly streams: DuplexStreams;
   private readonly ev: FlowEvents;
   private readonly path = new CipPath();
-  private readonly pending = new Map<number, Pending>();
+  /** made on the first CIP request (many flows only ever carry ListIdentity) */
+  private paths: PathCache | null = null;
+  private readonly pending = new PendingTable<Pending>();
+  /** recycled Pending records, linked through `chained` */
+  private pool: Pending | null = null;
+  private pooled = 0;
   private readonly factsSeen = new Set<string>();
+  private readonly isUdp: boolean;
+  /** the last ListIdentity reply's identity bytes and who sent them (repeatsLastIdentity) */
+  private identityIp = '';
+  private identityLen = -1;
+  private identityBytes: Uint8Array | null = null;
+  /** CPF item scan results (scanItems) */
+  private unconnectedDataOff = -1;
+  private unconnectedDataLen = 0;
+  private connectedDataOff = -1;
+  private connectedDataLen = 0;
+  private connectedAddress = false;
 
   constructor(private readonly ctx: AnalyzerContext) {
     this.ev = new FlowEvents(ctx, 'enip');
     this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
+    this.isUdp = ctx.flow.transport === 'udp';
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
     this.ev.meta = meta;
     if (this.streams.push(dir, buf, off, len)) this.ev.anomalyEvent(dir, 'buffer-cap', 'partial encapsulation message exceeded the buffer cap');
-    if (this.ctx.flow.transport === 'udp' && this.streams.dropPartial(dir)) this.ctx.count('enip.truncated');
+    if (this.isUdp && this.streams.dropPartial(dir)) this.ctx.count('enip.truncated');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
@@ -68,7 +118,12 @@ export class EnipSession implements FlowAnalyzer {
   }
 
   onClose(): void {
-    for (const p of this.pending.values()) for (const e of p.events) this.ctx.sink.emit(e);
+    for (let p = this.pending.oldest; p !== null; ) {
+      const next = this.pending.newerThan(p);
+      this.emitAll(p);
+      this.release(p);
+      p = next;
+    }
     this.pending.clear();
   }
 
@@ -84,16 +139,17 @@ export class EnipSession implements FlowAnalyzer {
     // Resync: the next position whose first two bytes are a known command.
     let i = off + 1;
     const end = off + len;
-    while (i + 1 < end && !isKnownCommand(buf[i]! | (buf[i + 1]! << 8))) i++;
+    while (i + 1 < end && !isKnownCommand(u16le(buf, i))) i++;
     return i - off;
   }
 
   private onMessage(dir: Dir, buf: Buffer, off: number, total: number): void {
-    const command = buf.readUInt16LE(off);
-    const status = buf.readUInt32LE(off + 8);
+    // frameEncap checked the 24-byte header is here.
+    const command = u16le(buf, off);
+    const status = u32le(buf, off + 8);
     // Pairing keys are numbers (no string per message): the sender context's low 32 bits and 20 bits of its
     // high half — a collision needs two outstanding requests agreeing on 52 context bits.
-    const context = buf.readUInt32LE(off + 12) * 0x100000 + (buf.readUInt32LE(off + 16) & 0xfffff);
+    const context = u32le(buf, off + 12) * 0x100000 + (u16le(buf, off + 16) | ((buf[off + 18]! & 0x0f) << 16));
     const dataOff = off + ENCAP_HEADER;
     const end = off + total;
     switch (command) {
@@ -117,71 +173,79 @@ export class EnipSession implements FlowAnalyzer {
           return;
         }
         if (!isReply || (command === 0x0065 && dir === Dir.ToServer)) {
-          this.addPending(encapKey(command, context), [this.encapEvent(dir, command, kind, 'no-response')], [-1]);
+          const p = this.acquire();
+          this.push(p, this.encapEvent(dir, command, kind, 'no-response'), -1);
+          this.addPending(encapKey(command, context), p);
           return;
         }
-        const p = this.takePending(encapKey(command, context));
-        const event = p ? p.events[0]! : this.encapEvent(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, command, kind, 'ok');
+        const p = this.pending.take(encapKey(command, context));
+        const event = p !== null ? p.events[0]! : this.encapEvent(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, command, kind, 'ok');
         this.complete(event, status === 0 ? 0 : -1, status);
+        if (p !== null) this.release(p);
         return;
       }
       default:
-        this.ctx.count(`enip.command.${COMMAND_NAMES[command]}`);
+        this.ctx.count(COMMAND_COUNTERS[command]!);
     }
   }
 
-  /** Walks the CPF items after the interface handle and timeout; calls back with each item. */
-  private items(buf: Buffer, off: number, end: number, visit: (type: number, itemOff: number, itemLen: number) => void): boolean {
+  /**
+   * Walks the CPF items after the interface handle and timeout, noting the last unconnected data item, the
+   * last connected data item and whether a connected address item is present. False when the items run past
+   * the message (what came before is still noted).
+   */
+  private scanItems(buf: Buffer, off: number, end: number): boolean {
+    this.unconnectedDataOff = -1;
+    this.unconnectedDataLen = 0;
+    this.connectedDataOff = -1;
+    this.connectedDataLen = 0;
+    this.connectedAddress = false;
     if (off + 8 > end) return false;
-    const count = buf.readUInt16LE(off + 6);
+    const count = u16le(buf, off + 6);
     let p = off + 8;
     for (let i = 0; i < count; i++) {
       if (p + 4 > end) return false;
-      const type = buf.readUInt16LE(p);
-      const len = buf.readUInt16LE(p + 2);
+      const type = u16le(buf, p);
+      const len = u16le(buf, p + 2);
       if (p + 4 + len > end) return false;
-      visit(type, p + 4, len);
+      if (type === ITEM_UNCONNECTED_DATA) {
+        this.unconnectedDataOff = p + 4;
+        this.unconnectedDataLen = len;
+      } else if (type === ITEM_CONNECTED_DATA) {
+        this.connectedDataOff = p + 4;
+        this.connectedDataLen = len;
+      } else if (type === ITEM_CONNECTED_ADDRESS) {
+        this.connectedAddress = true;
+      }
       p += 4 + len;
     }
     return true;
   }
 
   private onSendRRData(dir: Dir, buf: Buffer, off: number, end: number, status: number, context: number): void {
-    let cipOff = -1;
-    let cipLen = 0;
-    const ok = this.items(buf, off, end, (type, itemOff, itemLen) => {
-      if (type === ITEM_UNCONNECTED_DATA) {
-        cipOff = itemOff;
-        cipLen = itemLen;
-      }
-    });
-    if (!ok) this.malformed(dir, 'CPF items run past the message');
+    if (!this.scanItems(buf, off, end)) this.malformed(dir, 'CPF items run past the message');
+    const cipOff = this.unconnectedDataOff;
     const key = context;
     if (cipOff < 0) {
       if (status !== 0) {
-        const p = this.takePending(key);
-        if (p) for (const e of p.events) this.complete(e, -1, status);
+        const p = this.pending.take(key);
+        if (p !== null) {
+          for (let i = 0; i < p.count; i++) this.complete(p.events[i]!, -1, status);
+          this.release(p);
+        }
       }
       return;
     }
-    this.onCip(dir, buf, cipOff, cipOff + cipLen, key);
+    this.onCip(dir, buf, cipOff, cipOff + this.unconnectedDataLen, key);
   }
 
   private onSendUnitData(dir: Dir, buf: Buffer, off: number, end: number): void {
-    let dataOff = -1;
-    let dataLen = 0;
-    let connected = false;
-    const ok = this.items(buf, off, end, (type, itemOff, itemLen) => {
-      if (type === ITEM_CONNECTED_ADDRESS) connected = true;
-      if (type === ITEM_CONNECTED_DATA) {
-        dataOff = itemOff;
-        dataLen = itemLen;
-      }
-    });
-    if (!ok) this.malformed(dir, 'CPF items run past the message');
-    if (!connected || dataOff < 0 || dataLen < 2) return;
+    if (!this.scanItems(buf, off, end)) this.malformed(dir, 'CPF items run past the message');
+    const dataOff = this.connectedDataOff;
+    const dataLen = this.connectedDataLen;
+    if (!this.connectedAddress || dataOff < 0 || dataLen < 2) return;
     // Connected explicit messages start with a 16-bit sequence count that the reply echoes.
-    const sequence = buf.readUInt16LE(dataOff);
+    const sequence = u16le(buf, dataOff);
     // Connected messages pair by sequence count; negative keys keep them apart from sender contexts.
     this.onCip(dir, buf, dataOff + 2, dataOff + dataLen, -1 - sequence);
   }
@@ -194,20 +258,21 @@ export class EnipSession implements FlowAnalyzer {
     }
     const service = buf[off]!;
     if ((service & 0x80) === 0) {
-      const events: OperationEvent[] = [];
-      const classes: number[] = [];
-      this.collectRequests(dir, buf, off, end, events, classes, 0);
-      if (events.length) this.addPending(key, events, classes);
+      const p = this.acquire();
+      this.collectRequests(dir, buf, off, end, p, 0);
+      if (p.count > 0) this.addPending(key, p);
+      else this.release(p);
       return;
     }
-    const pending = this.takePending(key);
-    if (!pending) {
+    const pending = this.pending.take(key);
+    if (pending === null) {
       // The request was not captured (capture started mid-exchange): the reply still tells what was done.
       this.ctx.count('cip.unexpected-response');
       this.unmatchedReplies(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, buf, off, end, 0);
       return;
     }
     this.completeReplies(buf, off, end, pending, 0);
+    this.release(pending);
   }
 
   /** Operations known only from their replies (a Multiple Service Packet reply yields one per inner reply). */
@@ -217,10 +282,10 @@ export class EnipSession implements FlowAnalyzer {
     const generalStatus = buf[off + 2]!;
     const dataOff = off + 4 + buf[off + 3]! * 2;
     if (service === 0x0a && dataOff + 2 <= end) {
-      const count = buf.readUInt16LE(dataOff);
+      const count = u16le(buf, dataOff);
       for (let i = 0; i < count && dataOff + 2 + 2 * i + 2 <= end; i++) {
-        const start = dataOff + buf.readUInt16LE(dataOff + 2 + 2 * i);
-        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + buf.readUInt16LE(dataOff + 2 + 2 * (i + 1)) : end;
+        const start = dataOff + u16le(buf, dataOff + 2 + 2 * i);
+        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + u16le(buf, dataOff + 2 + 2 * (i + 1)) : end;
         if (start >= end || stop > end || stop < start) break;
         this.unmatchedReplies(requestDir, buf, start, stop, depth + 1);
       }
@@ -233,7 +298,7 @@ export class EnipSession implements FlowAnalyzer {
   }
 
   /** Classifies a request, unwrapping Unconnected Send and Multiple Service Packet. */
-  private collectRequests(dir: Dir, buf: Buffer, off: number, end: number, events: OperationEvent[], classes: number[], depth: number): void {
+  private collectRequests(dir: Dir, buf: Buffer, off: number, end: number, into: Pending, depth: number): void {
     if (off + 2 > end || depth > 4) return;
     const service = buf[off]! & 0x7f;
     const pathBytes = buf[off + 1]! * 2;
@@ -241,47 +306,69 @@ export class EnipSession implements FlowAnalyzer {
       this.malformed(dir, 'CIP request path runs past the message');
       return;
     }
-    parseEpath(buf, off + 2, pathBytes, this.path);
+    const object = (this.paths ??= new PathCache(PATH_CACHE_SLOTS)).decode(buf, off + 2, pathBytes, this.path);
     const cls = this.path.cls;
     const dataOff = off + 2 + pathBytes;
     if (service === 0x52 && cls === CLASS.CONNECTION_MANAGER) {
       // Unconnected Send: priority/tick, timeout ticks, embedded message size, embedded message, route path.
       if (dataOff + 4 > end) return;
-      const size = buf.readUInt16LE(dataOff + 2);
+      const size = u16le(buf, dataOff + 2);
       const inner = dataOff + 4;
       if (inner + size > end) {
         this.malformed(dir, 'Unconnected Send embedded message runs past the message');
         return;
       }
-      this.collectRequests(dir, buf, inner, inner + size, events, classes, depth + 1);
+      this.collectRequests(dir, buf, inner, inner + size, into, depth + 1);
       return;
     }
     if (service === 0x0a && cls === CLASS.MESSAGE_ROUTER) {
       if (dataOff + 2 > end) return;
-      const count = buf.readUInt16LE(dataOff);
+      const count = u16le(buf, dataOff);
       this.ctx.count('cip.multiple-service-packets');
       for (let i = 0; i < count && dataOff + 2 + 2 * i + 2 <= end; i++) {
-        const start = dataOff + buf.readUInt16LE(dataOff + 2 + 2 * i);
-        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + buf.readUInt16LE(dataOff + 2 + 2 * (i + 1)) : end;
+        const start = dataOff + u16le(buf, dataOff + 2 + 2 * i);
+        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + u16le(buf, dataOff + 2 + 2 * (i + 1)) : end;
         if (start >= end || stop > end || stop <= start) {
           this.malformed(dir, 'Multiple Service Packet offset out of range');
           return;
         }
-        this.collectRequests(dir, buf, start, stop, events, classes, depth + 1);
+        this.collectRequests(dir, buf, start, stop, into, depth + 1);
       }
       return;
     }
-    const logix = this.path.symbol !== '' || cls === CLASS.SYMBOL || cls === CLASS.TEMPLATE || cls < 0;
-    const { kind, detail } = serviceKind(service, cls, logix);
-    const event = this.baseEvent(dir, 'cip', kind, service, serviceName(service, cls, logix), 'no-response');
-    const object = describePath(this.path);
-    if (object) event.object = object;
-    if (this.path.instance >= 0 && !this.path.symbol) event.address = this.path.instance;
-    if (detail) event.detail = detail;
-    if (kind === 'write' || kind === 'file-transfer') event.dataBytes = Math.max(0, end - dataOff);
-    if (service === 0x4b && cls === CLASS.PCCC) this.classifyPccc(dir, buf, dataOff, end, event);
-    events.push(event);
-    classes.push(cls);
+    const symbolic = this.path.symbol !== '';
+    const logix = symbolic || cls === CLASS.SYMBOL || cls === CLASS.TEMPLATE || cls < 0;
+    const classification = serviceKind(service, cls, logix);
+    const kind = classification.kind;
+    const detail = classification.detail;
+    const codeName = serviceName(service, cls, logix);
+    let event: OperationEvent;
+    if (symbolic && detail === undefined && kind !== 'write' && kind !== 'file-transfer') {
+      // A tag read, the polling case: the event in one allocation, keys in the order of the general path.
+      event = {
+        type: 'operation',
+        protocol: 'cip',
+        ts: this.ev.meta.ts,
+        frame: this.ev.meta.frame,
+        captureIndex: this.ctx.captureIndex,
+        flowId: this.ctx.flow.id,
+        src: this.ev.sender(dir),
+        dst: this.ev.receiver(dir),
+        kind,
+        code: service,
+        codeName,
+        result: 'no-response',
+        object,
+      };
+    } else {
+      event = this.baseEvent(dir, 'cip', kind, service, codeName, 'no-response');
+      if (object) event.object = object;
+      if (this.path.instance >= 0 && !symbolic) event.address = this.path.instance;
+      if (detail) event.detail = detail;
+      if (kind === 'write' || kind === 'file-transfer') event.dataBytes = Math.max(0, end - dataOff);
+      if (service === 0x4b && cls === CLASS.PCCC) this.classifyPccc(dir, buf, dataOff, end, event);
+    }
+    this.push(into, event, cls);
   }
 
   /** Execute PCCC: the PCCC function inside decides what the request does. */
@@ -301,20 +388,20 @@ export class EnipSession implements FlowAnalyzer {
 
   /** Walks a reply in the same shape as the request and completes each event. Returns events consumed. */
   private completeReplies(buf: Buffer, off: number, end: number, pending: Pending, index: number): number {
-    if (index >= pending.events.length || off + 4 > end) {
-      for (let i = index; i < pending.events.length; i++) this.complete(pending.events[i]!, -2, 0);
-      return pending.events.length - index;
+    if (index >= pending.count || off + 4 > end) {
+      for (let i = index; i < pending.count; i++) this.complete(pending.events[i]!, -2, 0);
+      return pending.count - index;
     }
     const service = buf[off]! & 0x7f;
     const generalStatus = buf[off + 2]!;
     const extraWords = buf[off + 3]!;
     const dataOff = off + 4 + extraWords * 2;
-    if (service === 0x0a && pending.events.length > 1 && dataOff + 2 <= end) {
-      const count = buf.readUInt16LE(dataOff);
+    if (service === 0x0a && pending.count > 1 && dataOff + 2 <= end) {
+      const count = u16le(buf, dataOff);
       let used = 0;
-      for (let i = 0; i < count && index + used < pending.events.length && dataOff + 2 + 2 * i + 2 <= end; i++) {
-        const start = dataOff + buf.readUInt16LE(dataOff + 2 + 2 * i);
-        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + buf.readUInt16LE(dataOff + 2 + 2 * (i + 1)) : end;
+      for (let i = 0; i < count && index + used < pending.count && dataOff + 2 + 2 * i + 2 <= end; i++) {
+        const start = dataOff + u16le(buf, dataOff + 2 + 2 * i);
+        const stop = i + 1 < count && dataOff + 2 + 2 * (i + 1) + 2 <= end ? dataOff + u16le(buf, dataOff + 2 + 2 * (i + 1)) : end;
         if (start >= end || stop > end || stop < start) break;
         used += this.completeReplies(buf, start, stop, pending, index + used);
       }
@@ -331,21 +418,49 @@ export class EnipSession implements FlowAnalyzer {
 
   private onListIdentityReply(dir: Dir, buf: Buffer, off: number, end: number): void {
     if (off + 2 > end) return;
-    const count = buf.readUInt16LE(off);
+    const count = u16le(buf, off);
     let p = off + 2;
     const responder = this.ev.sender(dir);
     for (let i = 0; i < count && p + 4 <= end; i++) {
-      const type = buf.readUInt16LE(p);
-      const len = buf.readUInt16LE(p + 2);
+      const type = u16le(buf, p);
+      const len = u16le(buf, p + 2);
       const itemEnd = Math.min(p + 4 + len, end);
       // Identity item: encapsulation version (2) and a 16-byte socket address precede the identity fields.
-      if (type === ITEM_LIST_IDENTITY) {
+      if (type === ITEM_LIST_IDENTITY && !this.repeatsLastIdentity(responder.ip, buf, p + 4 + 18, itemEnd)) {
         const identity = parseIdentity(buf, p + 4 + 18, itemEnd);
-        if (identity) this.identityFacts(responder.ip, responder.mac, identity, 'enip');
-        else this.malformed(dir, 'ListIdentity item too short');
+        if (identity) {
+          this.identityFacts(responder.ip, responder.mac, identity, 'enip');
+          this.rememberIdentity(responder.ip, buf, p + 4 + 18, itemEnd);
+        } else {
+          this.malformed(dir, 'ListIdentity item too short');
+        }
       }
       p += 4 + len;
     }
+  }
+
+  /**
+   * Scanners and HMIs repeat ListIdentity all day and get the same answer: when the identity bytes equal the
+   * last ones `ip` stated, every fact they carry was already emitted (facts are keyed by ip, field and value),
+   * so there is nothing to decode.
+   */
+  private repeatsLastIdentity(ip: string, buf: Uint8Array, off: number, end: number): boolean {
+    const n = end - off;
+    if (ip !== this.identityIp || n !== this.identityLen) return false;
+    const last = this.identityBytes!;
+    for (let i = 0; i < n; i++) if (last[i] !== buf[off + i]) return false;
+    return true;
+  }
+
+  private rememberIdentity(ip: string, buf: Uint8Array, off: number, end: number): void {
+    const n = end - off;
+    if (n > MAX_REMEMBERED_IDENTITY_BYTES) {
+      this.identityLen = -1;
+      return;
+    }
+    (this.identityBytes ??= new Uint8Array(MAX_REMEMBERED_IDENTITY_BYTES)).set(buf.subarray(off, end));
+    this.identityIp = ip;
+    this.identityLen = n;
   }
 
   private identityFacts(ip: string, mac: string | undefined, id: IdentityInfo, protocol: ProtocolName): void {
@@ -411,25 +526,56 @@ export class EnipSession implements FlowAnalyzer {
     this.ctx.sink.emit(event);
   }
 
-  private addPending(key: number, events: OperationEvent[], classes: number[]): void {
-    const previous = this.pending.get(key);
-    if (previous) {
-      this.pending.delete(key);
-      for (const e of previous.events) this.ctx.sink.emit(e);
+  /** Files `p` (holding at least one event) under `key`; a request already there, or the oldest at the cap, goes out unanswered. */
+  private addPending(key: number, p: Pending): void {
+    const previous = this.pending.take(key);
+    if (previous !== null) {
+      this.emitAll(previous);
+      this.release(previous);
     }
     if (this.pending.size >= this.ctx.maxPendingTransactions) {
-      const oldest = this.pending.values().next().value as Pending;
-      this.pending.delete(oldest.key);
+      const oldest = this.pending.oldest!;
+      this.pending.remove(oldest);
       this.ctx.count('enip.transaction-cap');
-      for (const e of oldest.events) this.ctx.sink.emit(e);
+      this.emitAll(oldest);
+      this.release(oldest);
     }
-    this.pending.set(key, { key, events, classes });
+    p.key = key;
+    this.pending.add(p);
   }
 
-  private takePending(key: number): Pending | undefined {
-    const p = this.pending.get(key);
-    if (p) this.pending.delete(key);
+  private emitAll(p: Pending): void {
+    for (let i = 0; i < p.count; i++) this.ctx.sink.emit(p.events[i]!);
+  }
+
+  private push(p: Pending, event: OperationEvent, cls: number): void {
+    const i = p.count++;
+    if (i < p.events.length) {
+      p.events[i] = event;
+      p.classes[i] = cls;
+    } else {
+      p.events.push(event);
+      p.classes.push(cls);
+    }
+  }
+
+  private acquire(): Pending {
+    const p = this.pool;
+    if (p === null) return new Pending();
+    this.pool = p.chained as Pending | null;
+    this.pooled--;
     return p;
+  }
+
+  /** Recycles `p` (out of the table, its events emitted or handed on). */
+  private release(p: Pending): void {
+    // Drop the event references so a pooled record does not keep emitted events alive.
+    for (let i = 0; i < p.count; i++) p.events[i] = null;
+    p.count = 0;
+    if (this.pooled >= POOL_LIMIT) return;
+    p.chained = this.pool;
+    this.pool = p;
+    this.pooled++;
   }
 
   private malformed(dir: Dir, detail: string): void {

@@ -11,7 +11,8 @@
  *    initiator, as some test tools and misbehaving gateways do), with its own pending map, and counted.
  *
  * Hot path: an ADU whole inside a segment is decoded in place; bytes are copied only for an ADU split across
- * segments. Per transaction we allocate the emitted event; pending records come from a small per-flow pool.
+ * segments. Per transaction we allocate the emitted event and nothing else: pending records come from a small
+ * per-flow pool and live in an intrusive PendingTable (a Map reallocates its table under insert/delete churn).
  */
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import type {
@@ -60,6 +61,7 @@ import {
   visitDeviceIdObjects,
   type DeviceIdObjectVisitor,
 } from './parser.js';
+import { PendingEntry, PendingTable } from '../common/pending-table.js';
 
 /** ADUs looked at to settle guessed sides before we stop trying. */
 const ROLE_VOTE_LIMIT = 16;
@@ -94,8 +96,7 @@ class StreamState {
 }
 
 /** A request awaiting its response (pooled). */
-class PendingTransaction {
-  key = 0;
+class PendingTransaction extends PendingEntry {
   unit = 0;
   fc = 0;
   subCode = -1;
@@ -126,9 +127,14 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   private clientSubject: ServerSubject;
   private serverSubject: ServerSubject;
   /** Requests sent by the client / by the server (the latter only for role-reversed traffic). */
-  private readonly clientRequests = new Map<number, PendingTransaction>();
-  private serverRequests: Map<number, PendingTransaction> | null = null;
-  private readonly pool: PendingTransaction[] = [];
+  private readonly clientRequests = new PendingTable<PendingTransaction>();
+  private serverRequests: PendingTable<PendingTransaction> | null = null;
+  /**
+   * Recycled pending records, linked through `chained` (an array would be trimmed and regrown as it swings
+   * between empty and one record, allocating every transaction).
+   */
+  private pool: PendingTransaction | null = null;
+  private pooled = 0;
   private readonly request = new RequestFields();
   private readonly response = new ResponseFields();
   /** Role of the bytes being processed by the current onData call (flips if we swap sides mid-call). */
@@ -140,6 +146,10 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   /** Set while visiting device-id objects of one response. */
   private factMeta: PacketMeta | null = null;
   private factSubject: ServerSubject | null = null;
+  /** the last well-formed Read Device Identification response PDU and whose it was (repeatsLastDeviceId) */
+  private deviceIdPdu: Buffer | null = null;
+  private deviceIdLen = 0;
+  private deviceIdIp: string | undefined = undefined;
 
   constructor(ctx: AnalyzerContext) {
     this.ctx = ctx;
@@ -319,23 +329,21 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     decodeRequest(b, pduOff, pduLen, req);
     if (req.malformed) this.ctx.count('malformed-pdu');
     let pending = requesterIsClient ? this.clientRequests : this.serverRequests;
-    if (pending === null) pending = this.serverRequests = new Map();
-    const previous = pending.get(key);
-    if (previous !== undefined) {
+    if (pending === null) pending = this.serverRequests = new PendingTable();
+    const previous = pending.take(key);
+    if (previous !== null) {
       // Same transaction id reused before an answer: the earlier request will not be answered any more.
       this.ctx.count('duplicate-transaction');
-      pending.delete(key);
       this.emitOperation(previous, null, null, null);
       this.release(previous);
     } else if (pending.size >= this.pendingCap) {
-      const oldestKey: number = pending.keys().next().value!;
-      const oldest = pending.get(oldestKey)!;
-      pending.delete(oldestKey);
+      const oldest = pending.oldest!;
+      pending.remove(oldest);
       this.countAnomaly('transaction-cap', meta);
       this.emitOperation(oldest, null, null, null);
       this.release(oldest);
     }
-    const tx = this.pool.pop() ?? new PendingTransaction();
+    const tx = this.acquire();
     tx.key = key;
     tx.unit = unit;
     tx.fc = req.fc;
@@ -348,7 +356,7 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     tx.frame = meta.frame;
     tx.ts = meta.ts;
     tx.requesterIsClient = requesterIsClient;
-    pending.set(key, tx);
+    pending.add(tx);
   }
 
   private onResponse(
@@ -364,16 +372,16 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     decodeResponse(b, pduOff, pduLen, resp);
     if (resp.malformed) this.ctx.count('malformed-pdu');
     const pending = requesterIsClient ? this.clientRequests : this.serverRequests;
-    const tx = pending?.get(key);
-    if (tx !== undefined && tx.fc === resp.fc) {
-      pending!.delete(key);
+    const tx = pending === null ? null : pending.get(key);
+    if (tx !== null && tx.fc === resp.fc) {
+      pending!.remove(tx);
       this.emitOperation(tx, resp, meta, null);
       this.emitFacts(tx.fc, tx.subCode, b, pduOff, pduLen, requesterIsClient, meta);
       this.release(tx);
       return;
     }
     this.countAnomaly('unexpected-response', meta);
-    const orphan = this.pool.pop() ?? new PendingTransaction();
+    const orphan = this.acquire();
     orphan.key = key;
     orphan.unit = unit;
     orphan.fc = resp.fc;
@@ -392,13 +400,26 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   }
 
   private release(tx: PendingTransaction): void {
-    if (this.pool.length < POOL_LIMIT) this.pool.push(tx);
+    if (this.pooled >= POOL_LIMIT) return;
+    tx.chained = this.pool;
+    this.pool = tx;
+    this.pooled++;
   }
 
-  private flushUnanswered(pending: Map<number, PendingTransaction>): void {
-    for (const tx of pending.values()) {
+  private acquire(): PendingTransaction {
+    const tx = this.pool;
+    if (tx === null) return new PendingTransaction();
+    this.pool = tx.chained as PendingTransaction | null;
+    this.pooled--;
+    return tx;
+  }
+
+  private flushUnanswered(pending: PendingTable<PendingTransaction>): void {
+    for (let tx = pending.oldest; tx !== null; ) {
+      const next = pending.newerThan(tx);
       this.emitOperation(tx, null, null, null);
       this.release(tx);
+      tx = next;
     }
     pending.clear();
   }
@@ -458,6 +479,61 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
       }
     }
     const requesterIsClient = tx.requesterIsClient;
+    if (
+      resp !== null &&
+      orphan === null &&
+      subCodeName === undefined &&
+      object === undefined &&
+      detail === undefined &&
+      tx.address >= 0 &&
+      tx.quantity >= 0 &&
+      resp.exceptionCode < 0 &&
+      resp.umasStatus !== UMAS_RESPONSE_ERROR
+    ) {
+      // The polling case (reads and writes answered normally): the event in one allocation with its final
+      // shape, the same keys in the same order as the general path below builds them.
+      ctx.sink.emit(
+        dataBytes < 0
+          ? {
+              type: 'operation',
+              protocol: isUmas ? 'umas' : 'modbus',
+              ts: tx.ts,
+              frame: tx.frame,
+              captureIndex: ctx.captureIndex,
+              flowId: ctx.flow.id,
+              src: requesterIsClient ? this.clientEndpoint : this.serverEndpoint,
+              dst: requesterIsClient ? this.serverEndpoint : this.clientEndpoint,
+              kind,
+              code,
+              codeName,
+              unit: tx.unit,
+              result: 'ok',
+              address: tx.address,
+              quantity: tx.quantity,
+              responseFrame: respMeta!.frame,
+            }
+          : {
+              type: 'operation',
+              protocol: isUmas ? 'umas' : 'modbus',
+              ts: tx.ts,
+              frame: tx.frame,
+              captureIndex: ctx.captureIndex,
+              flowId: ctx.flow.id,
+              src: requesterIsClient ? this.clientEndpoint : this.serverEndpoint,
+              dst: requesterIsClient ? this.serverEndpoint : this.clientEndpoint,
+              kind,
+              code,
+              codeName,
+              unit: tx.unit,
+              result: 'ok',
+              address: tx.address,
+              quantity: tx.quantity,
+              dataBytes,
+              responseFrame: respMeta!.frame,
+            },
+      );
+      return;
+    }
     const event: OperationEvent = {
       type: 'operation',
       protocol: isUmas ? 'umas' : 'modbus',
@@ -511,15 +587,36 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     if (this.response.exceptionCode >= 0) return;
     const subject = requesterIsClient ? this.serverSubject : this.clientSubject;
     if (fc === FC.EncapsulatedInterfaceTransport && subCode === MEI_READ_DEVICE_IDENTIFICATION) {
+      if (this.repeatsLastDeviceId(subject, b, pduOff, pduLen)) return;
       this.factMeta = meta;
       this.factSubject = subject;
-      if (visitDeviceIdObjects(b, pduOff, pduLen, this) < 0) this.ctx.count('malformed-pdu');
+      const objects = visitDeviceIdObjects(b, pduOff, pduLen, this);
       this.factMeta = null;
       this.factSubject = null;
+      if (objects < 0) this.ctx.count('malformed-pdu');
+      else this.rememberDeviceId(subject, b, pduOff, pduLen);
     } else if (fc === FC.ReportServerId) {
       const text = reportServerIdText(b, pduOff, pduLen);
       if (text !== '') this.emitFact(subject, 'product', text, SERVER_ID_CONFIDENCE, meta);
     }
+  }
+
+  /**
+   * Inventory tools and HMIs re-read the identification all day and get the same answer. When a well-formed
+   * response repeats the last one `subject` sent byte for byte, every fact in it was emitted already (facts are
+   * keyed by ip, field and value): nothing to decode.
+   */
+  private repeatsLastDeviceId(subject: ServerSubject, b: Buffer, pduOff: number, pduLen: number): boolean {
+    const last = this.deviceIdPdu;
+    if (last === null || pduLen !== this.deviceIdLen || subject.ip !== this.deviceIdIp) return false;
+    for (let i = 0; i < pduLen; i++) if (last[i] !== b[pduOff + i]) return false;
+    return true;
+  }
+
+  private rememberDeviceId(subject: ServerSubject, b: Buffer, pduOff: number, pduLen: number): void {
+    const copy = (this.deviceIdPdu ??= Buffer.allocUnsafe(MAX_ADU_LEN));
+    this.deviceIdLen = b.copy(copy, 0, pduOff, pduOff + pduLen);
+    this.deviceIdIp = subject.ip;
   }
 
   /** DeviceIdObjectVisitor: one object of a Read Device Identification response. */
