@@ -154,6 +154,7 @@ class Flow implements ProbeFlowView {
   sidesGuessed = false;
   firstSeen = 0;
   lastSeen = 0;
+  firstFrame = 0;
   lastFrame = 0;
 
   packetsA = 0;
@@ -790,6 +791,7 @@ export class FlowTable implements StreamReceiver<Flow> {
     f.captureIndex = this.captureIndex;
     f.firstSeen = pkt.ts;
     f.lastSeen = pkt.ts;
+    f.firstFrame = pkt.frame;
     f.lastFrame = pkt.frame;
     this.chooseSides(f, pkt, proto, sport, dport);
     switch (proto) {
@@ -1034,6 +1036,7 @@ function summarize(f: Flow, reason: FlowEndReason): FlowSummary {
     visibility: f.visibility,
     claimedBy: f.claimedBy,
     firstSeen: f.firstSeen,
+    firstFrame: f.firstFrame,
     lastSeen: f.lastSeen,
     packetsToServer: c ? f.packetsA : f.packetsB,
     packetsToClient: c ? f.packetsB : f.packetsA,

@@ -39,6 +39,8 @@ export interface FlowSummary {
   claimedBy: 'probe' | 'port' | null;
   /** epoch seconds (float) */
   firstSeen: number;
+  /** frame number (in capture `captureIndex`) of the flow's first packet: the evidence pointer for flow alerts */
+  firstFrame: number;
   lastSeen: number;
   packetsToServer: number;
   packetsToClient: number;

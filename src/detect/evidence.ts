@@ -18,7 +18,7 @@ export function toEvidence(e: EvidenceSource, file: string): AlertEvidence {
   if (isFlow(e)) {
     const state = e.tcpState && e.tcpState !== 'none' ? ` ${e.tcpState}` : '';
     return {
-      file, frame: null, ts: isoTime(e.firstSeen), protocol: e.protocol,
+      file, frame: e.firstFrame !== undefined && e.firstFrame > 0 ? e.firstFrame : null, ts: isoTime(e.firstSeen), protocol: e.protocol,
       summary: `${e.transport} flow ${endpointText(e.clientIp, e.clientPort ?? 0, undefined)} → ${endpointText(e.serverIp, e.serverPort, undefined)}${state}` +
         (e.payloadToServer !== undefined ? ` (${e.payloadToServer} B sent, ${e.payloadToClient ?? 0} B received)` : ''),
     };

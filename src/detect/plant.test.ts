@@ -66,6 +66,8 @@ test('every incident scenario raises its expected alert with the truth source an
     if (!hit) missing.push(`${inc.scenario}: ${inc.expectedAlert.ruleId} ${inc.source} → ${inc.target}`);
     else {
       assert.ok(hit.evidence.length > 0, `${inc.scenario}: evidence`);
+      // Every evidence line points at a frame, flow-based ones (scans, exposure) at the flow's first frame.
+      for (const ev of hit.evidence) assert.ok(typeof ev.frame === 'number' && ev.frame > 0, `${inc.scenario}: evidence frame ${ev.summary}`);
       assert.ok(hit.explanation.length > 0 && hit.recommendation.length > 0);
     }
   }

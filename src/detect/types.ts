@@ -24,6 +24,7 @@ export interface FlowLike {
   protocol: string;
   tcpState?: string;
   firstSeen: number;
+  firstFrame?: number;
   lastSeen?: number;
   packetsToServer?: number;
   packetsToClient?: number;
