@@ -17,6 +17,7 @@ const { values } = parseArgs({
     big: { type: 'string' }, // e.g. 4GB: also measure RSS on a larger capture
     file: { type: 'string' },
     'skip-tshark': { type: 'boolean', default: false },
+    stages: { type: 'boolean', default: false }, // also time each pipeline stage (scripts/bench-stages.mjs)
   },
 });
 const benchDir = join(root, '.bench');
@@ -42,7 +43,7 @@ function ensureCapture(size) {
 
 // A child that runs `body` (an ES module snippet defining `run()` → {packets}) and reports time and peak RSS.
 function measure(label, body) {
-  const script = `${body}\nconst t0 = process.hrtime.bigint();\nconst r = await run();\nconst ms = Number(process.hrtime.bigint() - t0) / 1e6;\nconsole.log(JSON.stringify({ ...r, ms, maxRssMB: process.resourceUsage().maxRSS / 1024 }));`;
+  const script = `${body}\nconst t0 = process.hrtime.bigint();\nconst c0 = process.cpuUsage();\nconst r = await run();\nconst ms = Number(process.hrtime.bigint() - t0) / 1e6;\nconst c = process.cpuUsage(c0);\nconsole.log(JSON.stringify({ ...r, ms, cpuMs: (c.user + c.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024 }));`;
   const [cmd, args] = pinned(process.execPath, ['--input-type=module', '-e', script]);
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
@@ -73,7 +74,9 @@ const rows = [];
 function row(name, file, m) {
   const bytes = statSync(file).size;
   const mbps = bytes / 1e6 / (m.ms / 1000);
-  rows.push({ name, file: file.replace(root, ''), sizeMB: +(bytes / 1e6).toFixed(1), seconds: +(m.ms / 1000).toFixed(2), mbPerSec: +mbps.toFixed(1), packetsPerSec: m.packets ? Math.round(m.packets / (m.ms / 1000)) : null, peakRssMB: m.maxRssMB === null ? null : +m.maxRssMB.toFixed(0) });
+  // CPU time next to wall time: on a shared machine wall time also counts waiting for the core.
+  const cpuMbps = m.cpuMs ? bytes / 1e6 / (m.cpuMs / 1000) : null;
+  rows.push({ name, file: file.replace(root, ''), sizeMB: +(bytes / 1e6).toFixed(1), seconds: +(m.ms / 1000).toFixed(2), mbPerSec: +mbps.toFixed(1), cpuMbPerSec: cpuMbps === null ? null : +cpuMbps.toFixed(1), packetsPerSec: m.packets ? Math.round(m.packets / (m.ms / 1000)) : null, peakRssMB: m.maxRssMB === null ? null : +m.maxRssMB.toFixed(0) });
 }
 
 const file = values.file ?? ensureCapture(values.size);
@@ -100,7 +103,16 @@ const summary = {
 };
 writeFileSync(join(benchDir, 'results.json'), JSON.stringify(summary, null, 2));
 console.log(`machine: ${summary.machine.cpu}, ${summary.machine.cores} cores, ${summary.machine.memGB} GiB, Node ${summary.machine.node}${hasTaskset ? ', pinned to one core' : ''}`);
-console.log('| measurement | capture | size MB | s | MB/s | packets/s | peak RSS MB |');
-console.log('|---|---|---:|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.name} | ${r.file} | ${r.sizeMB} | ${r.seconds} | ${r.mbPerSec} | ${r.packetsPerSec ?? ''} | ${r.peakRssMB ?? ''} |`);
+console.log('| measurement | capture | size MB | s | MB/s | MB/s of CPU | packets/s | peak RSS MB |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.name} | ${r.file} | ${r.sizeMB} | ${r.seconds} | ${r.mbPerSec} | ${r.cpuMbPerSec ?? ''} | ${r.packetsPerSec ?? ''} | ${r.peakRssMB ?? ''} |`);
 console.log(`analyze / record walk: ${summary.ratios.analyzeVsWalk}${summary.ratios.analyzeVsTshark !== null ? `; analyze / tshark: ${summary.ratios.analyzeVsTshark}x` : ''}`);
+
+if (values.stages) {
+  console.log('\nstages (each in its own process, pinned):');
+  for (const stage of ['walk', 'decode', 'flows', 'analyzers']) {
+    const [cmd, args] = pinned(process.execPath, [join(root, 'scripts/bench-stages.mjs'), stage, file]);
+    const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+    console.log(r.status === 0 ? r.stdout.trim() : `${stage}: failed ${r.stderr}`);
+  }
+}
