@@ -16,7 +16,7 @@ import { FlowEvents } from '../common/flow-events.js';
 import { registryName } from '../../util/registries.js';
 import { PendingEntry, PendingTable } from '../common/pending-table.js';
 import { CipPath, parseIdentity, PathCache, type IdentityInfo } from './cip.js';
-import { classifyPcccRequest } from './pccc.js';
+import { classifyPcccRequest, PCCC_STS_EXTENDED, pcccReplyStatus, pcccStatusName } from './pccc.js';
 import { CLASS, COMMAND_NAMES, ENCAP_STATUS_NAMES, GENERAL_STATUS_NAMES, serviceKind, serviceName } from './names.js';
 
 export const ENCAP_HEADER = 24;
@@ -412,8 +412,31 @@ export class EnipSession implements FlowAnalyzer {
       const identity = parseIdentity(buf, dataOff, end);
       if (identity) this.identityFacts(event.dst.ip, event.dst.mac, identity, 'cip');
     }
+    if (generalStatus === 0 && pending.classes[index] === CLASS.PCCC && service === 0x4b) {
+      const sts = pcccReplyStatus(buf, dataOff, end);
+      if (sts > 0) {
+        this.completePcccError(event, sts);
+        return 1;
+      }
+    }
     this.complete(event, generalStatus === 0 || generalStatus === 0x06 ? 0 : generalStatus, 0);
     return 1;
+  }
+
+  /**
+   * The CIP service succeeded but the PLC refused or failed the PCCC command (STS): that is the outcome that
+   * matters (e.g. a mode change refused because of the key switch, a write to a protected file).
+   */
+  private completePcccError(event: OperationEvent, code: number): void {
+    this.ctx.count('pccc.error-status');
+    event.responseFrame = this.ev.meta.frame;
+    event.result = 'exception';
+    event.exceptionCode = code;
+    event.exceptionName = pcccStatusName(code);
+    const attributes = (event.attributes ??= {});
+    attributes.pccc_sts = code > 0xff ? PCCC_STS_EXTENDED : code;
+    if (code > 0xff) attributes.pccc_ext_sts = code & 0xff;
+    this.ctx.sink.emit(event);
   }
 
   private onListIdentityReply(dir: Dir, buf: Buffer, off: number, end: number): void {

@@ -14,7 +14,7 @@ const KINDS = new Set<string>(OPERATION_KINDS);
 /** A request/response pair of one of several shapes. */
 function transaction(tid: number, unit: number, shape: number, a: number, q: number): [Buffer, Buffer] {
   const addr = be16(a);
-  switch (shape % 9) {
+  switch (shape % 10) {
     case 0: {
       const n = (q % 125) + 1;
       return [adu(tid, unit, [3, ...addr, ...be16(n)]), adu(tid, unit, [3, n * 2, ...new Array(n * 2).fill(q & 0xff)])];
@@ -38,13 +38,19 @@ function transaction(tid: number, unit: number, shape: number, a: number, q: num
       return [adu(tid, unit, [90, 0, 0x40 + (q & 1), 0xff, 0]), adu(tid, unit, [90, 0, 0xfe])];
     case 7:
       return [adu(tid, unit, [1, ...addr, ...be16((q % 2000) + 1)]), adu(tid, unit, [0x81, (q % 11) + 1])];
+    case 8: {
+      // UMAS READ_ID: the name length byte at PDU offset 25 sometimes overstates what follows.
+      const name = ascii(`BMX P34 ${q % 10000}`);
+      const head = [90, 0, 0xfe, ...new Array(8).fill(0), a & 0xff, a >> 8, ...new Array(12).fill(q & 0xff)];
+      return [adu(tid, unit, [90, 0, 0x02]), adu(tid, unit, [...head, name.length + (q % 3), ...name])];
+    }
     default:
       return [adu(tid, unit, [15, ...addr, ...be16(8), 1, q & 0xff]), adu(tid, unit, [15, ...addr, ...be16(8)])];
   }
 }
 
 const transactionsArb = fc.array(
-  fc.record({ unit: fc.integer({ min: 0, max: 255 }), shape: fc.nat(8), a: fc.integer({ min: 0, max: 0xffff }), q: fc.integer({ min: 0, max: 0xffff }) }),
+  fc.record({ unit: fc.integer({ min: 0, max: 255 }), shape: fc.nat(9), a: fc.integer({ min: 0, max: 0xffff }), q: fc.integer({ min: 0, max: 0xffff }) }),
   { minLength: 1, maxLength: 12 },
 );
 

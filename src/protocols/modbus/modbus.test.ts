@@ -276,6 +276,77 @@ test('UMAS over FC 90: stop/start, strategy transfer directions, reservation, er
   assert.equal(ops[6]!.exceptionName, 'illegal_function');
 });
 
+/**
+ * A UMAS READ_ID OK response built field by field after the layout the public decoders share (nmap
+ * modicon-info.nse, the Wireshark UMAS dissector, FluentModbus UMAS): after [0x5A, session, 0xFE] come range u16,
+ * PLC identifier u32, model code u16, firmware u16 LE (BCD major.minor), patch u16, internal version u16,
+ * hardware version u16, crash code u32, 2 bytes, then the CPU module name (length byte + text) and the memory
+ * bank count.
+ */
+function umasReadIdResponse(tid: number, name: string, firmware = [0x40, 0x03]): Buffer {
+  const text = [...Buffer.from(name, 'latin1')];
+  return adu(tid, 0, [
+    90, 0x12, 0xfe,
+    0x01, 0x00, // range
+    0x01, 0x06, 0x02, 0x00, // PLC identifier
+    0x03, 0x01, // model code
+    ...firmware, // firmware 0x0340 = V3.40
+    0x02, 0x00, // patch
+    0x14, 0x00, // internal version
+    0x02, 0x00, // hardware version
+    0x00, 0x00, 0x00, 0x00, // crash code
+    0x00, 0x00,
+    text.length, ...text,
+    0x00, // memory banks
+  ]);
+}
+
+test('UMAS READ_ID response: CPU module name and firmware become facts about the PLC', () => {
+  const s = session();
+  const readId = (tid: number) => adu(tid, 0, [90, 0x12, 0x02]);
+  const response = umasReadIdResponse(1, 'BMX P34 2020');
+  // The name length byte sits at ADU offset 7 + 25, as nmap's modicon-info reads it (Lua position 33).
+  assert.equal(response[32], 12);
+  s.req(readId(1), 1);
+  s.resp(response, 2);
+  const op = only(s.out.ops());
+  assert.deepEqual([op.protocol, op.code, op.codeName, op.kind, op.result, op.responseFrame], ['umas', 2, 'read_id', 'identify', 'ok', 2]);
+  assert.deepEqual(
+    s.out.facts().map((f) => [f.protocol, f.frame, f.subject.ip, f.field, f.value, f.confidence]),
+    [
+      ['modbus', 2, '10.0.0.2', 'vendor', 'Schneider Electric', 0.8],
+      ['modbus', 2, '10.0.0.2', 'model', 'BMX P34 2020', 0.9],
+      ['modbus', 2, '10.0.0.2', 'firmware', 'V3.40', 0.85],
+    ],
+  );
+  // The same answer again is not decoded again (and would add nothing).
+  s.req(readId(2), 3);
+  s.resp(umasReadIdResponse(2, 'BMX P34 2020'), 4);
+  assert.equal(s.out.facts().length, 3);
+  assert.equal(s.out.ops().length, 2);
+});
+
+test('UMAS READ_ID response: non-BCD firmware, truncated name, orphan and error answers report nothing wrong', () => {
+  const s = session();
+  const readId = (tid: number) => adu(tid, 0, [90, 0x12, 0x02]);
+  s.req(readId(1), 1);
+  s.resp(umasReadIdResponse(1, 'BME P58 2040', [0x1a, 0x04]), 2);
+  assert.deepEqual(s.out.facts().map((f) => [f.field, f.value]), [['vendor', 'Schneider Electric'], ['model', 'BME P58 2040']]);
+  // Name length runs past the PDU (the ADU itself is well framed: its MBAP length is fixed up).
+  const truncated = Buffer.from(umasReadIdResponse(3, 'BMX P34 2020').subarray(0, -6));
+  truncated.writeUInt16BE(truncated.length - 6, 4);
+  s.req(readId(3), 5);
+  s.resp(truncated, 6);
+  assert.equal(s.out.counter('umas-read-id-malformed'), 1);
+  // Response without its request: a UMAS reply does not say what it answers, so nothing is decoded from it.
+  s.resp(umasReadIdResponse(9, 'BMX P57 4634M'), 7);
+  // UMAS error status.
+  s.req(readId(4), 8);
+  s.resp(adu(4, 0, [90, 0x12, 0xfd, 0x05]), 9);
+  assert.equal(s.out.facts().length, 2);
+  assert.equal(s.out.ops().filter((o) => o.codeName === 'read_id' && o.result === 'exception').length, 1);
+});
+
 test('framing: several ADUs per segment, and an ADU split anywhere across segments', () => {
   const stream = Buffer.concat([
     adu(1, 1, [3, 0, 10, 0, 2]),

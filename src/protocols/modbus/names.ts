@@ -211,6 +211,7 @@ const UMAS_CODES: ReadonlyArray<readonly [number, string, OperationKind, string?
 ];
 
 export const UMAS = {
+  ReadId: 0x02,
   UploadBlock: 0x31,
   DownloadBlock: 0x34,
 } as const;

@@ -441,3 +441,55 @@ export function reportServerIdText(buf: Uint8Array, pduOff: number, pduLen: numb
   }
   return bestLen >= 4 ? asciiText(buf, bestStart, bestLen) : '';
 }
+
+// ------------------------------------------------------------------------------------------ UMAS READ_ID
+
+/**
+ * UMAS READ_ID (0x02) response, offsets from the PDU start ([0x5A, session key, 0xFE, data...]); multi-byte
+ * fields little-endian. No Schneider specification is public: the layout below is where the public decoders
+ * agree (nmap modicon-info.nse reads the CPU module name from its length byte at PDU offset 25; the
+ * hutcheb/yanissec Wireshark UMAS dissector and the FluentModbus UMAS client read the name the same way and the
+ * communication firmware version as the u16 at PDU offset 11, shown by the client as "hi.lo" in hex, i.e. BCD
+ * major.minor: 0x0260 is V2.60). Fields between them (range, PLC identifier, model code, patch, hardware id /
+ * crash code) are read differently by each source, so we do not report them.
+ */
+export const UMAS_READ_ID_FIRMWARE_AT = 11;
+export const UMAS_READ_ID_NAME_LENGTH_AT = 25;
+
+/** Identity fields of a READ_ID response; reused, every field overwritten by decodeUmasReadId. */
+export class UmasReadIdFields {
+  /** BCD major.minor firmware (0x0340 = V3.40); -1 when absent or not BCD */
+  firmware = -1;
+  /** CPU module name (e.g. "BMX P34 2020") as buf[nameOff, nameOff + nameLen) */
+  nameOff = 0;
+  nameLen = 0;
+}
+
+function isBcdByte(b: number): boolean {
+  return (b & 0x0f) <= 9 && b >> 4 <= 9;
+}
+
+/**
+ * Decode a UMAS READ_ID OK response PDU (buf[pduOff, pduOff + pduLen)). Returns false when it is not an OK
+ * response or is too short for the name it announces (nothing is then reported from it).
+ */
+export function decodeUmasReadId(buf: Uint8Array, pduOff: number, pduLen: number, out: UmasReadIdFields): boolean {
+  out.firmware = -1;
+  out.nameOff = 0;
+  out.nameLen = 0;
+  if (pduLen <= UMAS_READ_ID_NAME_LENGTH_AT || buf[pduOff] !== FC.Umas || buf[pduOff + 2] !== UMAS_RESPONSE_OK) return false;
+  const nameLen = buf[pduOff + UMAS_READ_ID_NAME_LENGTH_AT]!;
+  if (pduLen < UMAS_READ_ID_NAME_LENGTH_AT + 1 + nameLen) return false;
+  const lo = buf[pduOff + UMAS_READ_ID_FIRMWARE_AT]!;
+  const hi = buf[pduOff + UMAS_READ_ID_FIRMWARE_AT + 1]!;
+  if ((hi | lo) !== 0 && isBcdByte(hi) && isBcdByte(lo)) out.firmware = (hi << 8) | lo;
+  out.nameOff = pduOff + UMAS_READ_ID_NAME_LENGTH_AT + 1;
+  out.nameLen = nameLen;
+  return true;
+}
+
+/** 0x0340 → "V3.40" (the form Schneider's 43/14 MajorMinorRevision uses, so both sources agree). */
+export function umasFirmwareText(bcd: number): string {
+  const minor = bcd & 0xff;
+  return `V${(bcd >> 8).toString(16)}.${minor < 0x10 ? '0' : ''}${minor.toString(16)}`;
+}

@@ -41,9 +41,13 @@ import {
   umasFunctionName,
   umasRequestCarriesData,
   UMAS_RESPONSE_ERROR,
+  UMAS_RESPONSE_OK,
 } from './names.js';
 import {
   asciiText,
+  decodeUmasReadId,
+  umasFirmwareText,
+  UmasReadIdFields,
   CAN_BE_REQUEST,
   CAN_BE_RESPONSE,
   classifyPdu,
@@ -72,6 +76,12 @@ const WORK_BUFFER_BYTES = 2 * MAX_ADU_LEN;
 
 /** Confidence of identity read from Read Device Identification (protocol-declared). */
 const DEVICE_ID_CONFIDENCE = 0.95;
+/** UMAS READ_ID: no published layout, but the public decoders agree on the CPU module name field. */
+const UMAS_MODEL_CONFIDENCE = 0.9;
+/** The firmware word's position is agreed by two public decoders; its BCD form is checked. */
+const UMAS_FIRMWARE_CONFIDENCE = 0.85;
+/** UMAS is Schneider Electric's own protocol: a device answering READ_ID is a Modicon (or pretends to be). */
+const UMAS_VENDOR_CONFIDENCE = 0.8;
 /** FC 17's layout is device-specific: the text we pick is a heuristic. */
 const SERVER_ID_CONFIDENCE = 0.5;
 
@@ -137,6 +147,7 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   private pooled = 0;
   private readonly request = new RequestFields();
   private readonly response = new ResponseFields();
+  private readonly readId = new UmasReadIdFields();
   /** Role of the bytes being processed by the current onData call (flips if we swap sides mid-call). */
   private activeFromClient = true;
   private rolesSettled: boolean;
@@ -146,7 +157,7 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   /** Set while visiting device-id objects of one response. */
   private factMeta: PacketMeta | null = null;
   private factSubject: ServerSubject | null = null;
-  /** the last well-formed Read Device Identification response PDU and whose it was (repeatsLastDeviceId) */
+  /** the last well-formed identification response PDU (43/14 or UMAS READ_ID) and whose it was (repeatsLastDeviceId) */
   private deviceIdPdu: Buffer | null = null;
   private deviceIdLen = 0;
   private deviceIdIp: string | undefined = undefined;
@@ -376,7 +387,7 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     if (tx !== null && tx.fc === resp.fc) {
       pending!.remove(tx);
       this.emitOperation(tx, resp, meta, null);
-      this.emitFacts(tx.fc, tx.subCode, b, pduOff, pduLen, requesterIsClient, meta);
+      this.emitFacts(tx.fc, tx.fc === FC.Umas ? tx.umasFunction : tx.subCode, b, pduOff, pduLen, requesterIsClient, meta);
       this.release(tx);
       return;
     }
@@ -395,7 +406,8 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     orphan.ts = meta.ts;
     orphan.requesterIsClient = requesterIsClient;
     this.emitOperation(orphan, resp, meta, 'orphan');
-    this.emitFacts(resp.fc, resp.subCode, b, pduOff, pduLen, requesterIsClient, meta);
+    // A UMAS response does not say which function it answers: without its request we decode nothing from it.
+    this.emitFacts(resp.fc, resp.fc === FC.Umas ? -1 : resp.subCode, b, pduOff, pduLen, requesterIsClient, meta);
     this.release(orphan);
   }
 
@@ -575,9 +587,10 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     ctx.sink.emit(event);
   }
 
+  /** `subFunction`: the MEI type for FC 43, the UMAS function for FC 90 (-1 when unknown). */
   private emitFacts(
     fc: number,
-    subCode: number,
+    subFunction: number,
     b: Buffer,
     pduOff: number,
     pduLen: number,
@@ -586,7 +599,7 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   ): void {
     if (this.response.exceptionCode >= 0) return;
     const subject = requesterIsClient ? this.serverSubject : this.clientSubject;
-    if (fc === FC.EncapsulatedInterfaceTransport && subCode === MEI_READ_DEVICE_IDENTIFICATION) {
+    if (fc === FC.EncapsulatedInterfaceTransport && subFunction === MEI_READ_DEVICE_IDENTIFICATION) {
       if (this.repeatsLastDeviceId(subject, b, pduOff, pduLen)) return;
       this.factMeta = meta;
       this.factSubject = subject;
@@ -598,12 +611,31 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     } else if (fc === FC.ReportServerId) {
       const text = reportServerIdText(b, pduOff, pduLen);
       if (text !== '') this.emitFact(subject, 'product', text, SERVER_ID_CONFIDENCE, meta);
+    } else if (fc === FC.Umas && subFunction === UMAS.ReadId && this.response.umasStatus === UMAS_RESPONSE_OK) {
+      this.umasReadIdFacts(subject, b, pduOff, pduLen, meta);
     }
   }
 
+  /** UMAS READ_ID response: CPU module name and firmware (layout and sources in parser.ts). */
+  private umasReadIdFacts(subject: ServerSubject, b: Buffer, pduOff: number, pduLen: number, meta: PacketMeta): void {
+    if (this.repeatsLastDeviceId(subject, b, pduOff, pduLen)) return;
+    const id = this.readId;
+    if (!decodeUmasReadId(b, pduOff, pduLen, id)) {
+      this.ctx.count('umas-read-id-malformed');
+      return;
+    }
+    const model = asciiText(b, id.nameOff, id.nameLen);
+    if (model !== '') {
+      this.emitFact(subject, 'vendor', 'Schneider Electric', UMAS_VENDOR_CONFIDENCE, meta);
+      this.emitFact(subject, 'model', model, UMAS_MODEL_CONFIDENCE, meta);
+    }
+    if (id.firmware >= 0) this.emitFact(subject, 'firmware', umasFirmwareText(id.firmware), UMAS_FIRMWARE_CONFIDENCE, meta);
+    this.rememberDeviceId(subject, b, pduOff, pduLen);
+  }
+
   /**
-   * Inventory tools and HMIs re-read the identification all day and get the same answer. When a well-formed
-   * response repeats the last one `subject` sent byte for byte, every fact in it was emitted already (facts are
+   * Inventory tools and HMIs re-read the identification (43/14 or UMAS READ_ID) all day and get the same answer.
+   * When a well-formed response repeats the last one `subject` sent byte for byte, every fact in it was emitted already (facts are
    * keyed by ip, field and value): nothing to decode.
    */
   private repeatsLastDeviceId(subject: ServerSubject, b: Buffer, pduOff: number, pduLen: number): boolean {

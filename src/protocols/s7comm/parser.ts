@@ -381,6 +381,8 @@ export class UserdataParam {
   /** 0 when the parameter has no error code field */
   error = 0;
   lastUnit = true;
+  /** data unit reference: ties the parts of a multi-part answer together (0 when absent) */
+  dataUnitRef = 0;
   /** data part: return code (-1 absent), payload offset/length after the 4-byte data header */
   returnCode = -1;
   payloadOff = 0;
@@ -404,7 +406,9 @@ export function decodeUserdata(buf: Uint8Array, h: S7Header, out: UserdataParam)
   out.seq = buf[p + 7]!;
   out.error = 0;
   out.lastUnit = true;
+  out.dataUnitRef = 0;
   if (plen >= 8 && h.paramLen >= 12) {
+    out.dataUnitRef = buf[p + 8]!;
     out.lastUnit = buf[p + 9] === 0;
     out.error = u16(buf, p + 10);
   }

@@ -38,6 +38,23 @@ describe('s7comm golden files', () => {
       assert.deepEqual(got.facts, golden.facts);
     });
   }
+  it('multi-part SZL answers are followed to their last part (tshark reassembles the same parts)', () => {
+    // tshark: s7comm.param.userdata.lastdataunit == 1 marks a part with more to follow; the next part with the
+    // same data unit reference completes it (plc_status: SZL 0x001c frames 69 + 72 and 0x0000 frames 17 + 20).
+    const expected: Record<string, number> = {
+      's7comm_reading_plc_status.pcap': 2,
+      's7comm_program_blocklist_onlineview.pcap': 1,
+      's7comm_reading_setting_plc_time.pcap': 1,
+      's7ident.pcap': 0,
+    };
+    for (const [name, parts] of Object.entries(expected)) {
+      const { counters } = runCapture(join(fixtures, name));
+      assert.equal(counters['s7comm.szl-continued-parts'] ?? 0, parts, name);
+      for (const cap of ['s7comm.szl-orphan-part', 's7comm.szl-abandoned', 's7comm.szl-parts-cap', 's7comm.szl-bytes-cap']) {
+        assert.equal(counters[cap], undefined, `${name} ${cap}`);
+      }
+    }
+  });
 });
 
 describe('s7comm differential against tshark', () => {

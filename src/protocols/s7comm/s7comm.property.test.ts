@@ -138,3 +138,45 @@ describe('s7comm properties', () => {
     );
   });
 });
+
+describe('multi-part SZL answers (property)', () => {
+  it('cutting a module/component identification answer into parts anywhere gives the facts of the whole answer', () => {
+    const record = fc.record({
+      list: fc.constantFrom(0x11, 0x1c),
+      extra: fc.nat(6),
+      rows: fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.string({ minLength: 0, maxLength: 20 })), { minLength: 1, maxLength: 12 }),
+      cuts: fc.array(fc.nat(600), { maxLength: 6 }),
+    });
+    const factRows = (events: OtEvent[]) => events.filter((e) => e.type === 'asset-fact').map((e) => (e.type === 'asset-fact' ? `${e.field}=${e.value}` : ''));
+    fc.assert(
+      fc.property(record, ({ list, extra, rows, cuts }) => {
+        const recLen = (list === 0x11 ? 28 : 34) + extra;
+        const recs = rows.flatMap(([index, text]) => {
+          const bytes = new Array(recLen).fill(0);
+          bytes[1] = index;
+          ascii(text.replace(/[^\x20-\x7e]/g, 'x')).forEach((b, i) => (bytes[2 + i] = b));
+          if (list === 0x11) bytes[24] = 0x56;
+          return bytes;
+        });
+        const answer = [0x00, list, 0x00, 0x00, recLen >> 8, recLen & 0xff, 0x00, rows.length, ...recs];
+        const run = (bounds: number[]): OtEvent[] => {
+          const ctx = fakeContext();
+          const flow = new S7commFlow(ctx);
+          let frame = 0;
+          const feed = (dir: 0 | 1, b: Buffer) => flow.onData(dir, b, 0, b.length, { frame: ++frame, ts: frame });
+          feed(0, dt(userdata(1, 4, 4, 1, [0x00, list, 0x00, 0x00])));
+          for (let i = 0; i + 1 < bounds.length; i++) {
+            if (i > 0) feed(0, dt(userdata(1 + i, 4, 4, 1, [])));
+            const more = i + 2 < bounds.length;
+            feed(1, dt(userdata(1 + i, 8, 4, 1, answer.slice(bounds[i], bounds[i + 1]), { dataUnitRef: 3, moreFollows: more })));
+          }
+          return ctx.events;
+        };
+        const inner = [...new Set(cuts.map((c) => 8 + (c % Math.max(1, answer.length - 8))))].filter((c) => c < answer.length).sort((a, b) => a - b);
+        const whole = factRows(run([0, answer.length]));
+        assert.deepEqual(factRows(run([0, ...inner, answer.length])), whole);
+      }),
+      { numRuns: fuzzRuns(150) },
+    );
+  });
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Probe } from '../analyzer.js';
 import type { OperationEvent, OtEvent } from '../../events/types.js';
 import { s7commSpec } from './index.js';
-import { S7commFlow } from './session.js';
+import { S7commFlow, type S7commOptions } from './session.js';
 import { familyFromOrderNumber } from './szl.js';
 import { fakeContext, facts, operations } from './test-support/harness.js';
 import {
@@ -22,9 +22,9 @@ import {
 type Step = [dir: 0 | 1, bytes: Buffer] | ['gap', dir: 0 | 1, n: number];
 
 /** Feed steps, one onData per step, frame number = step index + 1, and close. */
-function run(steps: Step[], limits?: { maxPendingTransactions?: number; maxBufferBytes?: number }) {
+function run(steps: Step[], limits?: { maxPendingTransactions?: number; maxBufferBytes?: number }, opts?: S7commOptions) {
   const ctx = fakeContext(undefined, limits);
-  const a = new S7commFlow(ctx);
+  const a = new S7commFlow(ctx, opts);
   let frame = 0;
   for (const s of steps) {
     frame++;
@@ -257,6 +257,71 @@ describe('s7comm userdata', () => {
     const ops = operations(ctx.events);
     assert.deepEqual(ops.map((o) => [o.kind, o.object]), [['identify', 'szl-0x0011'], ['identify', 'szl-0x001c'], ['diagnostics', 'szl-0x0424']]);
     assert.equal(ops[2]!.detail, 'cpu-mode=stop');
+  });
+
+  describe('SZL answers in several userdata parts', () => {
+    // Component identification (0x001c), ten 34-byte records as an ET 200 CPU sends them (tshark reassembles
+    // s7comm_reading_plc_status.pcap frames 69 + 72 the same way): the fact records come after two that give none.
+    const text = (idx: number, s: string): number[] => [0x00, idx, ...ascii(s), ...new Array(32 - s.length).fill(0)];
+    const records = [
+      text(4, 'Original Siemens Equipment'), text(8, 'MMC 2900FC1A'), text(1, 'IM151-8-CPU'), text(2, 'IM151-8 PN/DP CPU'),
+      text(3, 'Plant A'), text(5, 'S C-C6TW74882012'), text(7, 'IM151-8 PN/DP CPU'), text(9, ''), text(10, ''), text(11, ''),
+    ];
+    const answer = [0x00, 0x1c, 0x00, 0x00, 0x00, 34, 0x00, records.length, ...records.flat()];
+    const request = (ref: number) => dt(userdata(ref, 4, 4, 1, [0x00, 0x1c, 0x00, 0x00]));
+    const continuation = (ref: number) => dt(userdata(ref, 4, 4, 1, []));
+    /** The answer cut at `cuts` (payload offsets), each part with data unit reference 6. */
+    function parts(cuts: number[], pduRef = 1): Step[] {
+      const bounds = [0, ...cuts, answer.length];
+      const steps: Step[] = [[0, request(pduRef)]];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        if (i > 0) steps.push([0, continuation(pduRef + i)]);
+        const more = i + 2 < bounds.length;
+        steps.push([1, dt(userdata(pduRef + i, 8, 4, 1, answer.slice(bounds[i], bounds[i + 1]), { dataUnitRef: 6, moreFollows: more }))]);
+      }
+      return steps;
+    }
+    const factRows = (events: OtEvent[]) => facts(events).map((f) => [f.frame, f.field, f.value]);
+
+    it('records cut by part boundaries are completed by the next part: same facts as the answer in one PDU', () => {
+      const whole = run([[0, request(1)], [1, dt(userdata(1, 8, 4, 1, answer))]]);
+      const expected = [['device-name', 'IM151-8-CPU'], ['module-name', 'IM151-8 PN/DP CPU'], ['plant-name', 'Plant A'],
+        ['serial', 'S C-C6TW74882012'], ['model', 'IM151-8 PN/DP CPU']];
+      assert.deepEqual(factRows(whole.events).map((r) => r.slice(1)), expected);
+      // Part 1 ends 20 bytes into record 3 (the PLC name), part 2 ends 30 bytes into record 6 (the serial).
+      const split = run(parts([96, 208]));
+      assert.deepEqual(factRows(split.events), [
+        [4, 'device-name', 'IM151-8-CPU'], [4, 'module-name', 'IM151-8 PN/DP CPU'], [4, 'plant-name', 'Plant A'],
+        [6, 'serial', 'S C-C6TW74882012'], [6, 'model', 'IM151-8 PN/DP CPU'],
+      ]);
+      assert.equal(split.counters['s7comm.szl-continued-parts'], 2);
+      const ops = operations(split.events);
+      assert.deepEqual(ops.map((o) => [o.object, o.detail, o.result]), [
+        ['szl-0x001c', undefined, 'ok'], ['szl-0x001c', 'continuation', 'ok'], ['szl-0x001c', 'continuation', 'ok'],
+      ]);
+      // Any cut, including inside the SZL header's records and one byte at a time at the boundary.
+      for (const cuts of [[8], [9, 10], [42, 43, 77], [200], [8 + 34 * 9 + 33]]) {
+        assert.deepEqual(factRows(run(parts(cuts)).events).map((r) => r.slice(1)), expected, `cuts ${cuts}`);
+      }
+    });
+
+    it('a continuation part is never read as an SZL header, and caps stop the reassembly (counted)', () => {
+      // Without reassembly, part 2 would start with bytes of a record; here it decodes nothing on its own.
+      const ctx = run(parts([96, 208]), undefined, { maxSzlParts: 2 });
+      assert.equal(ctx.counters['s7comm.szl-parts-cap'], 1);
+      assert.deepEqual(factRows(ctx.events), [[4, 'device-name', 'IM151-8-CPU'], [4, 'module-name', 'IM151-8 PN/DP CPU'], [4, 'plant-name', 'Plant A']]);
+      const ctx2 = run(parts([96, 208]), undefined, { maxSzlBytes: 150 });
+      assert.equal(ctx2.counters['s7comm.szl-bytes-cap'], 1);
+      assert.deepEqual(factRows(ctx2.events), []);
+    });
+
+    it('a new answer while parts were still expected abandons the old one (counted)', () => {
+      const steps = parts([96, 208]).slice(0, 2);
+      steps.push(...parts([], 10));
+      const ctx = run(steps);
+      assert.equal(ctx.counters['s7comm.szl-abandoned'], 1);
+      assert.deepEqual(factRows(ctx.events).map((r) => r[1]), ['device-name', 'module-name', 'plant-name', 'serial', 'model']);
+    });
   });
 
   it('facts are reported once per distinct value per flow', () => {

@@ -53,7 +53,7 @@ import {
   VarItemsCache,
   writeDataBytes,
 } from './parser.js';
-import { decodeSzlResponse, DECLARED_CONFIDENCE, type FactSink } from './szl.js';
+import { decodeSzlResponse, DECLARED_CONFIDENCE, SzlPart, SzlReassembly, type FactSink, type SzlReassemblyLimits } from './szl.js';
 import {
   ConnectionTpdu,
   CotpType,
@@ -71,6 +71,10 @@ export interface S7commOptions {
   maxFactsPerFlow?: number;
   /** Anomaly events per flow; further anomalies are only counted (default 32). */
   maxAnomaliesPerFlow?: number;
+  /** Parts (userdata responses) of one multi-part SZL answer that are followed (default 64). */
+  maxSzlParts?: number;
+  /** Payload bytes of one multi-part SZL answer over all its parts (default 64 KiB). */
+  maxSzlBytes?: number;
 }
 
 const PROTOCOL = 's7comm';
@@ -117,6 +121,8 @@ class Pending {
   exceptionCode = -1;
   exceptionName = '';
   responseFrame = -1;
+  /** a read SZL request asking for the next part of an answer */
+  szlContinuation = false;
 
   init(reqDir: number, pduRef: number, userdata: boolean, frame: number, ts: number, seq: number): void {
     this.used = true;
@@ -141,6 +147,7 @@ class Pending {
     this.exceptionCode = -1;
     this.exceptionName = '';
     this.responseFrame = -1;
+    this.szlContinuation = false;
   }
 }
 
@@ -175,6 +182,9 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
   /** last SZL requested, for continuation requests of multi-part responses */
   private lastSzlObject = '';
   private lastSzlKind: OperationKind = 'identify';
+  /** the multi-part SZL answer being received */
+  private readonly szl = new SzlReassembly();
+  private readonly szlLimits: SzlReassemblyLimits;
   private curFrame = 0;
   private curTs = 0;
   private client: Endpoint | null = null;
@@ -186,6 +196,7 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
     this.maxReassembly = Math.max(1, opts.maxReassemblyBytes ?? Math.min(ctx.maxBufferBytes, 65536));
     this.maxFacts = opts.maxFactsPerFlow ?? 64;
     this.maxAnomalies = opts.maxAnomaliesPerFlow ?? 32;
+    this.szlLimits = { maxParts: Math.max(2, opts.maxSzlParts ?? 64), maxBytes: Math.max(1, opts.maxSzlBytes ?? 65536) };
   }
 
   // ---------------------------------------------------------------------------------------- stream
@@ -507,16 +518,42 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
       }
       else {
         t.result = 'ok';
-        if (ud.group === UdGroup.CpuFunctions && ud.subfunc === 0x01) {
-          const mode = decodeSzlResponse(buf, ud.payloadOff, ud.payloadLen, this);
-          if (mode >= 0) t.detail = `cpu-mode=${cpuModeName(mode)}`;
-        }
+        if (ud.group === UdGroup.CpuFunctions && ud.subfunc === 0x01) this.onSzlResponse(t, buf, ud);
       }
       this.complete(t);
       return;
     }
     // Indications the PLC pushes (cyclic data, alarms, mode transitions): not requests.
     this.ctx.count('s7comm.userdata-push');
+  }
+
+  /**
+   * A read SZL answer or one part of it. A part (the answer to a continuation request, with the data unit
+   * reference of the answer being received) carries no SZL header: it goes to the reassembly, never to the
+   * header decoder.
+   */
+  private onSzlResponse(t: Pending, buf: Buffer, ud: UserdataParam): void {
+    const szl = this.szl;
+    if (t.szlContinuation) {
+      if (!szl.active || ud.dataUnitRef !== szl.dataUnitRef) {
+        // The part of an answer whose start we did not see (capture began mid-answer, or it was abandoned).
+        this.ctx.count('s7comm.szl-orphan-part');
+        return;
+      }
+      const status = szl.next(buf, ud.payloadOff, ud.payloadLen, ud.lastUnit, this.szlLimits, this);
+      if (status === SzlPart.PartsCap) this.ctx.count('s7comm.szl-parts-cap');
+      else if (status === SzlPart.BytesCap) this.ctx.count('s7comm.szl-bytes-cap');
+      else this.ctx.count('s7comm.szl-continued-parts');
+      return;
+    }
+    if (szl.active) {
+      // A new answer while the previous one had parts to come: the client gave up on it.
+      this.ctx.count('s7comm.szl-abandoned');
+      szl.reset();
+    }
+    const mode = decodeSzlResponse(buf, ud.payloadOff, ud.payloadLen, this);
+    if (mode >= 0) t.detail = `cpu-mode=${cpuModeName(mode)}`;
+    if (!ud.lastUnit) szl.begin(buf, ud.payloadOff, ud.payloadLen, ud.dataUnitRef);
   }
 
   private describeUserdataRequest(t: Pending, buf: Buffer, ud: UserdataParam): void {
@@ -535,6 +572,7 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
             t.kind = this.lastSzlKind;
             t.object = this.lastSzlObject;
             t.detail = 'continuation';
+            t.szlContinuation = true;
           }
         }
         break;

@@ -10,8 +10,12 @@
  *   0x0424 current mode: ereig u16, ae u8, bzu-id u8 (low nibble = requested/current mode).
  *
  * Response payload (after the userdata data header): SZL id u16, index u16, record length u16, record count
- * u16, records. A response split over several userdata PDUs is decoded from its first part (records wholly
- * inside it).
+ * u16, records. A PLC whose answer does not fit one PDU sends it in parts: each response but the last has
+ * "last data unit" = no and a data unit reference; the client asks for the next part with a continuation
+ * request carrying that reference, and the next part's payload simply continues the byte stream (no SZL header
+ * again: Wireshark reassembles the payloads by concatenation, keyed by the reference). SzlReassembly follows
+ * that stream part by part: records wholly inside a part are decoded in place, and only the piece of a record
+ * cut by a part boundary is carried (at most one record), so facts appear at the frame that completes them.
  */
 import type { FactField } from '../../events/types.js';
 import { asciiField } from './parser.js';
@@ -68,6 +72,129 @@ export function decodeSzlResponse(buf: Uint8Array, off: number, len: number, sin
   }
   if (szlId === 0x0424 && recCount >= 1 && recLen >= 4 && p + 4 <= end) return buf[p + 3]! & 0x0f;
   return -1;
+}
+
+/** Bytes of a record the facts are read from, per list (0: the list gives no facts). */
+function factRecordBytes(list: number): number {
+  return list === 0x11 ? 28 : list === 0x1c ? 34 : 0;
+}
+
+function decodeRecord(list: number, buf: Uint8Array, p: number, sink: FactSink): void {
+  if (list === 0x11) decodeModuleIdRecord(buf, p, sink);
+  else decodeComponentRecord(buf, p, sink);
+}
+
+/** Caps of one multi-part SZL answer. */
+export interface SzlReassemblyLimits {
+  /** parts (userdata responses) of one answer, the first included */
+  maxParts: number;
+  /** payload bytes of one answer over all its parts */
+  maxBytes: number;
+}
+
+/** Records larger than this are not carried across parts (the identity lists use 28 and 34 bytes). */
+export const MAX_CARRIED_RECORD_BYTES = 256;
+
+/** SzlReassembly.next results. */
+export const SzlPart = {
+  Ok: 0,
+  PartsCap: 1,
+  BytesCap: 2,
+} as const;
+
+/**
+ * The multi-part SZL answer being received on a flow (one at a time: a client reads one list at a time on a
+ * connection). Allocates its carry buffer (one record) on the first answer that needs it.
+ */
+export class SzlReassembly {
+  active = false;
+  dataUnitRef = 0;
+  /** SZL id low byte when its records give facts, else 0 (parts are then only followed, not decoded) */
+  private list = 0;
+  private recLen = 0;
+  private recordsLeft = 0;
+  private parts = 0;
+  private bytes = 0;
+  /** bytes of a record already decoded that spill into the next part */
+  private skip = 0;
+  private carry: Uint8Array | null = null;
+  private carryLen = 0;
+
+  reset(): void {
+    this.active = false;
+    this.carryLen = 0;
+    this.skip = 0;
+  }
+
+  /**
+   * First part of a multi-part answer, buf[off, off+len): decodeSzlResponse has decoded the records it holds
+   * (each needs only its fact bytes inside the part); remember where the stream stands after them.
+   */
+  begin(buf: Uint8Array, off: number, len: number, dataUnitRef: number): void {
+    this.reset();
+    if (len < 8) return;
+    const list = u16(buf, off) & 0xff;
+    const recLen = u16(buf, off + 4);
+    const recCount = u16(buf, off + 6);
+    const need = factRecordBytes(list);
+    this.active = true;
+    this.dataUnitRef = dataUnitRef;
+    this.parts = 1;
+    this.bytes = len;
+    this.list = 0;
+    if (need === 0 || recLen < need || recLen > MAX_CARRIED_RECORD_BYTES) return;
+    const area = len - 8;
+    const decoded = area < need ? 0 : Math.min(recCount, Math.floor((area - need) / recLen) + 1);
+    this.list = list;
+    this.recLen = recLen;
+    this.recordsLeft = recCount - decoded;
+    const next = 8 + decoded * recLen;
+    if (next > len) this.skip = next - len;
+    else if (this.recordsLeft > 0) this.stash(buf, off + next, len - next);
+  }
+
+  /** A following part, buf[off, off+len); `last` ends the answer. Returns an SzlPart code. */
+  next(buf: Uint8Array, off: number, len: number, last: boolean, limits: SzlReassemblyLimits, sink: FactSink): number {
+    this.parts++;
+    this.bytes += len;
+    if (this.parts > limits.maxParts || this.bytes > limits.maxBytes) {
+      const code = this.parts > limits.maxParts ? SzlPart.PartsCap : SzlPart.BytesCap;
+      this.reset();
+      return code;
+    }
+    if (last) this.active = false;
+    if (this.list === 0) return SzlPart.Ok;
+    const end = off + len;
+    let p = off;
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, len);
+      this.skip -= n;
+      p += n;
+    }
+    if (this.carryLen > 0 && this.recordsLeft > 0) {
+      const carry = this.carry!;
+      const take = Math.min(this.recLen - this.carryLen, end - p);
+      carry.set(buf.subarray(p, p + take), this.carryLen);
+      this.carryLen += take;
+      p += take;
+      if (this.carryLen === this.recLen) {
+        decodeRecord(this.list, carry, 0, sink);
+        this.recordsLeft--;
+        this.carryLen = 0;
+      }
+    }
+    for (; this.recordsLeft > 0 && end - p >= this.recLen; p += this.recLen, this.recordsLeft--) {
+      decodeRecord(this.list, buf, p, sink);
+    }
+    if (this.recordsLeft > 0 && p < end) this.stash(buf, p, end - p);
+    return SzlPart.Ok;
+  }
+
+  private stash(buf: Uint8Array, off: number, n: number): void {
+    const carry = (this.carry ??= new Uint8Array(MAX_CARRIED_RECORD_BYTES));
+    carry.set(buf.subarray(off, off + n), this.carryLen);
+    this.carryLen += n;
+  }
 }
 
 function decodeModuleIdRecord(buf: Uint8Array, p: number, sink: FactSink): void {

@@ -46,11 +46,12 @@ export function userdata(
   group: number,
   subfunc: number,
   data: number[],
-  opts: { seq?: number; error?: number; returnCode?: number } = {},
+  opts: { seq?: number; error?: number; returnCode?: number; dataUnitRef?: number; moreFollows?: boolean } = {},
 ): Buffer {
   const isResp = type === 8;
   const param = isResp
-    ? [0x00, 0x01, 0x12, 0x08, 0x12, (type << 4) | group, subfunc, opts.seq ?? 0, 0x00, 0x00, ((opts.error ?? 0) >> 8) & 0xff, (opts.error ?? 0) & 0xff]
+    ? [0x00, 0x01, 0x12, 0x08, 0x12, (type << 4) | group, subfunc, opts.seq ?? 0, opts.dataUnitRef ?? 0, opts.moreFollows ? 0x01 : 0x00,
+      ((opts.error ?? 0) >> 8) & 0xff, (opts.error ?? 0) & 0xff]
     : [0x00, 0x01, 0x12, 0x04, 0x11, (type << 4) | group, subfunc, opts.seq ?? 0];
   const rc = opts.returnCode ?? (data.length > 0 ? 0xff : 0x0a);
   const d = [rc, data.length > 0 ? 0x09 : 0x00, data.length >> 8, data.length & 0xff, ...data];
