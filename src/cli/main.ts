@@ -19,7 +19,11 @@ const HELP = `otwatch ${VERSION} — passive security monitoring for industrial 
 
 Usage:
   otwatch analyze <capture...> [--json FILE] [--events FILE] [--db FILE] [--zones FILE] [--quiet]
+  otwatch analyze --interface IFACE [-i IFACE2 ...] [--filter BPF] [--duration D] [--packets N] [options]
       Analyse pcap/pcapng captures (gzip-compressed too; '-' reads stdin). Prints a summary.
+      -i, --interface IFACE  capture live (passively, through dumpcap or tcpdump) until Ctrl-C, --duration
+                     or --packets; Ctrl-C finishes the analysis and the report, a second Ctrl-C aborts
+      --filter BPF   capture filter (e.g. 'not port 22');  --duration D  e.g. 3600, 90s, 8h;  --packets N
       --json FILE    write the report (schema otwatch.report/v1; '-' for stdout)
       --events FILE  write every event as JSON lines ('-' for stdout)
       --db FILE      accumulate into an SQLite store (re-analysing a capture changes nothing)
@@ -107,17 +111,33 @@ async function cmdAnalyze(args: string[]): Promise<number> {
       learn: { type: 'boolean', default: false },
       'learn-window': { type: 'string' },
       baseline: { type: 'string' },
+      interface: { type: 'string', short: 'i', multiple: true },
+      filter: { type: 'string' },
+      duration: { type: 'string' },
+      packets: { type: 'string' },
     },
   });
-  if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for stdin)');
+  const quiet = values.quiet === true;
+  const { liveOptionsFromArgs, LiveCapture } = await import('../capture/live.js');
+  const liveOptions = liveOptionsFromArgs({ ...values, positionals }, parseDuration);
+  const live = liveOptions === null ? null : new LiveCapture({
+    ...liveOptions,
+    onStopRequested: (reason) => {
+      if (!quiet && (reason === 'SIGINT' || reason === 'SIGTERM')) {
+        process.stderr.write(`\r\x1b[Kotwatch: stopping the capture, finishing the analysis (${reason === 'SIGINT' ? 'Ctrl-C' : reason} again aborts)\n`);
+      }
+    },
+  });
+  if (live === null && positionals.length === 0) {
+    throw new UsageError('analyze needs at least one capture file (or - for stdin), or --interface IFACE');
+  }
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('stdin (-) can be given only once');
   const duplicate = positionals.find((p, i) => p !== '-' && positionals.indexOf(p) !== i);
   if (duplicate) throw new UsageError(`${duplicate} is given twice`);
   if (values.db && positionals.includes('-')) {
     throw new UsageError('--db identifies captures by their content hash and cannot take stdin; save the capture to a file first');
   }
-  const quiet = values.quiet === true;
-  const progress = ProgressBar.enabled(quiet) ? new ProgressBar() : null;
+  const progress = ProgressBar.enabled(quiet) ? new ProgressBar(process.stderr, live === null ? null : live.name) : null;
   const events = values.events ? new EventsWriter(values.events) : null;
   const maxFlows = values['max-flows'] ? Number(values['max-flows']) : undefined;
   if (maxFlows !== undefined && !(Number.isInteger(maxFlows) && maxFlows > 0)) throw new UsageError('--max-flows must be a positive integer');
@@ -128,7 +148,7 @@ async function cmdAnalyze(args: string[]): Promise<number> {
 
   let result;
   try {
-    result = await analyzeCaptures(positionals, {
+    result = await analyzeCaptures(live === null ? positionals : [live], {
       onProgress: progress ? (done, total, packets) => progress.update(done, total, packets) : undefined,
       onEvent: events ? (event, file) => events.write(event, file) : undefined,
       maxFlows,
@@ -150,7 +170,7 @@ async function cmdAnalyze(args: string[]): Promise<number> {
   if (values.db) {
     const { persistReport, PersistError } = await import('./persist.js');
     try {
-      const outcome = await persistReport(values.db, report, positionals);
+      const outcome = await persistReport(values.db, report, live === null ? positionals : [live.identity()]);
       if (!quiet) console.error(`otwatch: store ${values.db}: ${outcome}`);
     } catch (err) {
       if (err instanceof PersistError) throw new UsageError(err.message);

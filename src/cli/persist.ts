@@ -1,6 +1,9 @@
-/** `analyze --db`: identify each capture by content hash and ingest the report into the store. */
+/**
+ * `analyze --db`: identify each capture by content hash and ingest the report into the store. A live capture
+ * has no file to hash: it comes with its identity already made (interfaces + start time, src/capture/live.ts).
+ */
 import { statSync } from 'node:fs';
-import { Store, StoreError, hashFile } from '../store/store.js';
+import { Store, StoreError, hashFile, type CaptureIdentity } from '../store/store.js';
 import type { Report } from '../report/types.js';
 
 /** A store refusal the user can act on (conflicting capture sets, a newer schema, not an otwatch file). */
@@ -8,9 +11,12 @@ export class PersistError extends Error {
   override name = 'PersistError';
 }
 
-export async function persistReport(dbPath: string, report: Report, files: string[]): Promise<string> {
-  const identities = [];
-  for (const file of files) identities.push({ file, sha256: await hashFile(file), size: statSync(file).size });
+export async function persistReport(dbPath: string, report: Report, captures: ReadonlyArray<string | CaptureIdentity>): Promise<string> {
+  const identities: CaptureIdentity[] = [];
+  for (const capture of captures) {
+    if (typeof capture !== 'string') identities.push(capture);
+    else identities.push({ file: capture, sha256: await hashFile(capture), size: statSync(capture).size });
+  }
   let store: Store;
   try {
     store = Store.open(dbPath);

@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { readCapture } from '../capture/reader.js';
 import { linkTypeName } from '../capture/link-types.js';
-import type { CaptureSummary, PacketRecord } from '../capture/types.js';
+import type { CaptureSummary, PacketCallback, PacketRecord, ReadOptions } from '../capture/types.js';
 import { PacketDecoder } from '../decode/decoder.js';
 import { DecodedPacket, EtherType } from '../decode/packet.js';
 import { FlowTable } from '../decode/flow-table.js';
@@ -19,6 +19,7 @@ import { ip4ToString, macToString } from '../util/addr.js';
 import { defaultAnalyzers, defaultL2Analyzers } from '../protocols/registry.js';
 import type { L2Analyzer, L2Context } from '../protocols/l2.js';
 import { L2Traffic } from './l2-traffic.js';
+import { EventFanout } from './fanout.js';
 import { Detector } from '../detect/index.js';
 import { assessRisk } from '../risk/index.js';
 
@@ -41,39 +42,37 @@ export interface AnalyzeOptions {
   zones?: ZonesConfig;
 }
 
+/**
+ * A capture that is not a file name: read by its owner (live capture, src/capture/live.ts). `name` stands for
+ * it in events, evidence and the report; its size is unknown, so progress has no total for it.
+ */
+export interface CaptureInput {
+  readonly name: string;
+  read(onPacket: PacketCallback, opts: ReadOptions): Promise<CaptureSummary>;
+}
+
 export interface AnalyzeResult {
   report: Report;
   summaries: CaptureSummary[];
 }
 
-export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+export async function analyzeCaptures(files: ReadonlyArray<string | CaptureInput>, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const started = Date.now();
-  const totalBytes = files.reduce((sum, f) => sum + (f === '-' ? 0 : safeSize(f)), 0);
+  const totalBytes = files.reduce((sum, f) => sum + (typeof f !== 'string' || f === '-' ? 0 : safeSize(f)), 0);
   const inventory = new Inventory({ zones: opts.zones ?? null });
   const registry = defaultAnalyzers();
   const analyzerCounters: Record<string, number> = {};
-  let eventCount = 0;
   let captureIndex = 0;
-  let currentFile = files[0] ?? '';
+  let currentFile = files[0] === undefined ? '' : inputName(files[0]);
 
   const detector = opts.detect === false ? null : new Detector(opts.detectorOptions);
-  const sink = {
-    emit(event: OtEvent): void {
-      eventCount++;
-      inventory.onEvent(event);
-      if (detector !== null) detector.onEvent(event, currentFile);
-      if (opts.onEvent) opts.onEvent(event, currentFile);
-    },
-  };
+  const sink = new EventFanout(inventory, detector, opts.onEvent, opts.onFlowEnd);
+  sink.file = currentFile;
 
   const flows = new FlowTable({
     registry,
     sink,
-    onFlowEnd: (summary) => {
-      inventory.onFlowEnd(summary);
-      if (detector !== null) detector.onFlowEnd(summary, currentFile);
-      if (opts.onFlowEnd) opts.onFlowEnd(summary, currentFile);
-    },
+    onFlowEnd: sink.flowEnd,
     maxFlows: opts.maxFlows,
     ...(opts.flowOptions ?? {}),
   });
@@ -122,11 +121,13 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
   };
 
   for (const file of files) {
-    currentFile = file;
+    currentFile = inputName(file);
+    sink.file = currentFile;
     flows.setCaptureIndex(captureIndex);
-    const summary = await readCapture(file, onPacket, {
+    const readOptions: ReadOptions = {
       onProgress: opts.onProgress ? (done) => opts.onProgress!(bytesBefore + done, totalBytes, packets) : undefined,
-    });
+    };
+    const summary = typeof file === 'string' ? await readCapture(file, onPacket, readOptions) : await file.read(onPacket, readOptions);
     summaries.push(summary);
     bytesBefore += summary.fileBytesRead;
     // Flows do not continue across capture files: different files are different vantage points or times.
@@ -162,7 +163,7 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
     tcpGaps: fc.tcpGaps,
     tcpOutOfOrderDropped: fc.tcpOutOfOrderDropped,
     tcpRetransmissions: fc.tcpRetransmissions,
-    events: eventCount,
+    events: sink.events,
     analyzers: sortKeys(analyzerCounters),
     capsHit: sortKeys(capsHit),
     durationMs: Date.now() - started,
@@ -190,6 +191,10 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions = {}
     report.mitigations = assessment.mitigations;
   }
   return { report, summaries };
+}
+
+function inputName(input: string | CaptureInput): string {
+  return typeof input === 'string' ? input : input.name;
 }
 
 function safeSize(file: string): number {

@@ -56,22 +56,6 @@ function lineEnd(bytes: Buffer, from: number): number {
   return end < 0 ? bytes.length : end;
 }
 
-/** Base-36 digits of bytes[from, to); NaN unless every byte is a digit and there is at least one. */
-function base36(bytes: Buffer, from: number, to: number): number {
-  if (to <= from) return NaN;
-  let value = 0;
-  for (let i = from; i < to; i++) {
-    const c = bytes[i]!;
-    let d: number;
-    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-    else if (c >= 0x61 && c <= 0x7a) d = c - 0x61 + 10;
-    else if (c >= 0x41 && c <= 0x5a) d = c - 0x41 + 10;
-    else return NaN;
-    value = value * 36 + d;
-  }
-  return value;
-}
-
 /** Decimal digits of bytes[from, to); NaN otherwise. */
 function decimal(bytes: Buffer, from: number, to: number): number {
   if (to <= from || to - from > 15) return NaN;
@@ -94,17 +78,23 @@ function parseOuiBytes(bytes: Buffer): CompactOuiTable {
   if (!Number.isInteger(vendorCount)) throw new Error('OUI data: missing vendor section');
   at = end + 1;
   line++;
+  // Scanning goes over a latin1 copy of the bytes (one UTF-16 unit per byte, so offsets are shared): this runs
+  // once per process, cold, and a String indexOf or charCodeAt is several times cheaper there than a
+  // Buffer.indexOf call (a JS wrapper and a C++ binding call per line, for ~80,000 lines).
+  const text = bytes.toString('latin1');
+  const length = text.length;
   const vendorStarts = new Uint32Array(vendorCount);
   for (let v = 0; v < vendorCount; v++) {
     // as with split('\n'), the text after the final newline counts as one (empty) line
-    if (at > bytes.length) throw new Error('OUI data: truncated vendor section');
+    if (at > length) throw new Error('OUI data: truncated vendor section');
     vendorStarts[v] = at;
-    at = lineEnd(bytes, at) + 1;
+    const nl = text.indexOf('\n', at);
+    at = (nl < 0 ? length : nl) + 1;
     line++;
   }
   const empty = { prefixes: new Float64Array(0), vendors: new Uint32Array(0) };
   const blocks: CompactOuiTable['blocks'] = { 24: empty, 28: empty, 36: empty };
-  while (at < bytes.length && bytes[at] !== NL) {
+  while (at < length && bytes[at] !== NL) {
     end = lineEnd(bytes, at);
     const tab1 = bytes.indexOf(TAB, at);
     const tab2 = tab1 < 0 || tab1 >= end ? -1 : bytes.indexOf(TAB, tab1 + 1);
@@ -119,25 +109,48 @@ function parseOuiBytes(bytes: Buffer): CompactOuiTable {
     const vendors = new Uint32Array(count);
     let prefix = 0;
     let sorted = true;
+    // block lines: "delta<TAB>vendor", both base 36, ~8 bytes each
     for (let n = 0; n < count; n++) {
-      if (at >= bytes.length) throw new Error(`OUI data: bad block line ${line}`);
-      end = lineEnd(bytes, at);
-      const tab = bytes.indexOf(TAB, at);
-      if (tab < 0 || tab >= end) throw new Error(`OUI data: bad block line ${line}`);
-      const delta = base36(bytes, at, tab);
-      const vendor = base36(bytes, tab + 1, end);
-      if (!Number.isFinite(delta)) throw new Error(`OUI data: bad block line ${line}`);
-      if (!(vendor >= 0 && vendor < vendorCount)) throw new Error(`OUI data: bad vendor index at line ${line}`);
+      if (at >= length) throw new Error(`OUI data: bad block line ${line}`);
+      let i = at;
+      let delta = 0;
+      let c = text.charCodeAt(i);
+      // past the end charCodeAt gives NaN, which is no digit: a line without TAB fails either way
+      while (c !== TAB && c !== NL) {
+        const d = digit36(c);
+        if (d < 0) throw new Error(`OUI data: bad block line ${line}`);
+        delta = delta * 36 + d;
+        c = text.charCodeAt(++i);
+      }
+      if (i === at || c !== TAB || !Number.isFinite(delta)) throw new Error(`OUI data: bad block line ${line}`);
+      const vendorAt = ++i;
+      let vendor = 0;
+      for (; i < length; i++) {
+        c = text.charCodeAt(i);
+        if (c === NL) break;
+        const d = digit36(c);
+        if (d < 0) throw new Error(`OUI data: bad vendor index at line ${line}`);
+        vendor = vendor * 36 + d;
+      }
+      if (i === vendorAt || vendor >= vendorCount) throw new Error(`OUI data: bad vendor index at line ${line}`);
       if (n > 0 && delta === 0) sorted = false;
       prefix += delta;
       prefixes[n] = prefix;
       vendors[n] = vendor;
-      at = end + 1;
+      at = i + 1;
       line++;
     }
     blocks[bits] = sorted ? { prefixes, vendors } : lastWins(prefixes, vendors);
   }
   return { bytes, vendorStarts, vendorNames: new Array<string | undefined>(vendorCount), blocks };
+}
+
+/** Value of a base-36 digit byte (0-9, a-z, A-Z), or -1. */
+function digit36(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x5a) return c - 0x41 + 10;
+  return -1;
 }
 
 /** A block listing one prefix twice: the later line wins, as a map would have it. */
@@ -174,8 +187,21 @@ function findBlock(block: CompactOuiTable['blocks'][24], prefix: number): number
 }
 
 function loadTable(): CompactOuiTable {
-  if (table === null) table = parseOuiBytes(gunzipSync(readFileSync(dataPath)));
+  if (table === null) table = parseOuiBytes(gunzipWhole(readFileSync(dataPath)));
   return table;
+}
+
+/** Largest output buffer gunzipWhole allocates up front from a size the file itself claims. */
+const MAX_PRESIZED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * gunzip into one buffer sized from the gzip trailer (ISIZE: the inflated size mod 2^32) rather than into
+ * 16 KiB chunks joined by a copy at the end. The size is only a hint: a wrong one still inflates correctly.
+ */
+function gunzipWhole(gz: Buffer): Buffer {
+  const claimed = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  // one byte of slack: an output buffer filled exactly makes zlib allocate another chunk to find the end
+  return claimed > 0 && claimed < MAX_PRESIZED_BYTES ? gunzipSync(gz, { chunkSize: Math.max(64, claimed + 1) }) : gunzipSync(gz);
 }
 
 /** For tests and tools: read the registry from another file (takes effect on the next lookup). */

@@ -66,6 +66,8 @@ export function seriesOf(vendorKey: string, catalogueNumbers: string[]): SeriesR
 export function modelTokens(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.toUpperCase().split(/[\s,();:]+/)) {
+    // the token is a substring of raw: most words (short, or without a digit) are out before any rewriting
+    if (raw.length < 4 || !/\d/.test(raw)) continue;
     const token = raw.replace(/\/[A-Z]$/, '').replace(/^[-/.]+|[-/.]+$/g, '');
     if (token.length >= 4 && /\d/.test(token) && /^[A-Z0-9][A-Z0-9\-/.+]*$/.test(token) && !/^(?:CVE|CWE)-/.test(token)
       && !/^\d{4}$/.test(token) && !/^V?\d+(?:\.\d+)+$/.test(token)) out.push(token);

@@ -63,7 +63,7 @@ interface PreparedProduct {
   nameRange: VersionRange | null | undefined;
   models: string[];
   wildcards: WildcardPattern[];
-  tokens: Set<string>;
+  tokens: ReadonlySet<string>;
   /** catalogue-looking tokens in the name that are order numbers ("6ES7515-2AM02-0AB0") */
   hasOrderNumbers: boolean;
 }
@@ -82,13 +82,44 @@ interface VendorIndex {
   /** the vendor's products with affected CVEs, ascending (the only ones the token, series and wildcard paths use) */
   affected: number[];
   /** upper-case names beside `affected`: a token of a name is a substring of it (cheap pre-filter) */
-  upperNames: string[] | null;
+  upperNames: UpperNames | null;
   byToken: Map<string, number[]>;
   bySeries: Map<string, number[]>;
   wildcards: Array<{ pattern: WildcardPattern; product: number }> | null;
   /** product name → fixed versions of that product in the advisory ("Modicon M340 / SV3.65" fixed), per advisory */
   fixedVersions: Map<string, string[]>;
 }
+
+/** Upper-case names, each followed by '\n', in one text; name k is text[starts[k], starts[k + 1] - 1). */
+interface UpperNames {
+  text: string;
+  /** one entry per name plus the text's length */
+  starts: number[];
+}
+
+function upperNamesOf(names: string[]): UpperNames {
+  const starts: number[] = new Array<number>(names.length + 1);
+  const upper: string[] = new Array<string>(names.length);
+  let at = 0;
+  for (let k = 0; k < names.length; k++) {
+    starts[k] = at;
+    upper[k] = names[k]!.toUpperCase();
+    at += upper[k]!.length + 1;
+  }
+  starts[names.length] = at;
+  return { text: upper.join('\n') + '\n', starts };
+}
+
+/** Derived from a product name alone (shared by the products carrying that name; read-only). */
+interface NameFacts {
+  tokens: ReadonlySet<string>;
+  /** one of the tokens is order-number shaped */
+  hasOrderNumber: boolean;
+  /** wildcardsOf(name, []): built when a product without starred model numbers first needs it */
+  wildcards: WildcardPattern[] | null;
+}
+
+const NO_KEYS: readonly string[] = [];
 
 /** A name can hold an order-number-shaped token only if its upper-case form holds this (ORDER_NUMBER_SHAPE's stems). */
 const ORDER_NUMBER_STEM = /[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}|BM[EX][A-Z]{3}[0-9]{4}/;
@@ -118,6 +149,15 @@ export class VulnMatcher {
   private readonly vendorIndexes = new Map<string, VendorIndex>();
   /** order number → affected products naming it, across vendors (built on the first asset with an order number) */
   private byOrderNumber: Map<string, number[]> | null = null;
+  /**
+   * What a product name says, per distinct name: advisories repeat names and model numbers across revisions
+   * and products (~17,000 products carry ~8,000 names and ~1,000 model numbers), and these are pure functions
+   * of the text. The values are shared between products and never modified.
+   */
+  private readonly nameFacts = new Map<string, NameFacts>();
+  /** name → its order-number-shaped model tokens (only names that can hold one are tokenised) */
+  private readonly orderTokensOfName = new Map<string, readonly string[]>();
+  private readonly normalisedModels = new Map<string, string>();
 
   constructor(private readonly db: VulnDatabase) {}
 
@@ -148,17 +188,45 @@ export class VulnMatcher {
     let prepared = this.prepared[index];
     if (prepared === undefined) {
       const p = this.productList()[index]!;
-      const models = p.models.filter((m) => !m.includes('*')).map(normaliseOrderNumber);
-      const tokens = new Set(modelTokens(p.name));
+      const models: string[] = [];
+      let starred = false;
+      for (const m of p.models) {
+        if (!m.includes('*')) models.push(this.normalisedModel(m));
+        else if (m.indexOf('*') > 0) starred = true;
+      }
+      const facts = this.factsOfName(p.name);
+      // without a starred model number, a product's wildcards are its name's
+      const wildcards = starred ? wildcardsOf(p.name, p.models) : (facts.wildcards ??= wildcardsOf(p.name, []));
       prepared = {
         index, vendorKey: this.productVendorKey[index]!, range: undefined, models,
         nameRange: undefined,
-        wildcards: wildcardsOf(p.name, p.models), tokens,
-        hasOrderNumbers: models.length > 0 || [...tokens].some((t) => ORDER_NUMBER_SHAPE.test(t)),
+        wildcards, tokens: facts.tokens,
+        hasOrderNumbers: models.length > 0 || facts.hasOrderNumber,
       };
       this.prepared[index] = prepared;
     }
     return prepared;
+  }
+
+  private normalisedModel(model: string): string {
+    let n = this.normalisedModels.get(model);
+    if (n === undefined) {
+      n = normaliseOrderNumber(model);
+      this.normalisedModels.set(model, n);
+    }
+    return n;
+  }
+
+  private factsOfName(name: string): NameFacts {
+    let facts = this.nameFacts.get(name);
+    if (facts === undefined) {
+      const tokens = new Set(modelTokens(name));
+      let hasOrderNumber = false;
+      for (const t of tokens) if (ORDER_NUMBER_SHAPE.test(t)) { hasOrderNumber = true; break; }
+      facts = { tokens, hasOrderNumber, wildcards: null };
+      this.nameFacts.set(name, facts);
+    }
+    return facts;
   }
 
   private vendorIndex(vKey: string): VendorIndex {
@@ -187,12 +255,17 @@ export class VulnMatcher {
     let list = vi.byToken.get(token);
     if (list === undefined) {
       const products = this.productList();
-      vi.upperNames ??= vi.affected.map((i) => products[i]!.name.toUpperCase());
+      vi.upperNames ??= upperNamesOf(vi.affected.map((i) => products[i]!.name));
       list = [];
-      for (let k = 0; k < vi.affected.length; k++) {
-        if (!vi.upperNames[k]!.includes(token)) continue;
+      // one native search through all the vendor's names (10,000 for Siemens) instead of a test per name
+      const { text, starts } = vi.upperNames;
+      let k = 0;
+      for (let at = vi.affected.length > 0 ? text.indexOf(token) : -1; at >= 0; at = text.indexOf(token, starts[k + 1]!)) {
+        while (starts[k + 1]! <= at) k++;
         const index = vi.affected[k]!;
         if (this.preparedOf(index).tokens.has(token)) list.push(index);
+        // the next search starts at the next name: each product is looked at once
+        if (k + 1 >= vi.affected.length) break;
       }
       vi.byToken.set(token, list);
     }
@@ -233,15 +306,19 @@ export class VulnMatcher {
       for (let i = 0; i < products.length; i++) {
         const p = products[i]!;
         if (p.affected.length === 0) continue;
-        // most names hold no order number: tokenise only those that can
-        const nameMayHold = mayHoldOrderNumber(p.name);
-        if (p.models.length === 0 && !nameMayHold) continue;
         // the keys preparedOf would give (models without wildcards, order-number-shaped name tokens), without
-        // tokenising and compiling wildcards for every product that lists model numbers
-        const orderKeys = new Set<string>();
-        for (const m of p.models) if (!m.includes('*')) orderKeys.add(normaliseOrderNumber(m));
-        if (nameMayHold) for (const t of modelTokens(p.name)) if (ORDER_NUMBER_SHAPE.test(t)) orderKeys.add(t);
-        for (const m of orderKeys) push(index, m, i);
+        // tokenising and compiling wildcards for every product that lists model numbers; a key met twice for
+        // one product is pushed once (push skips a repeat of the last product)
+        // (indexed loops: this runs once per product, mostly before it is optimised, where for-of costs more)
+        const models = p.models;
+        for (let k = 0; k < models.length; k++) if (!models[k]!.includes('*')) push(index, this.normalisedModel(models[k]!), i);
+        let nameKeys = this.orderTokensOfName.get(p.name);
+        if (nameKeys === undefined) {
+          // most names hold no order number: tokenise only those that can
+          nameKeys = mayHoldOrderNumber(p.name) ? modelTokens(p.name).filter((t) => ORDER_NUMBER_SHAPE.test(t)) : NO_KEYS;
+          this.orderTokensOfName.set(p.name, nameKeys);
+        }
+        for (let k = 0; k < nameKeys.length; k++) push(index, nameKeys[k]!, i);
       }
       this.byOrderNumber = index;
     }
@@ -276,7 +353,9 @@ export class VulnMatcher {
         for (const i of byOrderNumber.get(o) ?? []) note(i, 'order-number', `order number ${o} listed`);
       }
     }
-    if (identity.vendorKey !== '' || identity.orderNumbers.length > 0) {
+    // an asset with no catalogue text (vendor only: most IT hosts) cannot hit a wildcard; not building the
+    // vendor's wildcards then keeps such runs from decoding the product list at all
+    if (identity.catalogue.length > 0 && (identity.vendorKey !== '' || identity.orderNumbers.length > 0)) {
       const wildcards = identity.vendorKey !== '' ? this.vendorWildcards(identity.vendorKey) : this.allWildcards();
       for (const { pattern, product } of wildcards) {
         const hit = identity.catalogue.find((c) => pattern.regex.test(c));

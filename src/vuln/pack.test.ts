@@ -92,3 +92,27 @@ test('matching does not depend on which assets built the index first', () => {
   assert.deepEqual(reversed, expected);
   assets.forEach((a, i) => assert.deepEqual(new VulnMatcher(db).matchAsset(a), expected[i]));
 });
+
+test('SSVC lookups over a pack find every entry and nothing between entries (byte-offset binary search)', () => {
+  // lines of uneven length, some with multi-byte UTF-8, so probes land mid-line and mid-character
+  const ssvc = new Map<string, [string, string, string, string]>();
+  for (let i = 0; i < 1500; i++) {
+    const id = `CVE-${2000 + (i % 25)}-${String(i * 7919 % 100000).padStart(4, '0')}`;
+    ssvc.set(id, [i % 3 === 0 ? 'active' : 'none', i % 2 ? 'yes' : 'no', 'partial', `2024-01-0${1 + (i % 9)}${'é'.repeat(i % 5)}`]);
+  }
+  const big = new VulnDatabase(db.builtAt, db.sources, db.stats, db.advisories, db.products, db.kev, ssvc);
+  const packed = VulnDatabase.fromPack(big.toPack('test'));
+  const keys = [...ssvc.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const k of keys) assert.deepEqual(packed.ssvcEntry(k), ssvc.get(k), k);
+  for (const k of keys) {
+    assert.equal(packed.ssvcEntry(`${k}0`), undefined); // sorts right after k
+    assert.equal(packed.ssvcEntry(k.slice(0, -1)), ssvc.get(k.slice(0, -1))); // sorts right before k
+  }
+  for (const missing of ['', 'A', 'CVE-', 'CVE-1999-9999', 'CVE-9999-99999', '\uffff']) assert.equal(packed.ssvcEntry(missing), undefined);
+  const one = VulnDatabase.fromPack(new VulnDatabase(db.builtAt, db.sources, db.stats, [], [], new Map(), new Map([['CVE-1-1', ['none', 'no', 'partial', 'x'] as [string, string, string, string]]])).toPack('t'));
+  assert.deepEqual(one.ssvcEntry('CVE-1-1'), ['none', 'no', 'partial', 'x']);
+  assert.equal(one.ssvcEntry('CVE-1-0'), undefined);
+  assert.equal(one.ssvcEntry('CVE-1-2'), undefined);
+  const none = VulnDatabase.fromPack(new VulnDatabase(db.builtAt, db.sources, db.stats, [], [], new Map(), new Map()).toPack('t'));
+  assert.equal(none.ssvcEntry('CVE-1-1'), undefined);
+});

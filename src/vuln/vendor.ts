@@ -3,10 +3,10 @@
  * "Rockwell Automation/Allen-Bradley", "SIEMENS AG"); assets carry what their protocols declared. Both go
  * through the report's display-name normaliser, then a few advisory-specific aliases, then case folding.
  */
-import { normalizeVendorName } from '../model/vendor-names.js';
+import { normalizeVendorName, PrefixPatterns } from '../model/vendor-names.js';
 
 /** Advisory-only spellings the report's normaliser does not know (subsidiaries, brand names, typos). */
-const ALIASES: ReadonlyArray<readonly [RegExp, string]> = [
+export const ALIASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(allen[- ]?bradley|rockwell)/i, 'Rockwell Automation'],
   [/^(schneider|square d|invensys|wonderware|aveva\/schneider|telemecanique|modicon)/i, 'Schneider Electric'],
   [/^(siemens|siemes)/i, 'Siemens'],
@@ -26,12 +26,13 @@ const ALIASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(microsoft)/i, 'Microsoft'],
 ];
 
+const ALIAS_TABLE = new PrefixPatterns(ALIASES);
+
 /** Display name for an advisory or asset vendor ("Schneider Electric Software, LLC" → "Schneider Electric"). */
 export function vendorDisplayName(raw: string | null | undefined): string {
   if (!raw) return '';
   const trimmed = raw.replace(/\s+/g, ' ').trim();
-  for (const [pattern, name] of ALIASES) if (pattern.test(trimmed)) return name;
-  return normalizeVendorName(trimmed);
+  return ALIAS_TABLE.firstMatch(trimmed) ?? normalizeVendorName(trimmed);
 }
 
 /** Key used to compare vendors: the display name, lower case, without punctuation. */
