@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { OperationKind, ProtocolName } from '../events/types.js';
 import { IDENTITY_FIELDS, compatibleValues } from '../model/identity.js';
 import { isoTime } from '../report/time.js';
@@ -411,6 +412,15 @@ function mergeIntel(
   a.roleDetails = picked !== null && picked.details.length > 0 ? picked.details : [unknownRole()];
 }
 
+/**
+ * better-sqlite3 (a native module, ~100 ms to load) only when a database is actually opened: most `analyze`
+ * runs have no --db, and the CLI reaches this module through the alert commands either way.
+ */
+let sqlite: typeof Database | null = null;
+function loadSqlite(): typeof Database {
+  return (sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database);
+}
+
 function readVersion(db: Database.Database): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   if (table === undefined) return 0;
@@ -503,7 +513,7 @@ export class Store {
     };
     let db: Database.Database;
     try {
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+      db = new (loadSqlite())(path, { timeout: options.busyTimeoutMs ?? 5000 });
     } catch (err) {
       throw new StoreError(`cannot open database ${path}: ${errorMessage(err)}`, { cause: err });
     }
