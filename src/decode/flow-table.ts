@@ -319,6 +319,8 @@ export class FlowTable implements StreamReceiver<Flow> {
   private nextExpiryCheck = -Infinity;
   /** reused for every analyzer call; valid only during the call */
   private readonly meta: PacketMeta = { frame: 0, ts: 0 };
+  /** the flow of the previous IP packet (null once it ended) */
+  private lastFlow: Flow | null = null;
   // IPv6 addresses of the current packet as words (read once per packet)
   private s0 = 0;
   private s1 = 0;
@@ -390,6 +392,16 @@ export class FlowTable implements StreamReceiver<Flow> {
       dport = pkt.dstPort;
     }
     const vlan = pkt.vlan;
+    // Consecutive packets often belong to one flow (a poll, its answer, the ACK): try it before hashing.
+    const last = this.lastFlow;
+    if (ipVersion === 4 && last !== null) {
+      const side = this.match(last, pkt, ipVersion, proto, vlan, sport, dport);
+      if (side !== 0) {
+        this.counters.packets++;
+        this.onPacketOf(last, side === 1, pkt, proto, vlan, ts);
+        return;
+      }
+    }
     let hs: number;
     let hd: number;
     if (ipVersion === 4) {
@@ -437,16 +449,20 @@ export class FlowTable implements StreamReceiver<Flow> {
     }
     if (f === undefined) {
       f = this.createFlow(pkt, hash, ipVersion, proto, sport, dport);
-    } else if (
-      proto === IpProto.TCP &&
-      f.lruList === LIST_TCP_CLOSED &&
-      (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN
-    ) {
+    }
+    this.onPacketOf(f, fromA, pkt, proto, vlan, ts);
+  }
+
+  /** The packet's flow is found (or new): bookkeeping, then the transport's handling. */
+  private onPacketOf(f: Flow, fromA: boolean, pkt: DecodedPacket, proto: number, vlan: number, ts: number): void {
+    if (proto === IpProto.TCP && f.lruList === LIST_TCP_CLOSED && (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN && f.packetsA + f.packetsB > 0) {
       // A new connection attempt on the 5-tuple of a finished one: a new flow.
+      const hash = f.hash;
       this.endFlow(f, 'closed');
-      f = this.createFlow(pkt, hash, ipVersion, proto, sport, dport);
+      f = this.createFlow(pkt, hash, f.ipVersion, proto, pkt.srcPort, pkt.dstPort);
       fromA = true;
     }
+    this.lastFlow = f;
 
     if (!fromA && f.vlanB < 0) f.vlanB = vlan;
     if (ts > f.lastSeen) f.lastSeen = ts;
@@ -605,6 +621,13 @@ export class FlowTable implements StreamReceiver<Flow> {
       if (peer.started) {
         peer.acked(pkt.tcpAck, frame, ts);
         if (f.app >= APP_UNCLAIMED) return;
+      }
+    }
+    if (payloadLen > 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) {
+      // In-order data, the bulk of every stream: straight to the application layer.
+      if ((fromA ? streamA : streamB).advanceInOrder(pkt.tcpSeq, payloadLen)) {
+        this.payload(f, fromA, pkt.l4Buf, pkt.payloadOff, payloadLen, frame, ts);
+        return;
       }
     }
     if (payloadLen > 0 || (flags & (TcpFlag.SYN | TcpFlag.FIN)) !== 0) {
@@ -927,6 +950,7 @@ export class FlowTable implements StreamReceiver<Flow> {
       }
     }
     f.ended = true;
+    if (this.lastFlow === f) this.lastFlow = null;
     this.bucketRemove(f);
     this.lruUnlink(f);
     this.flowCount--;

@@ -80,6 +80,18 @@ export class TcpStream<Owner> {
     return this.segments === null ? 0 : this.segments.length;
   }
 
+  /**
+   * The common case without the general machinery: a data segment (no SYN/FIN) that starts exactly where the
+   * stream stands, with nothing buffered. Advances the stream and returns true — the caller then delivers the
+   * bytes itself; false means nothing changed and the segment must go through segment().
+   */
+  advanceInOrder(seq: number, len: number): boolean {
+    if (!this.started || (seq >>> 0) !== this.nextSeq || (this.segments !== null && this.segments.length > 0)) return false;
+    this.nextSeq = (this.nextSeq + len) >>> 0;
+    this.deliveredBytes += len;
+    return true;
+  }
+
   /** One TCP segment of this direction. `len` may be 0 (pure ACK / SYN / FIN). */
   segment(seq: number, flags: number, buf: Buffer, off: number, len: number, frame: number, ts: number): void {
     seq >>>= 0;
