@@ -31,6 +31,7 @@ import {
   bvlcRequestKind, confirmedServiceKind, confirmedServiceName, networkMessageKind, networkMessageName, objectTypeName, propertyName,
   snake, unconfirmedServiceKind, unconfirmedServiceName,
 } from './names.js';
+import { PendingRequests } from '../common/pending-requests.js';
 
 const BVLC_COUNTERS = BVLC_FUNCTION_NAMES.map((name) => `bvlc-${name}`);
 /** Messages without a request/answer (broadcast Who-Is/I-Am traffic) after which the guessed sides stand. */
@@ -78,7 +79,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
   private readonly info = new RequestInfo();
   private readonly ackInfo = new RequestInfo();
   /** confirmed requests awaiting an answer, by requester dir * 256 + invoke id (event.code is the service) */
-  private readonly pending = new Map<number, OperationEvent>();
+  private readonly pending = new PendingRequests<OperationEvent>();
   /** object text memo: the four numbers it was built from per slot (object type -1 = empty slot) */
   private readonly objectTextKeys = new Float64Array(OBJECT_TEXT_SLOTS * 4).fill(-1);
   private readonly objectTexts: string[] = new Array<string>(OBJECT_TEXT_SLOTS).fill('');
@@ -132,8 +133,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
 
   onClose(meta: PacketMeta): void {
     this.ev.meta = meta;
-    for (const e of this.pending.values()) this.ctx.sink.emit(e);
-    this.pending.clear();
+    this.pending.drainTo(this.ctx.sink);
     for (let i = 0; i < 2; i++) {
       const e = this.pendingBvlc[i];
       if (e) this.ctx.sink.emit(e);
@@ -315,12 +315,13 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
       this.ctx.sink.emit(previous);
     }
     if (this.pending.size >= this.ctx.maxPendingTransactions) {
-      const [oldestKey, oldest] = this.pending.entries().next().value as [number, OperationEvent];
+      const oldestKey = this.pending.oldestKey();
+      const oldest = this.pending.get(oldestKey)!;
       this.pending.delete(oldestKey);
       this.ev.anomaly(dir, 'transaction-cap', 'too many confirmed requests awaiting an answer');
       this.ctx.sink.emit(oldest);
     }
-    this.pending.set(key, event);
+    this.pending.add(key, event);
   }
 
   private onUnconfirmedRequest(dir: Dir, buf: Buffer, end: number): void {

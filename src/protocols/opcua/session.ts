@@ -33,6 +33,7 @@ import {
   statusName,
   type ServiceInfo,
 } from './names.js';
+import { PendingRequests } from '../common/pending-requests.js';
 
 export interface OpcuaOptions {
   /** Largest message size accepted in a header; bigger ones are taken for garbage (resync). */
@@ -88,7 +89,7 @@ export class OpcuaSession implements FlowAnalyzer {
   private pendingHello: { event: OperationEvent; dir: Dir } | null = null;
   private pendingOpen: { event: OperationEvent; dir: Dir } | null = null;
   /** Service requests by request id, oldest first. */
-  private readonly pending = new Map<number, OperationEvent>();
+  private readonly pending = new PendingRequests<OperationEvent>();
   private readonly partials = new Map<number, ChunkedMessage>();
 
   constructor(
@@ -117,8 +118,7 @@ export class OpcuaSession implements FlowAnalyzer {
     if (this.pendingHello) this.ctx.sink.emit(this.pendingHello.event);
     if (this.pendingOpen) this.ctx.sink.emit(this.pendingOpen.event);
     this.pendingHello = this.pendingOpen = null;
-    for (const e of this.pending.values()) this.ctx.sink.emit(e);
-    this.pending.clear();
+    this.pending.drainTo(this.ctx.sink);
     this.partials.clear();
   }
 
@@ -424,12 +424,13 @@ export class OpcuaSession implements FlowAnalyzer {
       this.ctx.sink.emit(previous);
     }
     if (this.pending.size >= this.ctx.maxPendingTransactions) {
-      const [oldestId, oldest] = this.pending.entries().next().value as [number, OperationEvent];
+      const oldestId = this.pending.oldestKey();
+      const oldest = this.pending.get(oldestId)!;
       this.pending.delete(oldestId);
       this.ev.anomaly(dir, 'transaction-cap', `more than ${this.ctx.maxPendingTransactions} requests awaiting a response`);
       this.ctx.sink.emit(oldest);
     }
-    this.pending.set(requestId, event);
+    this.pending.add(requestId, event);
   }
 
   private onResponse(dir: Dir, r: Reader, requestId: number, service: ServiceInfo | null, typeId: number): void {
