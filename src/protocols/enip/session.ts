@@ -11,7 +11,6 @@
  */
 import type { FactField, OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { DuplexStreams } from '../common/stream-buffer.js';
 import { FlowEvents } from '../common/flow-events.js';
 import { registryName } from '../../util/registries.js';
 import { PendingEntry, PendingTable } from '../common/pending-table.js';
@@ -69,6 +68,21 @@ export function frameEncap(buf: Uint8Array, off: number, len: number): number {
  * The operations of one request message (several for a Multiple Service Packet), awaiting the reply. Pooled:
  * `events`/`classes` keep their storage between uses, only [0, count) is live.
  */
+/**
+ * One direction's framing state. The session frames its own stream (the same algorithm as
+ * common/stream-buffer's StreamBuffer, cap and resync behaviour included) so each message costs a direct method
+ * call instead of two closure calls.
+ */
+class EncapStream {
+  /** the start of a message split across segments (only that tail is ever copied) */
+  pending: Buffer | null = null;
+  pendingLen = 0;
+  /** garbage at this stream position was reported; cleared when a message frames again */
+  inGarbage = false;
+  /** set when a partial message was dropped at the cap during the current onData */
+  overflowed = false;
+}
+
 class Pending extends PendingEntry {
   events: Array<OperationEvent | null> = [];
   /** the request's class per event, to interpret identity replies */
@@ -77,7 +91,9 @@ class Pending extends PendingEntry {
 }
 
 export class EnipSession implements FlowAnalyzer {
-  private readonly streams: DuplexStreams;
+  private readonly toServer = new EncapStream();
+  private readonly toClient = new EncapStream();
+  private readonly maxBufferBytes: number;
   private readonly ev: FlowEvents;
   private readonly path = new CipPath();
   /** made on the first CIP request (many flows only ever carry ListIdentity) */
@@ -101,19 +117,26 @@ export class EnipSession implements FlowAnalyzer {
 
   constructor(private readonly ctx: AnalyzerContext) {
     this.ev = new FlowEvents(ctx, 'enip');
-    this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
+    this.maxBufferBytes = ctx.maxBufferBytes;
     this.isUdp = ctx.flow.transport === 'udp';
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
     this.ev.meta = meta;
-    if (this.streams.push(dir, buf, off, len)) this.ev.anomalyEvent(dir, 'buffer-cap', 'partial encapsulation message exceeded the buffer cap');
-    if (this.isUdp && this.streams.dropPartial(dir)) this.ctx.count('enip.truncated');
+    const stream = dir === Dir.ToServer ? this.toServer : this.toClient;
+    stream.overflowed = false;
+    this.feed(stream, dir, buf, off, len);
+    if (stream.overflowed) this.ev.anomalyEvent(dir, 'buffer-cap', 'partial encapsulation message exceeded the buffer cap');
+    // A datagram holds whole messages: what is left of one is dropped.
+    if (this.isUdp && stream.pendingLen !== 0) {
+      stream.pendingLen = 0;
+      this.ctx.count('enip.truncated');
+    }
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {
     this.ev.meta = meta;
-    this.streams.reset(dir);
+    (dir === Dir.ToServer ? this.toServer : this.toClient).pendingLen = 0;
     this.ev.anomaly(dir, 'gap', `${bytes} bytes missing`);
   }
 
@@ -127,15 +150,79 @@ export class EnipSession implements FlowAnalyzer {
     this.pending.clear();
   }
 
-  private consume(dir: Dir, buf: Buffer, off: number, len: number): number {
+  // ------------------------------------------------------------------------------------------- framing
+
+  /**
+   * Frames buf[off..off+len): whole messages straight from `buf`; only an incomplete tail is copied, into a
+   * buffer bounded by maxBufferBytes (a partial message that would exceed it is dropped and counted, and
+   * framing resyncs on the new bytes).
+   */
+  private feed(stream: EncapStream, dir: Dir, buf: Buffer, off: number, len: number): void {
+    if (stream.pendingLen === 0) {
+      const used = this.drain(stream, dir, buf, off, len);
+      if (used < len) this.keep(stream, buf, off + used, len - used);
+      return;
+    }
+    if (stream.pendingLen + len > this.maxBufferBytes) {
+      stream.overflowed = true;
+      stream.pendingLen = 0;
+      this.feed(stream, dir, buf, off, len);
+      return;
+    }
+    const pending = this.ensureCapacity(stream, stream.pendingLen + len);
+    buf.copy(pending, stream.pendingLen, off, off + len);
+    stream.pendingLen += len;
+    const used = this.drain(stream, dir, pending, 0, stream.pendingLen);
+    if (used > 0) {
+      pending.copy(pending, 0, used, stream.pendingLen);
+      stream.pendingLen -= used;
+    }
+  }
+
+  private drain(stream: EncapStream, dir: Dir, buf: Buffer, off: number, len: number): number {
+    let used = 0;
+    while (used < len) {
+      const n = this.consume(stream, dir, buf, off + used, len - used);
+      if (n <= 0) break;
+      used += n > len - used ? len - used : n;
+    }
+    return used;
+  }
+
+  private keep(stream: EncapStream, buf: Buffer, off: number, len: number): void {
+    if (len > this.maxBufferBytes) {
+      stream.overflowed = true;
+      return;
+    }
+    buf.copy(this.ensureCapacity(stream, len), 0, off, off + len);
+    stream.pendingLen = len;
+  }
+
+  private ensureCapacity(stream: EncapStream, size: number): Buffer {
+    const current = stream.pending;
+    if (current !== null && current.length >= size) return current;
+    let capacity = current === null ? 512 : current.length * 2;
+    while (capacity < size) capacity *= 2;
+    if (capacity > this.maxBufferBytes) capacity = this.maxBufferBytes;
+    const next = Buffer.allocUnsafe(capacity);
+    if (current !== null && stream.pendingLen > 0) current.copy(next, 0, 0, stream.pendingLen);
+    stream.pending = next;
+    return next;
+  }
+
+  /** One message or one resync skip at buf[off]: bytes consumed, 0 when only a message's start is here. */
+  private consume(stream: EncapStream, dir: Dir, buf: Buffer, off: number, len: number): number {
     const n = frameEncap(buf, off, len);
     if (n > 0) {
-      this.streams.framed(dir);
+      stream.inGarbage = false;
       this.onMessage(dir, buf, off, n);
       return n;
     }
     if (n === 0) return 0;
-    if (this.streams.lostSync(dir)) this.ev.anomaly(dir, 'malformed', 'no encapsulation header (unknown command or non-zero options)');
+    if (!stream.inGarbage) {
+      stream.inGarbage = true;
+      this.ev.anomaly(dir, 'malformed', 'no encapsulation header (unknown command or non-zero options)');
+    }
     // Resync: the next position whose first two bytes are a known command.
     let i = off + 1;
     const end = off + len;
