@@ -151,8 +151,10 @@ export function parseHead(buf: Buffer, off: number, len: number, limits: HeadLim
   let lastField = '';
   let first = true;
   while (i < end) {
-    let lf = buf.indexOf(LF, i);
-    if (lf < 0 || lf >= end) break;
+    // byte loops rather than Buffer#indexOf: header lines are short, and a native call per line costs more
+    let lf = i;
+    while (lf < end && buf[lf] !== LF) lf++;
+    if (lf === end) break;
     let lineEnd = lf > i && buf[lf - 1] === CR ? lf - 1 : lf;
     const lineStart = i;
     i = lf + 1;
@@ -175,11 +177,12 @@ export function parseHead(buf: Buffer, off: number, len: number, limits: HeadLim
     const c0 = buf[lineStart]!;
     if (c0 === SP || c0 === 0x09) {
       // obsolete line folding: continues the previous field's value
-      if (lastField !== '') applyField(head, lastField, buf.toString('latin1', lineStart, lineEnd).trim(), true);
+      if (lastField !== '') applyField(head, lastField, trimmedLatin1(buf, lineStart, lineEnd), true);
       continue;
     }
-    const colon = buf.indexOf(0x3a, lineStart);
-    if (colon < 0 || colon >= lineEnd || colon === lineStart) {
+    let colon = lineStart;
+    while (colon < lineEnd && buf[colon] !== 0x3a) colon++;
+    if (colon === lineEnd || colon === lineStart) {
       lastField = '';
       continue;
     }
@@ -191,7 +194,7 @@ export function parseHead(buf: Buffer, off: number, len: number, limits: HeadLim
     head.headers++;
     // Only the fields the analyzer uses become strings; the others are counted and skipped.
     lastField = knownFieldName(buf, lineStart, colon);
-    if (lastField !== '') applyField(head, lastField, buf.toString('latin1', colon + 1, lineEnd).trim(), false);
+    if (lastField !== '') applyField(head, lastField, trimmedLatin1(buf, colon + 1, lineEnd), false);
   }
   if (first) head.malformed = true;
 }
@@ -268,6 +271,26 @@ function knownFieldName(buf: Buffer, start: number, end: number): string {
   return '';
 }
 
+/** `buf.toString('latin1', start, end).trim()`, without building the untrimmed string first. */
+function trimmedLatin1(buf: Buffer, start: number, end: number): string {
+  while (start < end && isTrimmed(buf[start]!)) start++;
+  while (end > start && isTrimmed(buf[end - 1]!)) end--;
+  return start === end ? '' : buf.toString('latin1', start, end);
+}
+
+/** A plain run of 1 to 15 ASCII digits as its value, else -1 (the common Content-Length form). */
+function plainDecimal(value: string): number {
+  const len = value.length;
+  if (len === 0 || len > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 function joined(prev: string, value: string, folded: boolean): string {
   return folded && prev !== '' ? `${prev} ${value}` : value;
 }
@@ -307,20 +330,21 @@ function applyField(head: HttpHead, name: string, value: string, folded: boolean
     }
     case 'content-length': {
       // A list of identical values is allowed (RFC 9110 §8.6); anything else makes the length unknowable.
-      let n = -1;
-      for (const part of value.split(',')) {
-        const p = part.trim();
-        if (!/^\d{1,15}$/.test(p)) {
-          n = -2;
-          break;
+      let n = plainDecimal(value);
+      if (n < 0)
+        for (const part of value.split(',')) {
+          const p = part.trim();
+          if (!/^\d{1,15}$/.test(p)) {
+            n = -2;
+            break;
+          }
+          const v = Number(p);
+          if (n >= 0 && v !== n) {
+            n = -2;
+            break;
+          }
+          n = v;
         }
-        const v = Number(p);
-        if (n >= 0 && v !== n) {
-          n = -2;
-          break;
-        }
-        n = v;
-      }
       if (head.contentLength >= 0 && n !== head.contentLength) n = -2;
       head.contentLength = n;
       break;

@@ -220,8 +220,10 @@ export class HttpSession implements FlowAnalyzer {
     let start = p;
     let i = p;
     while (i < end) {
-      const lf = buf.indexOf(LF, i);
-      if (lf < 0 || lf >= end) {
+      // a byte loop rather than Buffer#indexOf: head lines are short, and a native call per line costs more
+      let lf = i;
+      while (lf < end && buf[lf] !== LF) lf++;
+      if (lf === end) {
         st.curLine += end - i;
         st.lastByte = buf[end - 1]!;
         this.keepHead(s, st, buf, start, end);

@@ -35,18 +35,21 @@ export function findNtlmssp(buf: Uint8Array, off: number, end: number): number {
   return -1;
 }
 
-const KRB5_OIDS = [
-  [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02],
-  [0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02],
-];
+/**
+ * The krb5 OID 1.2.840.113554.1.2.2 (2a 86 48 86 f7 12 01 02 02) and the MS krb5 OID 1.2.840.48018.1.2.2
+ * (2a 86 48 82 f7 12 01 02 02): they differ only in their fourth byte.
+ */
+const KRB5_OID_BYTES = 9;
+const KRB5_OID_VARIANT_AT = 3;
 
 /** True when the blob names a Kerberos mechanism (krb5 or MS krb5 OID), i.e. the session used Kerberos. */
 export function mentionsKerberos(buf: Uint8Array, off: number, end: number): boolean {
-  for (const oid of KRB5_OIDS) {
-    outer: for (let i = off; i + oid.length <= end; i++) {
-      for (let j = 0; j < oid.length; j++) if (buf[i + j] !== oid[j]) continue outer;
-      return true;
-    }
+  // one pass for both OIDs: NTLM-only blobs are scanned whole, so scanning them once matters
+  for (let i = off; i + KRB5_OID_BYTES <= end; i++) {
+    if (buf[i] !== 0x2a || buf[i + 1] !== 0x86 || buf[i + 2] !== 0x48) continue;
+    const variant = buf[i + KRB5_OID_VARIANT_AT];
+    if (variant !== 0x86 && variant !== 0x82) continue;
+    if (buf[i + 4] === 0xf7 && buf[i + 5] === 0x12 && buf[i + 6] === 0x01 && buf[i + 7] === 0x02 && buf[i + 8] === 0x02) return true;
   }
   return false;
 }

@@ -79,6 +79,21 @@ interface Pending2 {
   path: string;
 }
 
+function buildCodeName(version: 1 | 2, command: number): string {
+  const name = version === 1 ? SMB1_COMMANDS[command] ?? `command_0x${command.toString(16)}` : SMB2_COMMANDS[command] ?? `command_${command}`;
+  return `smb${version}_${name}`;
+}
+
+/** Event code names of the one-byte command codes, built once rather than per message. */
+const CODE_NAMES_CACHED = 256;
+const SMB1_CODE_NAMES: readonly string[] = Array.from({ length: CODE_NAMES_CACHED }, (_, c) => buildCodeName(1, c));
+const SMB2_CODE_NAMES: readonly string[] = Array.from({ length: CODE_NAMES_CACHED }, (_, c) => buildCodeName(2, c));
+
+function codeNameOf(version: 1 | 2, command: number): string {
+  if (command >= 0 && command < CODE_NAMES_CACHED) return (version === 1 ? SMB1_CODE_NAMES : SMB2_CODE_NAMES)[command]!;
+  return buildCodeName(version, command);
+}
+
 /** Out-parameter of the string readers (no allocation per call beyond the string itself). */
 const cursor = { value: '', next: 0 };
 
@@ -1090,7 +1105,6 @@ export class SmbSession implements FlowAnalyzer {
 
   private event(requesterDir: Dir, version: 1 | 2, command: number, result: OperationEvent['result']): OperationEvent {
     const c = this.carrier;
-    const name = version === 1 ? SMB1_COMMANDS[command] ?? `command_0x${command.toString(16)}` : SMB2_COMMANDS[command] ?? `command_${command}`;
     const kind: OperationKind = (version === 1 ? SMB1_KINDS[command] : SMB2_KINDS[command]) ?? 'other';
     return {
       type: 'operation',
@@ -1103,7 +1117,7 @@ export class SmbSession implements FlowAnalyzer {
       dst: requesterDir === Dir.ToServer ? c.server : c.client,
       kind,
       code: command,
-      codeName: `smb${version}_${name}`,
+      codeName: codeNameOf(version, command),
       result,
       attributes: { smb_version: version },
     };

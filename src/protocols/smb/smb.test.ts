@@ -7,6 +7,7 @@ import { fuzzRuns } from '../../util/fuzz-budget.js';
 import { SRVSVC_UUID, bind, bindAck, netPathCanonicalizeStub, request } from '../dcerpc/test-frames.js';
 import { probeSmb } from './index.js';
 import { NbssFramer } from './nbss.js';
+import { mentionsKerberos } from './ntlmssp.js';
 import { SmbSession } from './session.js';
 
 // ---- hand-built SMB2 (MS-SMB2 2.2) ------------------------------------------------------------------------
@@ -416,4 +417,27 @@ test('bulk SMB2 reads and writes split across segments (only their fixed part ke
     assert.ok(rpc.some((o) => o.codeName === 'bind' && o.object === 'srvsvc'), `segment ${segment}`);
     assert.ok(rpc.some((o) => o.codeName === 'srvsvc_netpathcanonicalize'), `segment ${segment}`);
   }
+});
+
+test('property: mentionsKerberos finds the krb5 or MS krb5 OID anywhere in the blob range, and only there', () => {
+  const KRB5 = Buffer.from('2a864886f712010202', 'hex');
+  const MS_KRB5 = Buffer.from('2a864882f712010202', 'hex');
+  // fragments biased towards near-misses of the two OIDs
+  const fragment = fc.oneof(
+    fc.constant(KRB5),
+    fc.constant(MS_KRB5),
+    fc.constant(KRB5.subarray(0, 8)),
+    fc.constant(Buffer.from('2a864884f712010202', 'hex')),
+    fc.uint8Array({ maxLength: 6 }).map((u) => Buffer.from(u)),
+  );
+  fc.assert(
+    fc.property(fc.array(fragment, { maxLength: 8 }), fc.nat(), fc.nat(), (parts, a, b) => {
+      const blob = Buffer.concat(parts);
+      const off = blob.length === 0 ? 0 : a % (blob.length + 1);
+      const end = off + (b % (blob.length - off + 1));
+      const range = blob.subarray(off, end);
+      assert.equal(mentionsKerberos(blob, off, end), range.includes(KRB5) || range.includes(MS_KRB5));
+    }),
+    { numRuns: fuzzRuns(300) },
+  );
 });

@@ -13,15 +13,33 @@ function hex4(v: number): string {
   return HEX2[(v >> 8) & 0xff]! + HEX2[v & 0xff]!;
 }
 
+/** A whole fingerprint remembered under the exact values it was computed from. */
+class FingerprintEntry {
+  constructor(
+    readonly key: Int32Array,
+    readonly parts: Readonly<Ja4Parts>,
+    readonly next: FingerprintEntry | null,
+  ) {}
+}
+
 /**
  * Memo of the 12-hex-digit SHA-256 prefixes JA4 and JA4S publish. A network's clients send a handful of distinct
  * hellos, so nearly every handshake hashes a list already hashed: one bounded Map lookup instead of a SHA-256.
  * When full it starts over (counted in `resets`), so memory stays bounded whatever the traffic.
+ *
+ * It also remembers whole fingerprints keyed by the numeric values they depend on, so a repeated hello costs a
+ * numeric hash and a compare instead of rebuilding the hex lists and their strings. A fingerprint is only kept
+ * when both its texts are in the hash map, and the fingerprints are dropped whenever the hash map is: a
+ * fingerprint hit therefore stands for two hash hits, and `resets` counts exactly what it would without them.
  */
 export class HashMemo {
   private readonly hashes = new Map<string, string>();
   /** times the memo was full and was emptied */
   resets = 0;
+  private readonly fingerprints = new Map<number, FingerprintEntry>();
+  private fingerprintCount = 0;
+  /** times the fingerprint table alone was full and was emptied (bounded by maxEntries as well) */
+  fingerprintResets = 0;
 
   constructor(readonly maxEntries: number) {}
 
@@ -31,11 +49,36 @@ export class HashMemo {
       h = createHash('sha256').update(text).digest('hex').slice(0, 12);
       if (this.hashes.size >= this.maxEntries) {
         this.hashes.clear();
+        this.fingerprints.clear();
+        this.fingerprintCount = 0;
         this.resets++;
       }
       this.hashes.set(text, h);
     }
     return h;
+  }
+
+  /** The fingerprint remembered for key[0..keyLen) (its hash `hash`), or null. */
+  findFingerprint(hash: number, key: Int32Array, keyLen: number): Readonly<Ja4Parts> | null {
+    for (let e: FingerprintEntry | null = this.fingerprints.get(hash) ?? null; e !== null; e = e.next) {
+      const k = e.key;
+      if (k.length !== keyLen) continue;
+      let i = 0;
+      while (i < keyLen && k[i] === key[i]) i++;
+      if (i === keyLen) return e.parts;
+    }
+    return null;
+  }
+
+  rememberFingerprint(hash: number, key: Int32Array, keyLen: number, parts: Readonly<Ja4Parts>): void {
+    if (this.fingerprintCount >= this.maxEntries) {
+      this.fingerprints.clear();
+      this.fingerprintCount = 0;
+      this.fingerprintResets++;
+    }
+    const head = this.fingerprints.get(hash) ?? null;
+    this.fingerprints.set(hash, new FingerprintEntry(key.slice(0, keyLen), parts, head));
+    this.fingerprintCount++;
   }
 }
 
@@ -127,7 +170,67 @@ function countNonGrease(list: readonly number[]): number {
   return n;
 }
 
-export function ja4(h: ClientHello, transport: Ja4Transport = 't', memo: HashMemo = ja4HashMemo): Ja4Parts {
+/** Scratch for a fingerprint's key: the values it depends on (grown for longer lists). */
+let keyScratch = new Int32Array(3 * MAX_LIST + 16);
+let keyLen = 0;
+
+function keyReset(need: number): void {
+  if (need > keyScratch.length) keyScratch = new Int32Array(need);
+  keyLen = 0;
+}
+
+function keyPush(v: number): void {
+  keyScratch[keyLen++] = v;
+}
+
+function keyPushList(list: readonly number[]): void {
+  keyScratch[keyLen++] = list.length;
+  for (let i = 0; i < list.length; i++) keyScratch[keyLen++] = list[i]!;
+}
+
+/** FNV-1a over the key's values, folded to a small integer (a V8 Smi: Map keys without boxing). */
+function keyHash(): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < keyLen; i++) h = Math.imul(h ^ keyScratch[i]!, 0x01000193);
+  return h & 0x3fffffff;
+}
+
+const FP_JA4 = 1;
+const FP_JA4S = 2;
+
+function transportCode(t: Ja4Transport): number {
+  return t.charCodeAt(0);
+}
+
+/** What ja4Alpn depends on: its first and last bytes, or -1 without a value. */
+function alpnKeyOfBuffer(first: Buffer | null): number {
+  return first === null || first.length === 0 ? -1 : (first[0]! << 8) | first[first.length - 1]!;
+}
+
+function alpnKeyOfLatin1(alpn: string): number {
+  return alpn === '' ? -1 : (alpn.charCodeAt(0) << 8) | alpn.charCodeAt(alpn.length - 1);
+}
+
+export function ja4(h: ClientHello, transport: Ja4Transport = 't', memo: HashMemo = ja4HashMemo): Readonly<Ja4Parts> {
+  keyReset(h.ciphers.length + h.extensions.length + h.signatureAlgorithms.length + 8);
+  keyPush(FP_JA4);
+  keyPush(transportCode(transport));
+  keyPush(ja4HelloVersion(h));
+  keyPush(h.hasSni ? 1 : 0);
+  keyPush(alpnKeyOfBuffer(h.firstAlpn));
+  keyPushList(h.ciphers);
+  keyPushList(h.extensions);
+  keyPushList(h.signatureAlgorithms);
+  const hash = keyHash();
+  const known = memo.findFingerprint(hash, keyScratch, keyLen);
+  if (known !== null) return known;
+  const resets = memo.resets;
+  const parts = computeJa4(h, transport, memo);
+  if (memo.resets === resets) memo.rememberFingerprint(hash, keyScratch, keyLen, parts);
+  return parts;
+}
+
+function computeJa4(h: ClientHello, transport: Ja4Transport, memo: HashMemo): Ja4Parts {
   const cipherCount = countNonGrease(h.ciphers);
   const a =
     transport +
@@ -147,7 +250,24 @@ export function ja4(h: ClientHello, transport: Ja4Transport = 't', memo: HashMem
   return { ja4: a + '_' + b + '_' + c, raw: a + '_' + cipherList + '_' + cText };
 }
 
-export function ja4s(h: ServerHello, transport: Ja4Transport = 't', memo: HashMemo = ja4HashMemo): Ja4Parts {
+export function ja4s(h: ServerHello, transport: Ja4Transport = 't', memo: HashMemo = ja4HashMemo): Readonly<Ja4Parts> {
+  keyReset(h.extensions.length + 8);
+  keyPush(FP_JA4S);
+  keyPush(transportCode(transport));
+  keyPush(h.version);
+  keyPush(h.cipher);
+  keyPush(alpnKeyOfLatin1(h.alpn));
+  keyPushList(h.extensions);
+  const hash = keyHash();
+  const known = memo.findFingerprint(hash, keyScratch, keyLen);
+  if (known !== null) return known;
+  const resets = memo.resets;
+  const parts = computeJa4s(h, transport, memo);
+  if (memo.resets === resets) memo.rememberFingerprint(hash, keyScratch, keyLen, parts);
+  return parts;
+}
+
+function computeJa4s(h: ServerHello, transport: Ja4Transport, memo: HashMemo): Ja4Parts {
   const alpn = h.alpn === '' ? '00' : ja4Alpn(Buffer.from(h.alpn, 'latin1'));
   const a = transport + ja4Version(h.version) + count2(h.extensions.length) + alpn;
   let exts = '';

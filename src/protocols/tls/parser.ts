@@ -58,6 +58,11 @@ export function probeTls(buf: Buffer, off: number, len: number, _dir: Dir): Prob
   return buf[off + 9] === 3 ? Probe.Yes : Probe.No;
 }
 
+/** Big-endian u16 at b[o] (the caller has checked o + 2 against the message end). */
+function u16(b: Buffer, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
 /** Caps on the lists kept from a hello. */
 export const MAX_LIST = 256;
 
@@ -85,18 +90,19 @@ export class ClientHello {
 export function parseClientHello(b: Buffer, off: number, len: number, h: ClientHello): boolean {
   const end = off + len;
   let p = off;
-  if (len < 38) return false;
-  h.legacyVersion = b.readUInt16BE(p);
+  // every read below is checked against `end`, so a range inside the buffer keeps them all inside it
+  if (len < 38 || off < 0 || end > b.length) return false;
+  h.legacyVersion = u16(b, p);
   p += 34; // version + random
   const sid = b[p]!;
   if (sid > 32 || p + 1 + sid > end) return false;
   h.sessionIdLength = sid;
   p += 1 + sid;
   if (p + 2 > end) return false;
-  const cipherBytes = b.readUInt16BE(p);
+  const cipherBytes = u16(b, p);
   p += 2;
   if (cipherBytes % 2 !== 0 || p + cipherBytes > end) return false;
-  for (let i = 0; i < cipherBytes; i += 2) pushCapped(h, h.ciphers, b.readUInt16BE(p + i));
+  for (let i = 0; i < cipherBytes; i += 2) pushCapped(h, h.ciphers, u16(b, p + i));
   p += cipherBytes;
   if (p + 1 > end) return false;
   const comp = b[p]!;
@@ -105,13 +111,13 @@ export function parseClientHello(b: Buffer, off: number, len: number, h: ClientH
   p += 1 + comp;
   if (p === end) return true; // no extensions (SSL 3.0 / old TLS)
   if (p + 2 > end) return false;
-  const extBytes = b.readUInt16BE(p);
+  const extBytes = u16(b, p);
   p += 2;
   if (p + extBytes > end) return false;
   const extEnd = p + extBytes;
   while (p + 4 <= extEnd) {
-    const type = b.readUInt16BE(p);
-    const elen = b.readUInt16BE(p + 2);
+    const type = u16(b, p);
+    const elen = u16(b, p + 2);
     p += 4;
     if (p + elen > extEnd) return false;
     pushCapped(h, h.extensions, type);
@@ -135,7 +141,7 @@ function decodeClientExtension(b: Buffer, p: number, len: number, type: number, 
       let q = p + 2;
       while (q + 3 <= end) {
         const nameType = b[q]!;
-        const nlen = b.readUInt16BE(q + 1);
+        const nlen = u16(b, q + 1);
         q += 3;
         if (q + nlen > end) return;
         if (nameType === 0 && h.sni === '') h.sni = b.toString('latin1', q, Math.min(q + nlen, q + 255));
@@ -146,7 +152,7 @@ function decodeClientExtension(b: Buffer, p: number, len: number, type: number, 
     case Ext.SupportedVersions: {
       if (len < 1) return;
       const n = b[p]!;
-      for (let q = p + 1; q + 2 <= end && q + 2 <= p + 1 + n; q += 2) pushCapped(h, h.supportedVersions, b.readUInt16BE(q));
+      for (let q = p + 1; q + 2 <= end && q + 2 <= p + 1 + n; q += 2) pushCapped(h, h.supportedVersions, u16(b, q));
       return;
     }
     case Ext.Alpn: {
@@ -178,8 +184,8 @@ function decodeClientExtension(b: Buffer, p: number, len: number, type: number, 
 
 function readU16List(b: Buffer, p: number, end: number, out: number[], h: { truncated: boolean }): void {
   if (p + 2 > end) return;
-  const n = b.readUInt16BE(p);
-  for (let q = p + 2; q + 2 <= end && q + 2 <= p + 2 + n; q += 2) pushCapped(h, out, b.readUInt16BE(q));
+  const n = u16(b, p);
+  for (let q = p + 2; q + 2 <= end && q + 2 <= p + 2 + n; q += 2) pushCapped(h, out, u16(b, q));
 }
 
 export class ServerHello {
@@ -199,27 +205,28 @@ const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e
 export function parseServerHello(b: Buffer, off: number, len: number, h: ServerHello): boolean {
   const end = off + len;
   let p = off;
-  if (len < 38) return false;
-  h.legacyVersion = h.version = b.readUInt16BE(p);
+  // every read below is checked against `end`, so a range inside the buffer keeps them all inside it
+  if (len < 38 || off < 0 || end > b.length) return false;
+  h.legacyVersion = h.version = u16(b, p);
   h.helloRetry = b.compare(HRR_RANDOM, 0, 32, p + 2, p + 34) === 0;
   p += 34;
   const sid = b[p]!;
   if (sid > 32 || p + 1 + sid + 3 > end) return false;
   p += 1 + sid;
-  h.cipher = b.readUInt16BE(p);
+  h.cipher = u16(b, p);
   p += 3; // cipher + compression
   if (p === end) return true;
   if (p + 2 > end) return false;
-  const extEnd = p + 2 + b.readUInt16BE(p);
+  const extEnd = p + 2 + u16(b, p);
   p += 2;
   if (extEnd > end) return false;
   while (p + 4 <= extEnd) {
-    const type = b.readUInt16BE(p);
-    const elen = b.readUInt16BE(p + 2);
+    const type = u16(b, p);
+    const elen = u16(b, p + 2);
     p += 4;
     if (p + elen > extEnd) return false;
     pushCapped(h, h.extensions, type);
-    if (type === Ext.SupportedVersions && elen === 2) h.version = b.readUInt16BE(p);
+    if (type === Ext.SupportedVersions && elen === 2) h.version = u16(b, p);
     if (type === Ext.Alpn && elen >= 3 && p + 3 + b[p + 2]! <= p + elen) h.alpn = b.toString('latin1', p + 3, p + 3 + b[p + 2]!);
     p += elen;
   }

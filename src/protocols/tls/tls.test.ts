@@ -221,3 +221,47 @@ test('property: JA4 sorted lists equal a plain string sort of the hex values (GR
     { numRuns: fuzzRuns(200) },
   );
 });
+
+test('property: the JA4 fingerprint memo returns what a fresh computation does and keeps the hash memo resets exact', () => {
+  const hexList = (l: number[]) => l.map((v) => v.toString(16).padStart(4, '0'));
+  // a small pool so hellos repeat, memos small so resets happen between repeats
+  const pool = [
+    clientHello(SPEC_CIPHERS, specExtensions(SPEC_EXTENSION_ORDER)),
+    clientHello([0x1301, 0x1302], [ext.sni('a.example'), ext.alpn(['h2']), ext.sigalgs([0x0403])]),
+    clientHello([0x1301, 0x1302], [ext.sni('b.example'), ext.alpn(['http/1.1']), ext.sigalgs([0x0403])]),
+    clientHello([0xc02f], [ext.groups([0x1d])], 0x0301),
+    clientHello([0x1303, 0x1301], [ext.versions([0x0304, 0x0303]), ext.sigalgs([0x0804, 0x0403])]),
+  ].map(decodeClientHello);
+  const servers = [
+    serverHello(0xc030, [ext.empty(5), ext.empty(0x17)]),
+    serverHello(0x1301, [ext.versions([0x0304])]),
+  ].map((m) => {
+    const h = new ServerHello();
+    assert.ok(parseServerHello(m, 4, m.length - 4, h));
+    return h;
+  });
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: pool.length + servers.length - 1 }), { maxLength: 30 }), fc.integer({ min: 1, max: 6 }), (picks, cap) => {
+      const memo = new HashMemo(cap);
+      // reference: the texts hashed in the same order through a memo without fingerprints
+      const reference = new HashMemo(cap);
+      for (const i of picks) {
+        if (i < pool.length) {
+          const fp = ja4(pool[i]!, 't', memo);
+          const fresh = ja4(pool[i]!, 't', new HashMemo(1024));
+          assert.deepEqual(fp, fresh);
+          const [, ciphers, exts, sigs] = fresh.raw.split('_');
+          if (ciphers !== '') reference.hash12(ciphers!);
+          if (exts !== '') reference.hash12(sigs === undefined ? exts! : exts + '_' + sigs);
+        } else {
+          const h = servers[i - pool.length]!;
+          const fp = ja4s(h, 't', memo);
+          assert.deepEqual(fp, ja4s(h, 't', new HashMemo(1024)));
+          if (h.extensions.length > 0) reference.hash12(hexList(h.extensions).join(','));
+        }
+        assert.equal(memo.resets, reference.resets);
+      }
+    }),
+    { numRuns: fuzzRuns(200) },
+  );
+});
