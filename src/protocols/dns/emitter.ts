@@ -6,7 +6,7 @@
  * (hitting it is counted, the fact is still emitted).
  */
 import type { Endpoint, FactField, ProtocolName } from '../../events/types.js';
-import { classifyIp, isGroupMacText } from '../../model/address-class.js';
+import { classifyIp, isGroupMacText, parseIp4 } from '../../model/address-class.js';
 import { ip4ToString } from '../../util/addr.js';
 import type { AnalyzerContext, Dir } from '../analyzer.js';
 import { FlowEvents } from '../common/flow-events.js';
@@ -28,35 +28,9 @@ const IP_IS_HOST = 1;
 const MAC_IS_HOST = 2;
 const IS_GROUP = 4;
 
-/**
- * Dotted-quad IPv4 text as a number, -1 when it is not one: the same acceptance as classifyIp's parser (1-3
- * digits per octet, each at most 255), without a regular expression.
- */
-function dottedIp4(text: string): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (++digits > 3) return -1;
-      octet = octet * 10 + (c - 0x30);
-    } else if (c === 0x2e && digits > 0 && dots < 3) {
-      if (octet > 255) return -1;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0 || octet > 255) return -1;
-  return value * 256 + octet;
-}
-
 /** classifyIp(text) === 'unicast', with the IPv4 case decided without parsing by regular expression. */
 export function isUnicastText(text: string): boolean {
-  const v4 = dottedIp4(text);
+  const v4 = parseIp4(text);
   if (v4 >= 0) return v4 !== 0 && v4 < 0xe0000000;
   return classifyIp(text) === 'unicast';
 }
