@@ -76,8 +76,10 @@ describe('capture tool arguments', () => {
 
   test('tcpdump: packet-buffered, no name resolution, filter as the expression; one interface only', () => {
     assert.deepEqual(captureToolArgs('tcpdump', { interfaces: ['eth0'], filter: 'udp', maxPackets: 3 }), [
-      '-i', 'eth0', '-w', '-', '-U', '-n', '-c', '3', 'udp',
+      '-i', 'eth0', '-w', '-', '-U', '-n', '-c', '3', '--', 'udp',
     ]);
+    // A filter that looks like an option stays the filter expression.
+    assert.deepEqual(captureToolArgs('tcpdump', { interfaces: ['eth0'], filter: '-r /etc/passwd' }).slice(-2), ['--', '-r /etc/passwd']);
     assert.throws(() => captureToolArgs('tcpdump', { interfaces: ['eth0', 'eth1'] }), (e: unknown) => e instanceof CaptureInputError && /dumpcap/.test(e.message));
   });
 });

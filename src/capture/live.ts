@@ -137,7 +137,8 @@ export function captureToolArgs(kind: CaptureToolKind, opts: Pick<LiveCaptureOpt
   // -U: write each packet as it arrives (tcpdump buffers -w output otherwise); -n: never resolve names.
   args.push('-i', opts.interfaces[0]!, '-w', '-', '-U', '-n');
   if (opts.maxPackets !== undefined) args.push('-c', String(opts.maxPackets));
-  if (opts.filter !== undefined) args.push(opts.filter);
+  // `--` ends the options: a filter starting with '-' must not be read as one (glibc getopt permutes arguments).
+  if (opts.filter !== undefined) args.push('--', opts.filter);
   return args;
 }
 
