@@ -167,7 +167,7 @@ export class Dispatcher {
       }
     }
     const tcp = transport === 'tcp';
-    const skipPortMatching = st.chunks === 1 ? flow : null;
+    const prefilled = st.chunks === 1 ? flow : null;
     let stored = 0;
     let alreadyStored = false;
     const used = fromA ? st.usedA : st.usedB;
@@ -178,7 +178,7 @@ export class Dispatcher {
       alreadyStored = true;
       this.runProbes(st, dir, fromA ? st.bufA! : st.bufB!, start, used + stored - start, false, null);
     } else {
-      this.runProbes(st, dir, buf, off, len, !tcp, skipPortMatching);
+      this.runProbes(st, dir, buf, off, len, !tcp, prefilled);
     }
     let decision = this.decide(st, flow, false);
     if (decision === CLAIM_UNDECIDED) {

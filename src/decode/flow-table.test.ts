@@ -311,3 +311,17 @@ test('DHCP discovers from 0.0.0.0 of different hosts are different flows (told a
   h.table.process(packet({ proto: IpProto.UDP, src: '0.0.0.0', dst: '255.255.255.255', sport: 68, dport: 67, srcMac: 0x020000000001 }));
   assert.equal(h.table.size, 2);
 });
+
+test('interleaved and back-to-back packets of several flows are counted on the right flow and direction', () => {
+  const h = harness();
+  const fwd = (sport: number) => ({ src: '10.0.0.1', dst: '10.0.0.2', sport, dport: 502, proto: IpProto.UDP });
+  const rev = (sport: number) => ({ src: '10.0.0.2', dst: '10.0.0.1', sport: 502, dport: sport, proto: IpProto.UDP });
+  // The previous packet's flow is tried first: mix repeats, switches and reversals of it.
+  const order: Array<[number, boolean]> = [[1, true], [1, true], [1, false], [2, true], [1, false], [3, true], [3, false], [2, false], [2, false], [1, true]];
+  let ts = 1;
+  for (const [n, toServer] of order) h.table.process(packet({ ...(toServer ? fwd(40000 + n) : rev(40000 + n)), ts: ts++ }));
+  assert.equal(h.table.size, 3);
+  h.table.flushAll();
+  const counts = h.ended.map((f) => [f.clientPort - 40000, f.packetsToServer, f.packetsToClient]).sort((a, b) => a[0]! - b[0]!);
+  assert.deepEqual(counts, [[1, 3, 2], [2, 1, 2], [3, 1, 1]]);
+});

@@ -455,7 +455,7 @@ export class FlowTable implements StreamReceiver<Flow> {
 
   /** The packet's flow is found (or new): bookkeeping, then the transport's handling. */
   private onPacketOf(f: Flow, fromA: boolean, pkt: DecodedPacket, proto: number, vlan: number, ts: number): void {
-    if (proto === IpProto.TCP && f.lruList === LIST_TCP_CLOSED && (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN && f.packetsA + f.packetsB > 0) {
+    if (proto === IpProto.TCP && f.lruList === LIST_TCP_CLOSED && (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN) {
       // A new connection attempt on the 5-tuple of a finished one: a new flow.
       const hash = f.hash;
       this.endFlow(f, 'closed');
