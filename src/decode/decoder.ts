@@ -17,7 +17,7 @@ import { LinkType, type PacketRecord } from '../capture/types.js';
 import { DecodedPacket, DecodeError, EtherType, IpProto } from './packet.js';
 import { DEFAULT_FRAGMENT_LIMITS, IpFragmentReassembler, type FragmentCounters } from './ip-fragments.js';
 import { ip4ToString, ip6ToString, macToString } from '../util/addr.js';
-import { be16, be32, be48, le32 } from '../util/bytes.js';
+import { be16, be32, be48, le32, STRICT_BOUNDS } from '../util/bytes.js';
 
 export interface PacketDecoderOptions {
   /** Bytes of IP fragment payload buffered at once (all datagrams). Default 4 MiB. */
@@ -251,8 +251,10 @@ export class PacketDecoder {
       return;
     }
     out.hasEth = true;
-    out.dstMac = readMac(buf, off);
-    out.srcMac = readMac(buf, off + 6);
+    if (STRICT_BOUNDS && off + 12 > buf.length) throw new RangeError(`MACs at ${off} outside a buffer of ${buf.length}`);
+    // The two MACs read in place rather than through be48: a call here is not inlined and boxes its result.
+    out.dstMac = ((buf[off]! << 8) | buf[off + 1]!) * 4294967296 + buf[off + 2]! * 16777216 + ((buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!);
+    out.srcMac = ((buf[off + 6]! << 8) | buf[off + 7]!) * 4294967296 + buf[off + 8]! * 16777216 + ((buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!);
     const typeOrLength = be16(buf, off + 12);
     if (typeOrLength < 0x0600) this.ieee8023(typeOrLength, buf, off + 14, end, out);
     else this.etherType(typeOrLength, buf, off + 14, end, out);

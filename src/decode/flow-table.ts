@@ -398,7 +398,7 @@ export class FlowTable implements StreamReceiver<Flow> {
       const side = this.match(last, pkt, ipVersion, proto, vlan, sport, dport);
       if (side !== 0) {
         this.counters.packets++;
-        this.onPacketOf(last, side === 1, pkt, proto, vlan, ts);
+        this.onPacketOf(last, side === 1, pkt, proto, vlan);
         return;
       }
     }
@@ -450,11 +450,16 @@ export class FlowTable implements StreamReceiver<Flow> {
     if (f === undefined) {
       f = this.createFlow(pkt, hash, ipVersion, proto, sport, dport);
     }
-    this.onPacketOf(f, fromA, pkt, proto, vlan, ts);
+    this.onPacketOf(f, fromA, pkt, proto, vlan);
   }
 
-  /** The packet's flow is found (or new): bookkeeping, then the transport's handling. */
-  private onPacketOf(f: Flow, fromA: boolean, pkt: DecodedPacket, proto: number, vlan: number, ts: number): void {
+  /**
+   * The packet's flow is found (or new): bookkeeping, then the transport's handling.
+   * Timestamps and sequence numbers are read from `pkt` where they are used, never passed down the per-packet
+   * calls: a double argument to a call V8 does not inline is boxed, one heap number per packet.
+   */
+  private onPacketOf(f: Flow, fromA: boolean, pkt: DecodedPacket, proto: number, vlan: number): void {
+    const ts = pkt.ts;
     if (proto === IpProto.TCP && f.lruList === LIST_TCP_CLOSED && (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN) {
       // A new connection attempt on the 5-tuple of a finished one: a new flow.
       const hash = f.hash;
@@ -495,7 +500,7 @@ export class FlowTable implements StreamReceiver<Flow> {
         this.counters.packetsIgnored++;
         return;
       }
-      this.payload(f, fromA, pkt.l4Buf, pkt.payloadOff, payloadLen, pkt.frame, ts);
+      this.packetPayload(f, fromA, pkt, payloadLen);
     }
   }
 
@@ -613,23 +618,23 @@ export class FlowTable implements StreamReceiver<Flow> {
       streamA = f.streamA = new TcpStream(f, this, this.reassemblyLimits, this.counters);
       streamB = f.streamB = new TcpStream(f, this, this.reassemblyLimits, this.counters);
     }
-    const frame = pkt.frame;
-    const ts = pkt.ts;
     if ((flags & TcpFlag.ACK) !== 0) {
       // Acknowledged peer data we never saw is lost: tell the analyzer before this side's bytes.
       const peer = fromA ? streamB : streamA;
-      if (peer.started) {
-        peer.acked(pkt.tcpAck, frame, ts);
+      if (peer.started && peer.ackSkipsData(pkt.tcpAck)) {
+        peer.acked(pkt.tcpAck, pkt.frame, pkt.ts);
         if (f.app >= APP_UNCLAIMED) return;
       }
     }
     if (payloadLen > 0 && (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0) {
       // In-order data, the bulk of every stream: straight to the application layer.
       if ((fromA ? streamA : streamB).advanceInOrder(pkt.tcpSeq, payloadLen)) {
-        this.payload(f, fromA, pkt.l4Buf, pkt.payloadOff, payloadLen, frame, ts);
+        this.packetPayload(f, fromA, pkt, payloadLen);
         return;
       }
     }
+    const frame = pkt.frame;
+    const ts = pkt.ts;
     if (payloadLen > 0 || (flags & (TcpFlag.SYN | TcpFlag.FIN)) !== 0) {
       (fromA ? streamA : streamB).segment(pkt.tcpSeq, flags, pkt.l4Buf, pkt.payloadOff, payloadLen, frame, ts);
     }
@@ -661,6 +666,22 @@ export class FlowTable implements StreamReceiver<Flow> {
     ) {
       this.lruUnlink(f);
       this.lruPushHead(f, LIST_TCP_CLOSED);
+    }
+  }
+
+  /** The packet's own payload (a UDP datagram, in-order TCP data) for the application layer: see payload(). */
+  private packetPayload(f: Flow, fromA: boolean, pkt: DecodedPacket, len: number): void {
+    if (f.app === APP_ATTACHED) {
+      const meta = this.meta;
+      meta.frame = pkt.frame;
+      meta.ts = pkt.ts;
+      try {
+        f.analyzer!.onData(fromA === f.clientIsA ? Dir.ToServer : Dir.ToClient, pkt.l4Buf, pkt.payloadOff, len, meta);
+      } catch (error) {
+        this.analyzerFailed(f, error);
+      }
+    } else if (f.app === APP_PROBING) {
+      this.probeData(f, fromA, pkt.l4Buf, pkt.payloadOff, len, pkt.frame, pkt.ts);
     }
   }
 

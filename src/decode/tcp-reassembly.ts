@@ -125,6 +125,15 @@ export class TcpStream<Owner> {
    * The peer acknowledged up to `ack`: anything before it that we have not delivered was sent but missed by
    * the capture. Declare it lost (delivering buffered segments on the way) so the analyzer does not wait.
    */
+  /** Whether acked(ack) has anything to do: the peer acknowledged bytes of this direction not seen yet. */
+  ackSkipsData(ack: number): boolean {
+    if (!this.started) return false;
+    let limit = ack >>> 0;
+    if (this.finSeen && ((limit - this.finSeq) | 0) > 0) limit = this.finSeq;
+    const ahead = (limit - this.nextSeq) | 0;
+    return ahead > 0 && ahead <= MAX_SEQ_JUMP;
+  }
+
   acked(ack: number, frame: number, ts: number): void {
     if (!this.started) return;
     let limit = ack >>> 0;

@@ -8,7 +8,8 @@
  * turns every read into a checked one that throws a RangeError.
  */
 
-const STRICT = process.env.OTWATCH_STRICT_BOUNDS === '1';
+export const STRICT_BOUNDS = process.env.OTWATCH_STRICT_BOUNDS === '1';
+const STRICT = STRICT_BOUNDS;
 
 function outOfBounds(buf: Uint8Array, off: number, width: number): never {
   throw new RangeError(`read of ${width} bytes at ${off} outside a buffer of ${buf.length}`);
