@@ -210,10 +210,20 @@ export class Detector {
     }
   }
 
+  /**
+   * Whether an operation of this kind, protocol and result must reach onEvent(): when learning a baseline (every
+   * operation is learned), or when a rule subscribes to it. Fixed for a run.
+   */
+  wantsOperation(kind: string, protocol: string, result: string): boolean {
+    return this.learning || this.subscribedRules(kind, protocol, result).length > 0;
+  }
+
   private onOperation(e: OperationEvent, file: string): void {
-    const kind = e.kind;
-    const protocol = e.protocol;
-    const result = e.result;
+    const list = this.subscribedRules(e.kind, e.protocol, e.result);
+    for (let i = 0; i < list.length; i++) list[i]!.rule.onOperation!(e, file, list[i]!.hits);
+  }
+
+  private subscribedRules(kind: string, protocol: string, result: string): readonly Bound[] {
     let list: readonly Bound[] | undefined;
     for (let i = 0; i < RECENT_COMBINATIONS; i++) {
       if (this.recentKind[i] === kind && this.recentProtocol[i] === protocol && this.recentResult[i] === result) {
@@ -230,7 +240,7 @@ export class Detector {
       this.recentResult[slot] = result;
       this.recentRules[slot] = list;
     }
-    for (let i = 0; i < list.length; i++) list[i]!.rule.onOperation!(e, file, list[i]!.hits);
+    return list;
   }
 
   /** The rules subscribed to operations of this kind, protocol and result (resolved once, then looked up). */

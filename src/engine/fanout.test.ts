@@ -16,9 +16,14 @@ test('consumers are called in order with the current file, for every combination
         const inventory = {
           onEvent: (e: OtEvent) => calls.push(`inventory ${e.type}`),
           onFlowEnd: (s: FlowSummary) => calls.push(`inventory flow ${s.id}`),
+          countOperation: () => calls.push('inventory count'),
         };
         const detector = withDetector
-          ? { onEvent: (e: OtEvent, f: string) => calls.push(`detector ${e.type} ${f}`), onFlowEnd: (s: FlowSummary, f: string) => calls.push(`detector flow ${s.id} ${f}`) }
+          ? {
+              onEvent: (e: OtEvent, f: string) => calls.push(`detector ${e.type} ${f}`),
+              onFlowEnd: (s: FlowSummary, f: string) => calls.push(`detector flow ${s.id} ${f}`),
+              wantsOperation: () => false,
+            }
           : null;
         const fanout = new EventFanout(
           inventory, detector,
@@ -42,6 +47,37 @@ test('consumers are called in order with the current file, for every combination
         assert.deepEqual(calls, expected, `detector ${withDetector} onEvent ${withOnEvent} onFlowEnd ${withOnFlowEnd}`);
         assert.equal(fanout.events, 2);
       }
+    }
+  }
+});
+
+test('the counting path exists only without an event callback, follows the detector, and counts events', () => {
+  const endpoint = { ip: '10.0.0.1', port: 502 };
+  for (const withOnEvent of [false, true]) {
+    for (const detectorWants of [null, false, true]) {
+      const counted: string[] = [];
+      const inventory = {
+        onEvent: () => {},
+        onFlowEnd: () => {},
+        countOperation: (ci: number, id: number, protocol: string, kind: string) => counted.push(`${ci}/${id} ${protocol} ${kind}`),
+      };
+      const asked: string[] = [];
+      const detector = detectorWants === null ? null : {
+        onEvent: () => {},
+        onFlowEnd: () => {},
+        wantsOperation: (kind: string, protocol: string, result: string) => (asked.push(`${kind} ${protocol} ${result}`), detectorWants),
+      };
+      const fanout = new EventFanout(inventory, detector, withOnEvent ? () => {} : undefined, undefined);
+      if (withOnEvent) {
+        assert.equal(fanout.wantsOperation, undefined);
+        assert.equal(fanout.countOperation, undefined);
+        continue;
+      }
+      assert.equal(fanout.wantsOperation!('modbus', 'read', 'ok'), detectorWants === true);
+      assert.deepEqual(asked, detector === null ? [] : ['read modbus ok']);
+      fanout.countOperation!(1, 42, 'modbus', 'read', endpoint, endpoint);
+      assert.deepEqual(counted, ['1/42 modbus read']);
+      assert.equal(fanout.events, 1);
     }
   }
 });

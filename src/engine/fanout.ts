@@ -5,17 +5,20 @@
  * tested on every one of the run's events (hundreds of thousands on a large capture).
  */
 import type { FlowSummary } from '../decode/flow-types.js';
-import type { EventSink, OtEvent } from '../events/types.js';
+import type { Endpoint, EventSink, OperationKind, OperationResult, OtEvent, ProtocolName } from '../events/types.js';
 
 export interface EventConsumer {
   onEvent(event: OtEvent): void;
   onFlowEnd(summary: FlowSummary): void;
+  /** an operation counted without its event (see EventSink.countOperation) */
+  countOperation(captureIndex: number, flowId: number, protocol: ProtocolName, kind: OperationKind, src: Endpoint, dst: Endpoint): void;
 }
 
 /** A consumer that also wants the file the event came from (the detector). */
 export interface FileEventConsumer {
   onEvent(event: OtEvent, file: string): void;
   onFlowEnd(summary: FlowSummary, file: string): void;
+  wantsOperation(kind: OperationKind, protocol: ProtocolName, result: OperationResult): boolean;
 }
 
 export type EventCallback = (event: OtEvent, file: string) => void;
@@ -28,6 +31,12 @@ export class EventFanout implements EventSink {
   file = '';
   readonly emit: (event: OtEvent) => void;
   readonly flowEnd: (summary: FlowSummary) => void;
+  /**
+   * The counting path (EventSink.wantsOperation/countOperation): absent when the caller takes every event
+   * (--events), so analyzers then build each one.
+   */
+  readonly wantsOperation?: (protocol: ProtocolName, kind: OperationKind, result: OperationResult) => boolean;
+  readonly countOperation?: (captureIndex: number, flowId: number, protocol: ProtocolName, kind: OperationKind, src: Endpoint, dst: Endpoint) => void;
 
   constructor(
     inventory: EventConsumer,
@@ -35,6 +44,13 @@ export class EventFanout implements EventSink {
     onEvent: EventCallback | undefined,
     onFlowEnd: FlowEndCallback | undefined,
   ) {
+    if (onEvent === undefined) {
+      this.wantsOperation = detector === null ? () => false : (protocol, kind, result) => detector.wantsOperation(kind, protocol, result);
+      this.countOperation = (captureIndex, flowId, protocol, kind, src, dst) => {
+        this.events++;
+        inventory.countOperation(captureIndex, flowId, protocol, kind, src, dst);
+      };
+    }
     if (detector === null) {
       this.emit = onEvent === undefined
         ? (e) => { this.events++; inventory.onEvent(e); }

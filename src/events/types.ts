@@ -125,4 +125,13 @@ export type OtEvent = OperationEvent | AssetFactEvent | ProtocolDetectedEvent | 
 
 export interface EventSink {
   emit(event: OtEvent): void;
+  /**
+   * The counting path for routine operations (optional; both or neither). When `wantsOperation` says no consumer
+   * looks at individual operations of this protocol, kind and result (no --events output, no detection rule, no
+   * baseline learning), an analyzer may call `countOperation` instead of building and emitting the event: the
+   * model counts it exactly as the event (per flow and kind, stats.events). The answer is fixed for a run, so an
+   * analyzer may keep it per flow. Sinks without these methods get every event.
+   */
+  wantsOperation?(protocol: ProtocolName, kind: OperationKind, result: OperationResult): boolean;
+  countOperation?(captureIndex: number, flowId: number, protocol: ProtocolName, kind: OperationKind, src: Endpoint, dst: Endpoint): void;
 }

@@ -19,7 +19,7 @@
  * "modbus" edge (the asset still lists "umas" among its protocols). They are held per flow until the flow
  * ends; operations whose flow never ended by `build()` go to an edge with the same endpoints and port.
  */
-import { OPERATION_KINDS, type OperationKind, type OtEvent, type ProtocolName } from '../events/types.js';
+import { OPERATION_KINDS, type Endpoint, type OperationKind, type OtEvent, type ProtocolName } from '../events/types.js';
 import type { AssetProtocol, AssetReport, CommunicationReport } from '../report/types.js';
 import { isoTime } from '../report/time.js';
 import {
@@ -640,33 +640,39 @@ export class Inventory {
   /** A protocol event. Operations and asset facts are used; the rest is ignored. */
   onEvent(e: OtEvent): void {
     if (e.type === 'asset-fact') this.onFact(e.protocol, e.subject, e.field, e.value, e.confidence, e.ts, e.frame, e.captureIndex);
-    else if (e.type === 'operation') {
-      const key = e.captureIndex * 0x100000000 + e.flowId;
-      let pending = key === this.lastPendingKey ? this.lastPending : this.pendingOperations.get(key);
-      if (!pending) {
-        if (this.pendingOperations.size >= this.options.maxPendingFlowOperations) {
-          this.hitCap('inventory.pending-flow-operations');
-          return;
-        }
-        pending = {
-          srcIp: e.src.ip, dstIp: e.dst.ip, port: e.dst.port, protocol: e.protocol,
-          firstKind: -1, firstCount: 0, countsByKind: null, otherCounts: null, otherProtocols: null, lastProtocol: e.protocol,
-        };
-        this.pendingOperations.set(key, pending);
+    else if (e.type === 'operation') this.countOperation(e.captureIndex, e.flowId, e.protocol, e.kind, e.src, e.dst);
+  }
+
+  /**
+   * One operation of a flow, counted per kind for the flow's communication (added when the flow ends). Called for
+   * each operation event, and directly by the engine for operations no consumer needs as an event.
+   */
+  countOperation(captureIndex: number, flowId: number, protocol: ProtocolName, kindName: OperationKind, src: Endpoint, dst: Endpoint): void {
+    const key = captureIndex * 0x100000000 + flowId;
+    let pending = key === this.lastPendingKey ? this.lastPending : this.pendingOperations.get(key);
+    if (!pending) {
+      if (this.pendingOperations.size >= this.options.maxPendingFlowOperations) {
+        this.hitCap('inventory.pending-flow-operations');
+        return;
       }
-      this.lastPendingKey = key;
-      this.lastPending = pending;
-      let kind = this.lastKindIndex;
-      if (e.kind !== this.lastKind) {
-        kind = KIND_INDEX.get(e.kind) ?? -1;
-        this.lastKind = e.kind;
-        this.lastKindIndex = kind;
-      }
-      countPendingOperation(pending, kind, e.kind);
-      if (e.protocol !== pending.lastProtocol) {
-        pending.lastProtocol = e.protocol;
-        if (e.protocol !== pending.protocol) (pending.otherProtocols ??= new Set()).add(e.protocol);
-      }
+      pending = {
+        srcIp: src.ip, dstIp: dst.ip, port: dst.port, protocol,
+        firstKind: -1, firstCount: 0, countsByKind: null, otherCounts: null, otherProtocols: null, lastProtocol: protocol,
+      };
+      this.pendingOperations.set(key, pending);
+    }
+    this.lastPendingKey = key;
+    this.lastPending = pending;
+    let kind = this.lastKindIndex;
+    if (kindName !== this.lastKind) {
+      kind = KIND_INDEX.get(kindName) ?? -1;
+      this.lastKind = kindName;
+      this.lastKindIndex = kind;
+    }
+    countPendingOperation(pending, kind, kindName);
+    if (protocol !== pending.lastProtocol) {
+      pending.lastProtocol = protocol;
+      if (protocol !== pending.protocol) (pending.otherProtocols ??= new Set()).add(protocol);
     }
   }
 

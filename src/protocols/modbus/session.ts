@@ -502,9 +502,19 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
       resp.exceptionCode < 0 &&
       resp.umasStatus !== UMAS_RESPONSE_ERROR
     ) {
-      // The polling case (reads and writes answered normally): the event in one allocation with its final
-      // shape, the same keys in the same order as the general path below builds them.
-      ctx.sink.emit(
+      // The polling case (reads and writes answered normally): counted without an event when nobody reads it
+      // individually, else the event in one allocation with its final shape, the same keys in the same order as
+      // the general path below builds them.
+      const sink = ctx.sink;
+      if (sink.countOperation !== undefined && !sink.wantsOperation!(isUmas ? 'umas' : 'modbus', kind, 'ok')) {
+        sink.countOperation(
+          ctx.captureIndex, ctx.flow.id, isUmas ? 'umas' : 'modbus', kind,
+          requesterIsClient ? this.clientEndpoint : this.serverEndpoint,
+          requesterIsClient ? this.serverEndpoint : this.clientEndpoint,
+        );
+        return;
+      }
+      sink.emit(
         dataBytes < 0
           ? {
               type: 'operation',
