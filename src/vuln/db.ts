@@ -1,7 +1,8 @@
 /**
  * The offline vulnerability database: CSAF advisories (flattened to product records), the CISA KEV catalog
- * and CISA SSVC decision points, stored as a pack of separately deflated JSON sections (`otwatch.vulndb/v2`)
- * that is decoded section by section when used, so a run pays only for what it matches. The package ships
+ * and CISA SSVC decision points, stored as a pack of sections (`otwatch.vulndb/v3`: stored, deflated, or deflated
+ * in record blocks) with the matcher's product index precomputed, decoded piece by piece when used, so a run pays
+ * only for what it matches. v2 packs are still read. The package ships
  * data/vuln/vulndb.pack; a user refresh (`otwatch vulndb import`) writes to the user data directory, which
  * takes precedence. The older one-document form (`otwatch.vulndb/v1`, gzip'd JSON) is still read. See
  * docs/vulndb.md for the format and why it is not SQLite.
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import type { AdvisoryCve, AdvisoryProduct, AdvisoryRecord } from './csaf.js';
 import { upgradeCvss, type CvssStats } from './cvss.js';
+import { buildMatchIndex, MATCH_INDEX_VERSION, type MatchIndexData } from './match-index.js';
 
 export const VULNDB_SCHEMA = 'otwatch.vulndb/v1';
 
@@ -85,6 +87,48 @@ export interface VulnDbProduct extends AdvisoryProduct {
   advisory: number;
 }
 
+/** ProductColumns.flags: the product lists affected CVEs */
+export const PRODUCT_AFFECTED = 1;
+/** ProductColumns.flags: no affected CVE, fixed CVEs and a version text (a "fixed in" record) */
+export const PRODUCT_FIXED_RECORD = 2;
+
+/**
+ * What the matcher needs of every product, without decoding any: per product its advisory, a name id (equal
+ * ids = equal names), a vendor spelling id (into `vendors`) and flags.
+ */
+export interface ProductColumns {
+  count: number;
+  advisory: Uint32Array;
+  nameId: Uint32Array;
+  vendorId: Uint32Array;
+  vendors: string[];
+  flags: Uint8Array;
+}
+
+function columnsOf(products: readonly VulnDbProduct[]): ProductColumns {
+  const n = products.length;
+  const cols: ProductColumns = {
+    count: n, advisory: new Uint32Array(n), nameId: new Uint32Array(n), vendorId: new Uint32Array(n), vendors: [], flags: new Uint8Array(n),
+  };
+  const names = new Map<string, number>();
+  const vendors = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const p = products[i]!;
+    cols.advisory[i] = p.advisory;
+    let nameId = names.get(p.name);
+    if (nameId === undefined) names.set(p.name, (nameId = names.size));
+    cols.nameId[i] = nameId;
+    let vendorId = vendors.get(p.vendor);
+    if (vendorId === undefined) {
+      vendors.set(p.vendor, (vendorId = vendors.size));
+      cols.vendors.push(p.vendor);
+    }
+    cols.vendorId[i] = vendorId;
+    cols.flags[i] = p.affected.length > 0 ? PRODUCT_AFFECTED : p.fixed.length > 0 && p.version !== '' ? PRODUCT_FIXED_RECORD : 0;
+  }
+  return cols;
+}
+
 /**
  * Where a database's bulky parts come from when they are decoded on first use (a pack read from disk). The
  * matcher of one `analyze` run touches the product list, a handful of advisories and a few KEV/SSVC entries:
@@ -94,6 +138,11 @@ interface LazyParts {
   advisoryCount: number;
   advisory(index: number): VulnDbAdvisory;
   products(): VulnDbProduct[];
+  /** v3 packs: one product decoded alone, the columns and the stored match index */
+  productCount?: number;
+  product?(index: number): VulnDbProduct;
+  columns?(): ProductColumns;
+  matchIndex?(): MatchIndexData | null;
   kev(): Map<string, KevEntry>;
   ssvcEntry(cve: string): SsvcEntry | undefined;
   ssvc(): Map<string, SsvcEntry>;
@@ -105,6 +154,10 @@ export class VulnDatabase {
   /** advisories decoded one by one from a pack (sparse until `advisories` asks for all) */
   private readonly advisoryCache: Array<VulnDbAdvisory | undefined> = [];
   private productList: VulnDbProduct[] | null;
+  /** products decoded one by one from a pack (sparse until `products` asks for all) */
+  private readonly productCache: Array<VulnDbProduct | undefined> = [];
+  private productColumns: ProductColumns | null = null;
+  private matchIndexData: MatchIndexData | null = null;
   private kevMap: Map<string, KevEntry> | null;
   private ssvcMap: Map<string, SsvcEntry> | null;
   private lazy: LazyParts | null = null;
@@ -161,9 +214,43 @@ export class VulnDatabase {
     return a;
   }
 
+  /** Every product (decodes the whole product section of a pack: for import and tools; matching uses product()). */
   get products(): VulnDbProduct[] {
     if (this.productList === null) this.productList = this.lazy!.products();
     return this.productList;
+  }
+
+  get productCount(): number {
+    if (this.productList === null && this.lazy!.productCount !== undefined) return this.lazy!.productCount;
+    return this.products.length;
+  }
+
+  /** One product by index (0 <= index < productCount); decoded alone from a v3 pack, then kept. */
+  product(index: number): VulnDbProduct {
+    if (this.productList !== null || this.lazy!.product === undefined) return this.products[index]!;
+    let p = this.productCache[index];
+    if (p === undefined) {
+      p = this.lazy!.product(index);
+      this.productCache[index] = p;
+    }
+    return p;
+  }
+
+  /** Per-product advisory, name id, vendor spelling and flags (read from a v3 pack, else computed once). */
+  columns(): ProductColumns {
+    if (this.productColumns === null) {
+      this.productColumns = this.productList === null && this.lazy!.columns !== undefined ? this.lazy!.columns() : columnsOf(this.products);
+    }
+    return this.productColumns;
+  }
+
+  /** The matcher's product index (src/vuln/match-index.ts): the pack's when current, else computed once. */
+  matchIndex(): MatchIndexData {
+    if (this.matchIndexData === null) {
+      const stored = this.productList === null && this.lazy!.matchIndex !== undefined ? this.lazy!.matchIndex() : null;
+      this.matchIndexData = stored ?? buildMatchIndex(this.products);
+    }
+    return this.matchIndexData;
   }
 
   get kev(): Map<string, KevEntry> {
@@ -192,28 +279,54 @@ export class VulnDatabase {
   }
 
   /**
-   * A database over a pack (`otwatch.vulndb/v2`, see writePack): only the header is read here; sections are
+   * A database over a pack (`otwatch.vulndb/v3` or v2, see toPack): only the header is read here; sections are
    * inflated and parsed when first used. Throws VulnDbError on a malformed container.
    */
   static fromPack(pack: Buffer): VulnDatabase {
     const header = readPackHeader(pack);
-    const section = lazySections(pack, header);
-    const advisoryEnds = (): Uint32Array => {
-      const raw = section('advisoryIndex');
-      // a view when the inflated bytes are 4-byte aligned (a section inflates into a buffer of its own), else a copy
-      return raw.byteOffset % 4 === 0
-        ? new Uint32Array(raw.buffer, raw.byteOffset, raw.byteLength >>> 2)
-        : new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-    };
+    const sections = lazySections(pack, header);
+    const section = sections.whole;
     let ends: Uint32Array | null = null;
+    let productEnds: Uint32Array | null = null;
+    const v3 = header.schema === VULNDB_PACK_SCHEMA;
+    const productCount = v3 ? header.sections.productIndex![2] >>> 2 : undefined;
+    const productAt = (index: number): VulnDbProduct => {
+      productEnds ??= u32View(section('productIndex'));
+      const start = index === 0 ? 0 : productEnds[index - 1]!;
+      return productFromTuple(JSON.parse(sections.range('products', start, productEnds[index]!).toString('utf8')) as VulnDbProductTuple);
+    };
     const parts: LazyParts = {
       advisoryCount: header.advisoryCount,
       advisory(index) {
-        ends ??= advisoryEnds();
+        ends ??= u32View(section('advisoryIndex'));
         const start = index === 0 ? 0 : ends[index - 1]!;
-        return JSON.parse(section('advisories').toString('utf8', start, ends[index]!)) as VulnDbAdvisory;
+        return JSON.parse(sections.range('advisories', start, ends[index]!).toString('utf8')) as VulnDbAdvisory;
       },
-      products: () => (JSON.parse(section('products').toString('utf8')) as VulnDbProductTuple[]).map(productFromTuple),
+      products: v3
+        ? () => {
+          const list: VulnDbProduct[] = new Array<VulnDbProduct>(productCount!);
+          for (let i = 0; i < productCount!; i++) list[i] = productAt(i);
+          return list;
+        }
+        : () => (JSON.parse(section('products').toString('utf8')) as VulnDbProductTuple[]).map(productFromTuple),
+      ...(v3 ? {
+        productCount,
+        product: (index: number) => {
+          if (!(index >= 0 && index < productCount!)) throw new RangeError(`product ${index} out of range`);
+          return productAt(index);
+        },
+        columns: () => readColumns(section('productColumns'), productCount!, section('vendors')),
+        matchIndex: () => {
+          let index: MatchIndexData;
+          try {
+            index = JSON.parse(section('matchIndex').toString('utf8')) as MatchIndexData;
+          } catch (err) {
+            throw new VulnDbError(`corrupt vulnerability database pack: section matchIndex: ${(err as Error).message}`);
+          }
+          // built by other rules: the matcher recomputes it rather than trust keys this code would not make
+          return index.version === MATCH_INDEX_VERSION ? index : null;
+        },
+      } : {}),
       kev: () => new Map(Object.entries(JSON.parse(section('kev').toString('utf8')) as Record<string, KevEntry>)),
       ssvcEntry(cve) {
         const body = section('ssvc');
@@ -295,10 +408,11 @@ export class VulnDatabase {
   }
 
   /**
-   * The `otwatch.vulndb/v2` pack: magic, header length (u32 LE), JSON header (metadata and the section table),
-   * then sections, each raw-deflated on its own so a reader inflates only what it uses:
-   * products (JSON tuples), advisories (one JSON document per advisory, concatenated), advisoryIndex (u32 LE end
-   * offset of each advisory), kev (JSON object), ssvc (one JSON line `[cve, ...entry]` per CVE, sorted by cve).
+   * The `otwatch.vulndb/v3` pack: magic, header length (u32 LE), JSON header (metadata and the section table),
+   * then sections (layout and storage methods: docs/vulndb.md, SECTION_METHOD), so a reader decodes only what it
+   * uses: products and advisories (JSON records in deflated blocks, u32 LE end offsets beside), product columns,
+   * vendor spellings and the match index (stored), kev (JSON object), ssvc (one JSON line `[cve, ...entry]` per
+   * CVE, sorted by cve).
    */
   toPack(generator: string): Buffer {
     const advisories = this.advisories;
@@ -314,19 +428,56 @@ export class VulnDatabase {
     const kev: Record<string, KevEntry> = {};
     for (const [k, v] of [...this.kev].sort((a, b) => compareKeys(a[0], b[0]))) kev[k] = v;
     const ssvcLines = [...this.ssvc].sort((a, b) => compareKeys(a[0], b[0])).map(([k, v]) => JSON.stringify([k, ...v]) + '\n');
+    const products = this.products;
+    const productChunks: Buffer[] = [];
+    const productEnds = new Uint32Array(products.length);
+    at = 0;
+    for (let i = 0; i < products.length; i++) {
+      const b = Buffer.from(JSON.stringify(productToTuple(products[i]!)));
+      productChunks.push(b);
+      at += b.length;
+      productEnds[i] = at;
+    }
+    const columns = columnsOf(products);
     const raw: Record<PackSectionName, Buffer> = {
-      products: Buffer.from(JSON.stringify(this.products.map(productToTuple))),
+      products: Buffer.concat(productChunks),
+      productIndex: Buffer.from(productEnds.buffer, productEnds.byteOffset, productEnds.byteLength),
+      productColumns: Buffer.concat([columns.advisory, columns.nameId, columns.vendorId, columns.flags].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))),
+      vendors: Buffer.from(JSON.stringify(columns.vendors)),
+      matchIndex: Buffer.from(JSON.stringify(buildMatchIndex(products))),
       advisories: Buffer.concat(chunks),
       advisoryIndex: Buffer.from(ends.buffer, ends.byteOffset, ends.byteLength),
       kev: Buffer.from(JSON.stringify(kev)),
       ssvc: Buffer.from(ssvcLines.join('')),
     };
-    const sections = {} as Record<PackSectionName, [number, number, number]>;
+    const recordEnds: Partial<Record<PackSectionName, Uint32Array>> = { products: productEnds, advisories: ends };
+    const sections = {} as Record<PackSectionName, number[]>;
     const bodies: Buffer[] = [];
     let offset = 0;
     for (const name of PACK_SECTIONS) {
-      const body = deflateRawSync(raw[name], { level: 9 });
-      sections[name] = [offset, body.length, raw[name].length];
+      const method = SECTION_METHOD[name];
+      let body: Buffer;
+      const blockEnds: number[] = [];
+      if (method === SECTION_STORED) body = raw[name];
+      else if (method === SECTION_DEFLATED) body = deflateRawSync(raw[name], { level: 9 });
+      else {
+        // blocks cut at record ends, so a record is inflated with its block alone
+        const blocks: Buffer[] = [];
+        let blockStart = 0;
+        let compressed = 0;
+        const cuts = recordEnds[name]!;
+        for (let k = 0; k < cuts.length; k++) {
+          const end = cuts[k]!;
+          if (end - blockStart < PACK_BLOCK_BYTES && k < cuts.length - 1) continue;
+          const block = deflateRawSync(raw[name].subarray(blockStart, end), { level: 9 });
+          blocks.push(block);
+          compressed += block.length;
+          blockEnds.push(end, compressed);
+          blockStart = end;
+        }
+        body = Buffer.concat(blocks);
+      }
+      sections[name] = [offset, body.length, raw[name].length, method, ...blockEnds];
       bodies.push(body);
       offset += body.length;
     }
@@ -349,20 +500,70 @@ export class VulnDatabase {
   }
 }
 
-export const VULNDB_PACK_SCHEMA = 'otwatch.vulndb/v2';
+export const VULNDB_PACK_SCHEMA = 'otwatch.vulndb/v3';
+/** The previous layout (products as one JSON array, no columns or match index): still read. */
+const VULNDB_PACK_SCHEMA_V2 = 'otwatch.vulndb/v2';
+/** Shared by v2 and v3 (the schema in the header tells them apart). */
 const PACK_MAGIC = Buffer.from('OTWVDB2\n', 'latin1');
-const PACK_SECTIONS = ['products', 'advisories', 'advisoryIndex', 'kev', 'ssvc'] as const;
+const PACK_SECTIONS = ['products', 'productIndex', 'productColumns', 'vendors', 'matchIndex', 'advisories', 'advisoryIndex', 'kev', 'ssvc'] as const;
+const PACK_SECTIONS_V2 = ['products', 'advisories', 'advisoryIndex', 'kev', 'ssvc'] as const;
 type PackSectionName = (typeof PACK_SECTIONS)[number];
 
+/** v3 section storage (4th element of a section entry; v2 sections are all deflated whole) */
+const SECTION_STORED = 0;
+const SECTION_DEFLATED = 1;
+/** independently deflated blocks cut at record ends; entry elements 4.. are [raw end, compressed end] per block */
+const SECTION_BLOCKS = 2;
+/** Raw bytes per block, at least: small enough that one record costs little to reach, large enough to compress. */
+const PACK_BLOCK_BYTES = 32 * 1024;
+/**
+ * What a run reads on every match is stored as is (index, columns: ~0.5 MB), record sections are blocked, the
+ * rest (KEV, SSVC: read whole or binary-searched) deflated whole.
+ */
+const SECTION_METHOD: Record<PackSectionName, number> = {
+  products: SECTION_BLOCKS, productIndex: SECTION_STORED, productColumns: SECTION_STORED, vendors: SECTION_STORED,
+  matchIndex: SECTION_STORED, advisories: SECTION_BLOCKS, advisoryIndex: SECTION_STORED, kev: SECTION_DEFLATED, ssvc: SECTION_DEFLATED,
+};
+
 interface PackHeader {
-  schema: typeof VULNDB_PACK_SCHEMA;
+  schema: typeof VULNDB_PACK_SCHEMA | typeof VULNDB_PACK_SCHEMA_V2;
   builtAt: string;
   generator: string;
   sources: VulnDbSource[];
   stats: VulnDbStats;
   advisoryCount: number;
-  /** name → [offset after the header, compressed length, inflated length] */
-  sections: Record<PackSectionName, [number, number, number]>;
+  /** name → [offset after the header, stored length, raw length] (v2), then v3: method, block ends (SECTION_BLOCKS) */
+  sections: Partial<Record<PackSectionName, number[]>>;
+}
+
+/** A u32 LE array over section bytes: a view when 4-byte aligned (a section inflates into a buffer of its own), else a copy. */
+function u32View(raw: Buffer): Uint32Array {
+  return raw.byteOffset % 4 === 0
+    ? new Uint32Array(raw.buffer, raw.byteOffset, raw.byteLength >>> 2)
+    : new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+}
+
+/** productColumns: advisory, nameId, vendorId (u32 LE each, `count` of them), then flags (u8). */
+function readColumns(raw: Buffer, count: number, vendorsRaw: Buffer): ProductColumns {
+  const words = u32View(raw.subarray(0, 12 * count));
+  let vendors: string[];
+  try {
+    vendors = JSON.parse(vendorsRaw.toString('utf8')) as string[];
+  } catch (err) {
+    throw new VulnDbError(`corrupt vulnerability database pack: section vendors: ${(err as Error).message}`);
+  }
+  const cols: ProductColumns = {
+    count,
+    advisory: words.subarray(0, count),
+    nameId: words.subarray(count, 2 * count),
+    vendorId: words.subarray(2 * count, 3 * count),
+    vendors,
+    flags: new Uint8Array(raw.buffer, raw.byteOffset + 12 * count, count),
+  };
+  for (let i = 0; i < count; i++) {
+    if (cols.vendorId[i]! >= vendors.length) throw new VulnDbError('corrupt vulnerability database pack: product vendor id');
+  }
+  return cols;
 }
 
 /** Sorting by code unit order (what `<` compares), the order the SSVC binary search relies on. */
@@ -394,42 +595,121 @@ function readPackHeader(pack: Buffer): PackHeader & { dataStart: number } {
   } catch (err) {
     throw new VulnDbError(`corrupt vulnerability database pack header: ${(err as Error).message}`);
   }
-  if (header.schema !== VULNDB_PACK_SCHEMA) throw new VulnDbError(`unsupported vulnerability database schema '${String(header.schema)}'`);
+  if (header.schema !== VULNDB_PACK_SCHEMA && header.schema !== VULNDB_PACK_SCHEMA_V2) {
+    throw new VulnDbError(`unsupported vulnerability database schema '${String(header.schema)}'`);
+  }
   if (!(Number.isInteger(header.advisoryCount) && header.advisoryCount >= 0)) throw new VulnDbError('corrupt vulnerability database pack header: advisory count');
-  for (const name of PACK_SECTIONS) {
+  for (const name of header.schema === VULNDB_PACK_SCHEMA ? PACK_SECTIONS : PACK_SECTIONS_V2) {
     const s = header.sections?.[name];
-    if (!Array.isArray(s) || s.length !== 3 || !s.every((n) => Number.isInteger(n) && n >= 0) || dataStart + s[0] + s[1] > pack.length) {
+    if (!Array.isArray(s) || !s.every((n) => Number.isInteger(n) && n >= 0) || dataStart + s[0]! + s[1]! > pack.length || !validLayout(header.schema, s)) {
       throw new VulnDbError(`corrupt vulnerability database pack: section ${name}`);
     }
   }
-  if (header.sections.advisoryIndex[2] !== 4 * header.advisoryCount) throw new VulnDbError('corrupt vulnerability database pack: advisory index size');
+  if (header.sections.advisoryIndex![2] !== 4 * header.advisoryCount) throw new VulnDbError('corrupt vulnerability database pack: advisory index size');
+  if (header.schema === VULNDB_PACK_SCHEMA) {
+    const productIndexBytes = header.sections.productIndex![2];
+    if (productIndexBytes % 4 !== 0 || header.sections.productColumns![2] !== 13 * (productIndexBytes >>> 2)) {
+      throw new VulnDbError('corrupt vulnerability database pack: product index or columns size');
+    }
+  }
   return { ...header, dataStart };
 }
 
 /** Largest section inflated into a buffer allocated up front from the size the header claims. */
 const MAX_PRESIZED_SECTION = 64 * 1024 * 1024;
 
-/** Each section inflated on first use and kept; a section that fails to inflate is a VulnDbError. */
-function lazySections(pack: Buffer, header: PackHeader & { dataStart: number }): (name: PackSectionName) => Buffer {
-  const inflated = new Map<PackSectionName, Buffer>();
-  return (name) => {
-    let body = inflated.get(name);
+/** A section entry's storage is one this reader knows, and its blocks tile the section in order. */
+function validLayout(schema: PackHeader['schema'], s: number[]): boolean {
+  if (schema === VULNDB_PACK_SCHEMA_V2) return s.length === 3;
+  const method = s[3];
+  if (method === SECTION_STORED) return s.length === 4 && s[1] === s[2];
+  if (method === SECTION_DEFLATED) return s.length === 4;
+  if (method !== SECTION_BLOCKS || s.length % 2 !== 0) return false;
+  let raw = 0;
+  let compressed = 0;
+  for (let k = 4; k < s.length; k += 2) {
+    if (!(s[k]! > raw && s[k + 1]! > compressed)) return false;
+    raw = s[k]!;
+    compressed = s[k + 1]!;
+  }
+  return raw === s[2] && compressed === s[1];
+}
+
+interface SectionReader {
+  /** the whole raw section (inflated on first use and kept) */
+  whole(name: PackSectionName): Buffer;
+  /** raw bytes [start, end): for a blocked section, only the block holding them is inflated (and kept) */
+  range(name: PackSectionName, start: number, end: number): Buffer;
+}
+
+function inflateBytes(name: PackSectionName, bytes: Buffer, rawLength: number): Buffer {
+  let body: Buffer;
+  try {
+    // One output buffer of the section's size (plus the byte zlib needs to see the end without allocating
+    // another chunk) instead of 16 KiB chunks joined by a copy; the size is the header's claim, so bounded.
+    const chunkSize = rawLength < MAX_PRESIZED_SECTION ? Math.max(64, rawLength + 1) : undefined;
+    body = inflateRawSync(bytes, { maxOutputLength: Math.max(1, rawLength), chunkSize });
+  } catch (err) {
+    throw new VulnDbError(`corrupt vulnerability database pack: section ${name}: ${(err as Error).message}`);
+  }
+  if (body.length !== rawLength) throw new VulnDbError(`corrupt vulnerability database pack: section ${name} size`);
+  return body;
+}
+
+/** Each section (or block) read on first use and kept; one that fails to inflate is a VulnDbError. */
+function lazySections(pack: Buffer, header: PackHeader & { dataStart: number }): SectionReader {
+  const wholes = new Map<PackSectionName, Buffer>();
+  const blocks = new Map<PackSectionName, Array<Buffer | undefined>>();
+  const entry = (name: PackSectionName): number[] => header.sections[name]!;
+  const method = (e: number[]): number => (e.length === 3 ? SECTION_DEFLATED : e[3]!);
+  const block = (name: PackSectionName, e: number[], b: number): Buffer => {
+    let list = blocks.get(name);
+    if (list === undefined) blocks.set(name, (list = []));
+    let body = list[b];
     if (body === undefined) {
-      const [offset, length, rawLength] = header.sections[name];
-      const start = header.dataStart + offset;
-      try {
-        // One output buffer of the section's size (plus the byte zlib needs to see the end without allocating
-        // another chunk) instead of 16 KiB chunks joined by a copy; the size is the header's claim, so bounded.
-        const chunkSize = rawLength < MAX_PRESIZED_SECTION ? Math.max(64, rawLength + 1) : undefined;
-        body = inflateRawSync(pack.subarray(start, start + length), { maxOutputLength: Math.max(1, rawLength), chunkSize });
-      } catch (err) {
-        throw new VulnDbError(`corrupt vulnerability database pack: section ${name}: ${(err as Error).message}`);
-      }
-      if (body.length !== rawLength) throw new VulnDbError(`corrupt vulnerability database pack: section ${name} size`);
-      inflated.set(name, body);
+      const rawStart = b === 0 ? 0 : e[4 + 2 * (b - 1)]!;
+      const compressedStart = b === 0 ? 0 : e[5 + 2 * (b - 1)]!;
+      const at = header.dataStart + e[0]!;
+      body = inflateBytes(name, pack.subarray(at + compressedStart, at + e[5 + 2 * b]!), e[4 + 2 * b]! - rawStart);
+      list[b] = body;
     }
     return body;
   };
+  const whole = (name: PackSectionName): Buffer => {
+    let body = wholes.get(name);
+    if (body === undefined) {
+      const e = entry(name);
+      const at = header.dataStart + e[0]!;
+      const m = method(e);
+      if (m === SECTION_STORED) body = pack.subarray(at, at + e[1]!);
+      else if (m === SECTION_DEFLATED) body = inflateBytes(name, pack.subarray(at, at + e[1]!), e[2]!);
+      else {
+        const parts: Buffer[] = [];
+        for (let b = 0; 4 + 2 * b < e.length; b++) parts.push(block(name, e, b));
+        body = Buffer.concat(parts);
+      }
+      wholes.set(name, body);
+    }
+    return body;
+  };
+  const range = (name: PackSectionName, start: number, end: number): Buffer => {
+    const e = entry(name);
+    if (method(e) !== SECTION_BLOCKS || wholes.has(name)) return whole(name).subarray(start, end);
+    // the block whose raw end is the first past `start`
+    let lo = 0;
+    let hi = (e.length - 4) >>> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (e[4 + 2 * mid]! <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= (e.length - 4) >>> 1) return Buffer.alloc(0);
+    const rawStart = lo === 0 ? 0 : e[4 + 2 * (lo - 1)]!;
+    // records never cross a block the writer cut; a range that does (damaged index) reads through the whole
+    if (end > e[4 + 2 * lo]!) return whole(name).subarray(start, end);
+    return block(name, e, lo).subarray(start - rawStart, end - rawStart);
+  };
+  return { whole, range };
 }
 
 function upgradeRatings(c: AdvisoryCve): void {

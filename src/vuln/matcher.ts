@@ -10,8 +10,9 @@
  * unknown or the range is unparsed; low = name-only product match.
  */
 import { higherCvss, toCvssRating, type CvssRating, type CvssScore } from './cvss.js';
-import type { KevEntry, VulnDatabase, VulnDbAdvisory, VulnDbProduct } from './db.js';
+import { PRODUCT_FIXED_RECORD, type KevEntry, type ProductColumns, type VulnDatabase, type VulnDbAdvisory } from './db.js';
 import { modelTokens, normaliseOrderNumber, seriesOf, wildcardsOf, type SeriesRule, type WildcardPattern } from './identity.js';
+import { listOf, ORDER_NUMBER_SHAPE, type MatchIndexData } from './match-index.js';
 import { OS_KEV_RULES, windowsReleaseOf, type OsKevRule } from './os-kev.js';
 import { vendorKey } from './vendor.js';
 import { fixedVersionOf, formatVersion, inRange, parseVersion, parseVersionRange, type Version, type VersionRange } from './version.js';
@@ -70,45 +71,6 @@ interface PreparedProduct {
 
 const CONFIDENCE_RANK: Record<MatchConfidence, number> = { high: 3, medium: 2, low: 1 };
 const MAX_EVIDENCE = 8;
-const ORDER_NUMBER_SHAPE = /^(?:[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}-[0-9A-Z]{4}|[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}|BM[EX][A-Z]{3}[0-9]{4,6}[A-Z]?)$/;
-
-/**
- * What the matcher indexes of one vendor's products, each part built when first asked for: a token's products
- * when an asset names that token, a series' products when an asset belongs to it, the wildcards when an asset of
- * the vendor is first matched. One vendor can hold 10,000 products (Siemens): tokenising them all would cost more
- * than the rest of the run.
- */
-interface VendorIndex {
-  /** the vendor's products with affected CVEs, ascending (the only ones the token, series and wildcard paths use) */
-  affected: number[];
-  /** upper-case names beside `affected`: a token of a name is a substring of it (cheap pre-filter) */
-  upperNames: UpperNames | null;
-  byToken: Map<string, number[]>;
-  bySeries: Map<string, number[]>;
-  wildcards: Array<{ pattern: WildcardPattern; product: number }> | null;
-  /** product name → fixed versions of that product in the advisory ("Modicon M340 / SV3.65" fixed), per advisory */
-  fixedVersions: Map<string, string[]>;
-}
-
-/** Upper-case names, each followed by '\n', in one text; name k is text[starts[k], starts[k + 1] - 1). */
-interface UpperNames {
-  text: string;
-  /** one entry per name plus the text's length */
-  starts: number[];
-}
-
-function upperNamesOf(names: string[]): UpperNames {
-  const starts: number[] = new Array<number>(names.length + 1);
-  const upper: string[] = new Array<string>(names.length);
-  let at = 0;
-  for (let k = 0; k < names.length; k++) {
-    starts[k] = at;
-    upper[k] = names[k]!.toUpperCase();
-    at += upper[k]!.length + 1;
-  }
-  starts[names.length] = at;
-  return { text: upper.join('\n') + '\n', starts };
-}
 
 /** Derived from a product name alone (shared by the products carrying that name; read-only). */
 interface NameFacts {
@@ -119,75 +81,71 @@ interface NameFacts {
   wildcards: WildcardPattern[] | null;
 }
 
-const NO_KEYS: readonly string[] = [];
+type WildcardEntry = { pattern: WildcardPattern; product: number };
 
-/** A name can hold an order-number-shaped token only if its upper-case form holds this (ORDER_NUMBER_SHAPE's stems). */
-const ORDER_NUMBER_STEM = /[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}|BM[EX][A-Z]{3}[0-9]{4}/;
-const ORDER_NUMBER_STEM_ANY_CASE = new RegExp(ORDER_NUMBER_STEM.source, 'i');
+const NO_PRODUCTS: readonly number[] = [];
 
 /**
- * Whether modelTokens(name) can hold an order number, without upper-casing every name: an ASCII match is one
- * in the upper-case form; only non-ASCII letters ("ß" → "SS") can make the upper-case form match when the
- * name does not.
- */
-function mayHoldOrderNumber(name: string): boolean {
-  return ORDER_NUMBER_STEM_ANY_CASE.test(name) || (/[^\x00-\x7f]/.test(name) && ORDER_NUMBER_STEM.test(name.toUpperCase()));
-}
-
-/**
- * The index is built on demand, per vendor: an inventory names a handful of vendors, the database ~500, so a
- * run indexes (tokenises, parses version ranges of, compiles wildcards for) only the products it can match.
- * Results do not depend on what was indexed before: every list keeps the database's product order.
+ * The product index (src/vuln/match-index.ts) comes with the database (a pack stores it) and is vendor-blind;
+ * the matcher narrows its lists to a vendor and decodes, tokenises and parses the version range of only the
+ * products an asset reaches. Results do not depend on what was looked at before: every list keeps the
+ * database's product order.
  */
 export class VulnMatcher {
-  private products: VulnDbProduct[] | null = null;
-  /** per product: its vendor key (computed once per distinct advisory vendor spelling) */
-  private productVendorKey: string[] = [];
-  /** vendor key → its products, ascending */
-  private readonly productsByVendor = new Map<string, number[]>();
+  private cols: ProductColumns | null = null;
+  private index: MatchIndexData | null = null;
+  /** vendor spelling id → vendor key (computed when a product of that spelling is first met) */
+  private readonly spellingKeys: Array<string | undefined> = [];
   private readonly prepared: Array<PreparedProduct | undefined> = [];
-  private readonly vendorIndexes = new Map<string, VendorIndex>();
-  /** order number → affected products naming it, across vendors (built on the first asset with an order number) */
-  private byOrderNumber: Map<string, number[]> | null = null;
+  /** `${vendor key}\0${token}` → the vendor's products holding the token */
+  private readonly tokenLists = new Map<string, readonly number[]>();
+  private readonly seriesLists = new Map<string, readonly number[]>();
+  private readonly wildcardLists = new Map<string, WildcardEntry[]>();
+  private everyWildcard: WildcardEntry[] | null = null;
+  /** `${advisory}\0${name id}\0${vendor key}` → fixed versions of that product in the advisory ("Modicon M340 / SV3.65" fixed) */
+  private readonly fixedVersions = new Map<string, string[] | null>();
+  /** product indexes grouped by advisory (ascending within a group); group a is byAdvisory[starts[a], starts[a + 1]) */
+  private advisoryGroups: { starts: Uint32Array; byAdvisory: Uint32Array } | null = null;
   /**
    * What a product name says, per distinct name: advisories repeat names and model numbers across revisions
    * and products (~17,000 products carry ~8,000 names and ~1,000 model numbers), and these are pure functions
    * of the text. The values are shared between products and never modified.
    */
   private readonly nameFacts = new Map<string, NameFacts>();
-  /** name → its order-number-shaped model tokens (only names that can hold one are tokenised) */
-  private readonly orderTokensOfName = new Map<string, readonly string[]>();
   private readonly normalisedModels = new Map<string, string>();
 
   constructor(private readonly db: VulnDatabase) {}
 
-  private productList(): VulnDbProduct[] {
-    if (this.products === null) {
-      const products = this.db.products;
-      const keyOfSpelling = new Map<string, string>();
-      const keys: string[] = new Array<string>(products.length);
-      for (let i = 0; i < products.length; i++) {
-        const spelling = products[i]!.vendor;
-        let key = keyOfSpelling.get(spelling);
-        if (key === undefined) {
-          key = vendorKey(spelling);
-          keyOfSpelling.set(spelling, key);
-        }
-        keys[i] = key;
-        const list = this.productsByVendor.get(key);
-        if (list === undefined) this.productsByVendor.set(key, [i]);
-        else list.push(i);
-      }
-      this.productVendorKey = keys;
-      this.products = products;
+  private columns(): ProductColumns {
+    return (this.cols ??= this.db.columns());
+  }
+
+  private matchIndex(): MatchIndexData {
+    return (this.index ??= this.db.matchIndex());
+  }
+
+  private vendorKeyOf(product: number): string {
+    const cols = this.columns();
+    const id = cols.vendorId[product]!;
+    let key = this.spellingKeys[id];
+    if (key === undefined) {
+      key = vendorKey(cols.vendors[id]!);
+      this.spellingKeys[id] = key;
     }
-    return this.products;
+    return key;
+  }
+
+  private ofVendor(list: readonly number[] | undefined, vKey: string): readonly number[] {
+    if (list === undefined) return NO_PRODUCTS;
+    const out: number[] = [];
+    for (let k = 0; k < list.length; k++) if (this.vendorKeyOf(list[k]!) === vKey) out.push(list[k]!);
+    return out;
   }
 
   private preparedOf(index: number): PreparedProduct {
     let prepared = this.prepared[index];
     if (prepared === undefined) {
-      const p = this.productList()[index]!;
+      const p = this.db.product(index);
       const models: string[] = [];
       let starred = false;
       for (const m of p.models) {
@@ -198,7 +156,7 @@ export class VulnMatcher {
       // without a starred model number, a product's wildcards are its name's
       const wildcards = starred ? wildcardsOf(p.name, p.models) : (facts.wildcards ??= wildcardsOf(p.name, []));
       prepared = {
-        index, vendorKey: this.productVendorKey[index]!, range: undefined, models,
+        index, vendorKey: this.vendorKeyOf(index), range: undefined, models,
         nameRange: undefined,
         wildcards, tokens: facts.tokens,
         hasOrderNumbers: models.length > 0 || facts.hasOrderNumber,
@@ -229,112 +187,83 @@ export class VulnMatcher {
     return facts;
   }
 
-  private vendorIndex(vKey: string): VendorIndex {
-    let vi = this.vendorIndexes.get(vKey);
-    if (vi !== undefined) return vi;
-    const products = this.productList();
-    vi = { affected: [], upperNames: null, byToken: new Map(), bySeries: new Map(), wildcards: null, fixedVersions: new Map() };
-    for (const index of this.productsByVendor.get(vKey) ?? []) {
-      const p = products[index]!;
-      if (p.affected.length > 0) {
-        vi.affected.push(index);
-      } else if (p.fixed.length > 0 && p.version) {
-        const key = `${p.advisory}\u0000${p.name}`;
-        const list = vi.fixedVersions.get(key) ?? [];
-        list.push(p.version.replace(/^vers:[a-z]*\//i, ''));
-        vi.fixedVersions.set(key, list);
-      }
-    }
-    this.vendorIndexes.set(vKey, vi);
-    return vi;
-  }
-
   /** The vendor's affected products whose name holds model token `token`, ascending. */
-  private tokenProducts(vKey: string, token: string): number[] {
-    const vi = this.vendorIndex(vKey);
-    let list = vi.byToken.get(token);
+  private tokenProducts(vKey: string, token: string): readonly number[] {
+    const key = `${vKey}\u0000${token}`;
+    let list = this.tokenLists.get(key);
     if (list === undefined) {
-      const products = this.productList();
-      vi.upperNames ??= upperNamesOf(vi.affected.map((i) => products[i]!.name));
-      list = [];
-      // one native search through all the vendor's names (10,000 for Siemens) instead of a test per name
-      const { text, starts } = vi.upperNames;
-      let k = 0;
-      for (let at = vi.affected.length > 0 ? text.indexOf(token) : -1; at >= 0; at = text.indexOf(token, starts[k + 1]!)) {
-        while (starts[k + 1]! <= at) k++;
-        const index = vi.affected[k]!;
-        if (this.preparedOf(index).tokens.has(token)) list.push(index);
-        // the next search starts at the next name: each product is looked at once
-        if (k + 1 >= vi.affected.length) break;
-      }
-      vi.byToken.set(token, list);
+      list = this.ofVendor(listOf(this.matchIndex().tokens, token), vKey);
+      this.tokenLists.set(key, list);
     }
     return list;
   }
 
   /** The rule vendor's affected products that name the series as a product, ascending. */
-  private seriesProducts(rule: SeriesRule): number[] {
-    const vi = this.vendorIndex(rule.vendor);
-    let list = vi.bySeries.get(rule.series);
+  private seriesProducts(rule: SeriesRule): readonly number[] {
+    let list = this.seriesLists.get(rule.series);
     if (list === undefined) {
-      const products = this.productList();
-      list = vi.affected.filter((i) => rule.names.test(products[i]!.name));
-      vi.bySeries.set(rule.series, list);
+      list = this.ofVendor(listOf(this.matchIndex().series, rule.series), rule.vendor);
+      this.seriesLists.set(rule.series, list);
     }
     return list;
   }
 
-  private vendorWildcards(vKey: string): Array<{ pattern: WildcardPattern; product: number }> {
-    const vi = this.vendorIndex(vKey);
-    if (vi.wildcards === null) {
-      const products = this.productList();
-      vi.wildcards = [];
-      for (const index of vi.affected) {
-        const p = products[index]!;
-        // wildcardsOf finds nothing without a model written with a star or a "*", "x" or "z" in the name
-        if (!p.models.some((m) => m.indexOf('*') > 0) && !/[*xz]/.test(p.name)) continue;
-        for (const w of this.preparedOf(index).wildcards) vi.wildcards.push({ pattern: w, product: index });
+  private vendorWildcards(vKey: string): WildcardEntry[] {
+    let list = this.wildcardLists.get(vKey);
+    if (list === undefined) {
+      list = [];
+      for (const index of this.ofVendor(this.matchIndex().wildcards, vKey)) {
+        for (const w of this.preparedOf(index).wildcards) list.push({ pattern: w, product: index });
       }
+      this.wildcardLists.set(vKey, list);
     }
-    return vi.wildcards;
-  }
-
-  private orderNumberIndex(): Map<string, number[]> {
-    if (this.byOrderNumber === null) {
-      const products = this.productList();
-      const index = new Map<string, number[]>();
-      for (let i = 0; i < products.length; i++) {
-        const p = products[i]!;
-        if (p.affected.length === 0) continue;
-        // the keys preparedOf would give (models without wildcards, order-number-shaped name tokens), without
-        // tokenising and compiling wildcards for every product that lists model numbers; a key met twice for
-        // one product is pushed once (push skips a repeat of the last product)
-        // (indexed loops: this runs once per product, mostly before it is optimised, where for-of costs more)
-        const models = p.models;
-        for (let k = 0; k < models.length; k++) if (!models[k]!.includes('*')) push(index, this.normalisedModel(models[k]!), i);
-        let nameKeys = this.orderTokensOfName.get(p.name);
-        if (nameKeys === undefined) {
-          // most names hold no order number: tokenise only those that can
-          nameKeys = mayHoldOrderNumber(p.name) ? modelTokens(p.name).filter((t) => ORDER_NUMBER_SHAPE.test(t)) : NO_KEYS;
-          this.orderTokensOfName.set(p.name, nameKeys);
-        }
-        for (let k = 0; k < nameKeys.length; k++) push(index, nameKeys[k]!, i);
-      }
-      this.byOrderNumber = index;
-    }
-    return this.byOrderNumber;
+    return list;
   }
 
   /** Wildcards of every vendor, vendors in the order their first wildcard product appears (asset without vendor). */
-  private allWildcards(): Array<{ pattern: WildcardPattern; product: number }> {
-    this.productList();
-    const lists: Array<Array<{ pattern: WildcardPattern; product: number }>> = [];
-    for (const vKey of this.productsByVendor.keys()) {
-      const w = this.vendorWildcards(vKey);
-      if (w.length > 0) lists.push(w);
+  private allWildcards(): WildcardEntry[] {
+    if (this.everyWildcard === null) {
+      const vendors = new Set<string>();
+      for (const index of this.matchIndex().wildcards) vendors.add(this.vendorKeyOf(index));
+      this.everyWildcard = [...vendors].flatMap((vKey) => this.vendorWildcards(vKey));
     }
-    lists.sort((a, b) => a[0]!.product - b[0]!.product);
-    return lists.flat();
+    return this.everyWildcard;
+  }
+
+  /** Versions "fixed in" records of the product's advisory give for the same name and vendor, or null. */
+  private fixedVersionsOf(index: number, vKey: string): string[] | null {
+    const cols = this.columns();
+    const advisory = cols.advisory[index]!;
+    const nameId = cols.nameId[index]!;
+    const key = `${advisory}\u0000${nameId}\u0000${vKey}`;
+    let list = this.fixedVersions.get(key);
+    if (list === undefined) {
+      list = null;
+      const { starts, byAdvisory } = this.advisoryGroupsOf();
+      for (let k = starts[advisory]!; k < starts[advisory + 1]!; k++) {
+        const j = byAdvisory[k]!;
+        if ((cols.flags[j]! & PRODUCT_FIXED_RECORD) === 0 || cols.nameId[j] !== nameId || this.vendorKeyOf(j) !== vKey) continue;
+        (list ??= []).push(this.db.product(j).version.replace(/^vers:[a-z]*\//i, ''));
+      }
+      this.fixedVersions.set(key, list);
+    }
+    return list;
+  }
+
+  private advisoryGroupsOf(): { starts: Uint32Array; byAdvisory: Uint32Array } {
+    if (this.advisoryGroups === null) {
+      const { advisory, count } = this.columns();
+      let max = 0;
+      for (let i = 0; i < count; i++) if (advisory[i]! > max) max = advisory[i]!;
+      const starts = new Uint32Array(max + 2);
+      for (let i = 0; i < count; i++) starts[advisory[i]! + 1]!++;
+      for (let a = 1; a < starts.length; a++) starts[a]! += starts[a - 1]!;
+      const next = starts.slice(0, max + 1);
+      const byAdvisory = new Uint32Array(count);
+      for (let i = 0; i < count; i++) byAdvisory[next[advisory[i]!]!++] = i;
+      this.advisoryGroups = { starts, byAdvisory };
+    }
+    return this.advisoryGroups;
   }
 
   /** Every advisory (and OS-level KEV entry) that concerns the asset, strongest first. */
@@ -348,9 +277,9 @@ export class VulnMatcher {
     const vendorOk = (p: PreparedProduct): boolean => identity.vendorKey === '' || p.vendorKey === identity.vendorKey;
 
     if (identity.orderNumbers.length > 0) {
-      const byOrderNumber = this.orderNumberIndex();
+      const byOrderNumber = this.matchIndex().orderNumbers;
       for (const o of identity.orderNumbers) {
-        for (const i of byOrderNumber.get(o) ?? []) note(i, 'order-number', `order number ${o} listed`);
+        for (const i of listOf(byOrderNumber, o) ?? NO_PRODUCTS) note(i, 'order-number', `order number ${o} listed`);
       }
     }
     // an asset with no catalogue text (vendor only: most IT hosts) cannot hit a wildcard; not building the
@@ -378,7 +307,7 @@ export class VulnMatcher {
         if (!vendorOk(p)) continue;
         // a product pinned to order numbers that are not ours is another variant of the same model
         if (p.hasOrderNumbers && identity.orderNumbers.length > 0) continue;
-        const name = this.productList()[i]!.name;
+        const name = this.db.product(i).name;
         const model = identity.models.find((m) => containsWords(name, m));
         if (model !== undefined) note(i, 'model', `model "${model}" named in the product`);
         else if (identity.orderNumbers.length === 0) {
@@ -397,7 +326,7 @@ export class VulnMatcher {
   }
 
   private evaluate(i: number, kind: ProductMatchKind, detail: string, identity: AssetIdentity, byAdvisory: Map<number, Accumulator>): void {
-    const product = this.productList()[i]!;
+    const product = this.db.product(i);
     const prepared = this.preparedOf(i);
     if (prepared.range === undefined) {
       prepared.range = product.version === '' ? null : parseVersionRange(product.version);
@@ -431,8 +360,8 @@ export class VulnMatcher {
     }
     if (fixedVersion !== undefined) fixedIn = formatVersion(fixedVersion);
     if (fixedIn === undefined) {
-      const fixed = this.vendorIndex(prepared.vendorKey).fixedVersions.get(`${product.advisory}\u0000${product.name}`);
-      if (fixed) fixedIn = fixed.join(', ');
+      const fixed = this.fixedVersionsOf(i, prepared.vendorKey);
+      if (fixed !== null) fixedIn = fixed.join(', ');
     }
     let acc = byAdvisory.get(product.advisory);
     if (acc === undefined) {
@@ -634,12 +563,6 @@ function worstSsvc(cves: string[], db: VulnDatabase): VulnMatch['ssvc'] | undefi
     }
   }
   return best;
-}
-
-function push(map: Map<string, number[]>, key: string, value: number): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else if (list[list.length - 1] !== value) list.push(value);
 }
 
 /** Convenience for one-off use; build a VulnMatcher once when matching many assets. */

@@ -1,5 +1,5 @@
 /**
- * The `otwatch.vulndb/v2` pack: what is written reads back the same, lazily or whole; v1 documents still read;
+ * The `otwatch.vulndb/v3` pack: what is written reads back the same, lazily or whole; v1 documents still read;
  * a damaged pack is a VulnDbError; and the on-demand matcher index gives the same answers whatever order the
  * assets come in (each vendor's index is built by whichever asset comes first).
  */
