@@ -112,3 +112,26 @@ describe('reader robustness', () => {
     );
   });
 });
+
+describe('capture time span', () => {
+  it('firstSeen/lastSeen are the float minimum/maximum of sec + nsec / 1e9 over the packets', async () => {
+    // Seconds from a few close values and nanoseconds clustered near each other, so that distinct pairs often
+    // round to the same double: the reader's integer pair comparison must still give the float extremes.
+    const stamp = fc.record({
+      sec: fc.constantFrom(0, 1, 1_700_000_000, 1_700_000_001, 4_294_967_295),
+      nsec: fc.oneof(fc.integer({ min: 0, max: 999_999_999 }), fc.integer({ min: 123_456_700, max: 123_456_900 })),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(stamp, { minLength: 1, maxLength: 20 }), async (stamps) => {
+        const bytes = buildPcap({ linkType: 1, nanosecond: true }, (w) => {
+          stamps.forEach((s, i) => w.write(s.sec, s.nsec, frameOf(14, i)));
+        });
+        const floats = stamps.map((s) => s.sec + s.nsec / 1e9);
+        const summary = await readCaptureStream(Readable.from([bytes]), 'mem', () => {});
+        assert.equal(summary.firstSeen, Math.min(...floats));
+        assert.equal(summary.lastSeen, Math.max(...floats));
+      }),
+      { numRuns: fuzzRuns(200) },
+    );
+  });
+});

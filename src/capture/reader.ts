@@ -258,10 +258,14 @@ class PacketSink {
   stopped = false;
   private lastLinkType = -1;
   private lastLinkTypeKnown = true;
-  // Kept as plain numbers while reading (the summary's `number | null` fields would box a double per packet);
-  // copied into the summary by finish().
-  private firstTs = Infinity;
-  private lastTs = -Infinity;
+  // Earliest and latest timestamps as (seconds, nanoseconds) pairs compared lexicographically: no float
+  // division per packet, and no boxed double in the summary's `number | null` fields. finish() converts them
+  // with the same sec + nsec / 1e9 as before; that conversion is monotonic, so the pair order picks a packet
+  // whose float is the float minimum (maximum).
+  private firstSec = Infinity;
+  private firstNsec = 0;
+  private lastSec = -Infinity;
+  private lastNsec = 0;
   private readonly maxPackets: number;
   private readonly maxWarnings: number;
   private suppressedWarnings = 0;
@@ -312,9 +316,14 @@ class PacketSink {
     summary.bytes += capLen;
     if (linkType !== this.lastLinkType) this.noteLinkType(linkType);
     if (hasTimestamp) {
-      const seen = tsSec + tsNsec / 1e9;
-      if (seen < this.firstTs) this.firstTs = seen;
-      if (seen > this.lastTs) this.lastTs = seen;
+      if (tsSec < this.firstSec || (tsSec === this.firstSec && tsNsec < this.firstNsec)) {
+        this.firstSec = tsSec;
+        this.firstNsec = tsNsec;
+      }
+      if (tsSec > this.lastSec || (tsSec === this.lastSec && tsNsec > this.lastNsec)) {
+        this.lastSec = tsSec;
+        this.lastNsec = tsNsec;
+      }
     }
     record.frame = summary.packets;
     record.tsSec = tsSec;
@@ -356,8 +365,8 @@ class PacketSink {
   }
 
   finish(): void {
-    if (this.firstTs !== Infinity) this.summary.firstSeen = this.firstTs;
-    if (this.lastTs !== -Infinity) this.summary.lastSeen = this.lastTs;
+    if (this.firstSec !== Infinity) this.summary.firstSeen = this.firstSec + this.firstNsec / 1e9;
+    if (this.lastSec !== -Infinity) this.summary.lastSeen = this.lastSec + this.lastNsec / 1e9;
     if (this.suppressedWarnings > 0) {
       this.summary.warnings.push(`${this.suppressedWarnings} further warnings suppressed (maxWarnings)`);
     }

@@ -17,7 +17,7 @@ import { LinkType, type PacketRecord } from '../capture/types.js';
 import { DecodedPacket, DecodeError, EtherType, IpProto } from './packet.js';
 import { DEFAULT_FRAGMENT_LIMITS, IpFragmentReassembler, type FragmentCounters } from './ip-fragments.js';
 import { ip4ToString, ip6ToString, macToString } from '../util/addr.js';
-import { be16, be32, be48, le32, STRICT_BOUNDS } from '../util/bytes.js';
+import { be16, be32, be48, checkBounds, le32, STRICT_BOUNDS } from '../util/bytes.js';
 
 export interface PacketDecoderOptions {
   /** Bytes of IP fragment payload buffered at once (all datagrams). Default 4 MiB. */
@@ -251,7 +251,7 @@ export class PacketDecoder {
       return;
     }
     out.hasEth = true;
-    if (STRICT_BOUNDS && off + 12 > buf.length) throw new RangeError(`MACs at ${off} outside a buffer of ${buf.length}`);
+    if (STRICT_BOUNDS) checkBounds(buf, off, 12);
     // The two MACs read in place rather than through be48: a call here is not inlined and boxes its result.
     out.dstMac = ((buf[off]! << 8) | buf[off + 1]!) * 4294967296 + buf[off + 2]! * 16777216 + ((buf[off + 3]! << 16) | (buf[off + 4]! << 8) | buf[off + 5]!);
     out.srcMac = ((buf[off + 6]! << 8) | buf[off + 7]!) * 4294967296 + buf[off + 8]! * 16777216 + ((buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!);
@@ -513,8 +513,11 @@ export class PacketDecoder {
     out.ttl = buf[off + 8]!;
     const proto = buf[off + 9]!;
     out.l4Proto = proto;
-    out.src4 = be32(buf, off + 12);
-    out.dst4 = be32(buf, off + 16);
+    if (STRICT_BOUNDS) checkBounds(buf, off + 12, 8);
+    // Addresses read in place: once tcp() is inlined here the budget no longer covers be32, and a be32 call
+    // returns most addresses (above 2^31) as a freshly boxed number.
+    out.src4 = buf[off + 12]! * 16777216 + ((buf[off + 13]! << 16) | (buf[off + 14]! << 8) | buf[off + 15]!);
+    out.dst4 = buf[off + 16]! * 16777216 + ((buf[off + 17]! << 16) | (buf[off + 18]! << 8) | buf[off + 19]!);
 
     const fragField = be16(buf, off + 6);
     const more = (fragField & 0x2000) !== 0;
@@ -731,8 +734,10 @@ export class PacketDecoder {
       this.fail(out, DecodeError.TRUNCATED);
       return;
     }
-    out.tcpSeq = be32(buf, off + 4);
-    out.tcpAck = be32(buf, off + 8);
+    if (STRICT_BOUNDS) checkBounds(buf, off + 4, 8);
+    // In place for the same reason as the IPv4 addresses (a non-inlined be32 boxes most sequence numbers).
+    out.tcpSeq = buf[off + 4]! * 16777216 + ((buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!);
+    out.tcpAck = buf[off + 8]! * 16777216 + ((buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!);
     out.tcpFlags = buf[off + 13]!;
     out.tcpWindow = be16(buf, off + 14);
     const headerLen = (buf[off + 12]! >> 4) * 4;
