@@ -349,3 +349,53 @@ test('port-hinted fast path: on the first chunk the first port-matching Yes deci
   assert.equal(other.probed.length, 1);
   assert.equal(modbus2.probed.length, 1);
 });
+
+test('probing state reused by a later flow starts clean: results, probed directions, stored bytes and entries', () => {
+  // 'B' first: NeedMore then Yes; 'M' (port 502) says Maybe on the client's bytes and No on the server's.
+  const spec = fakeSpec({
+    name: 'modbus',
+    ports: [502],
+    probe: (bytes, dir) => (bytes.startsWith('MODB') ? Probe.Yes : dir === Dir.ToServer && bytes.startsWith('MO') ? Probe.NeedMore : Probe.No),
+  });
+  const h = harness([spec]);
+  const first = conversation(h, { dport: 5020, sport: 40001 });
+  first.toServer('MO');
+  first.toServer('DB');
+  h.table.flushAll();
+  // Second flow on another 5-tuple: its probe state may be the first flow's, recycled. It never says Yes and
+  // must be decided on its own evidence (unclaimed), replaying nothing of the first flow's bytes.
+  const second = conversation(h, { dport: 5020, sport: 40002 });
+  second.toServer('MO');
+  second.toClient('xx');
+  second.toServer('zz');
+  h.table.flushAll();
+  // Third flow: the same pattern as the first is claimed again and sees only its own replayed bytes.
+  const callsBefore = spec.calls.length;
+  const third = conversation(h, { dport: 5020, sport: 40003 });
+  third.toServer('MO');
+  third.toServer('DB!');
+  h.table.flushAll();
+  assert.deepEqual(
+    h.ended.map((s) => `${s.clientPort}:${s.protocol}`),
+    ['40001:modbus', '40002:tcp', '40003:modbus'],
+  );
+  assert.deepEqual(
+    spec.calls.slice(callsBefore).map((c) => (c.kind === 'data' ? c.bytes : c.kind)),
+    ['MO', 'DB!', 'close'],
+  );
+  assert.equal(h.table.counters.analyzerCounters['dispatch.unclaimed'], 1);
+});
+
+test('many undecided flows at once each keep their own probing state', () => {
+  const spec = fakeSpec({ name: 'modbus', ports: [502], probe: magicProbe('MODB') });
+  const h = harness([spec]);
+  const flows = [];
+  for (let i = 0; i < 100; i++) flows.push(conversation(h, { dport: 5020, sport: 41000 + i }));
+  for (let i = 0; i < 100; i++) flows[i]!.toServer('MO');
+  for (let i = 0; i < 100; i++) flows[i]!.toServer(i % 2 === 0 ? `DB${i}` : `xx${i}`);
+  h.table.flushAll();
+  const claimed = h.ended.filter((s) => s.protocol === 'modbus').map((s) => s.clientPort - 41000);
+  assert.equal(claimed.length, 50);
+  assert.ok(claimed.every((i) => i % 2 === 0));
+  assert.equal(spec.contexts.length, 50);
+});

@@ -84,7 +84,10 @@ export interface ProbeEntry {
   readonly ts: number;
 }
 
-/** Per-flow probing state; exists only until the flow is decided. */
+/**
+ * Per-flow probing state; exists only until the flow is decided, then goes back to the dispatcher's pool
+ * (most flows never need one: the port-hinted probe decides their first chunk).
+ */
 export class ProbeState {
   /** probe result per (spec, dir): index spec * 2 + dir. TCP: latest; UDP: best over datagrams. */
   readonly results: Uint8Array;
@@ -109,7 +112,30 @@ export class ProbeState {
   constructor(readonly specs: readonly AnalyzerSpec[]) {
     this.results = new Uint8Array(specs.length * 2);
   }
+
+  /** Back to the state of a new flow. The probe buffers are dropped, not reused: analyzers saw views of them. */
+  reset(): void {
+    this.results.fill(Probe.No);
+    this.probed[0] = 0;
+    this.probed[1] = 0;
+    this.bufA = null;
+    this.bufB = null;
+    this.usedA = 0;
+    this.usedB = 0;
+    this.startA = 0;
+    this.startB = 0;
+    this.chunks = 0;
+    this.entries.length = 0;
+    this.claimBy = 'probe';
+    this.lastStored = 0;
+  }
 }
+
+/** Free probing states kept per transport for reuse (beyond it, released states are left to the GC). */
+const PROBE_STATE_POOL = 64;
+
+/** hintResults entry of a spec firstChunk() did not run (not a Probe value) */
+const NOT_HINTED = 255;
 
 export interface DispatchLimits {
   /** first bytes kept per direction while probing (TCP) / datagram bytes kept per direction (UDP) */
@@ -128,14 +154,62 @@ export interface ProbeFlowView {
 }
 
 export class Dispatcher {
+  private readonly tcpPool: ProbeState[] = [];
+  private readonly udpPool: ProbeState[] = [];
+  /** results of the last firstChunk() round per spec (Probe values; NOT_HINTED where the spec was not run) */
+  private hintResults = new Uint8Array(0);
+  private hintDir: Dir = 0;
+
   constructor(
     readonly registry: AnalyzerRegistry,
     private readonly limits: DispatchLimits,
     private readonly countError: (specName: string) => void,
   ) {}
 
-  newState(transport: AppTransport): ProbeState {
-    return new ProbeState(this.registry.specsFor(transport));
+  /**
+   * A flow's first payload chunk, before any probing state exists. Most flows are what their port says: when
+   * a port-hinted probe says Yes, that is the decision the full round would reach (the first port-matching Yes
+   * wins), without the other probes and without state. Returns that spec index into specsFor(transport),
+   * CLAIM_NONE when the transport has no analyzers, else CLAIM_UNDECIDED: then call startProbing() at once
+   * and offer() the same chunk to the state it returns (the port-hinted results are carried over).
+   */
+  firstChunk(transport: AppTransport, flow: ProbeFlowView, dir: Dir, buf: Buffer, off: number, len: number): number {
+    const specs = this.registry.specsFor(transport);
+    if (specs.length === 0) return CLAIM_NONE;
+    if (this.hintResults.length < specs.length) this.hintResults = new Uint8Array(specs.length);
+    const results = this.hintResults;
+    const datagram = transport !== 'tcp';
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
+      if (!portMatches(spec, flow)) {
+        results[i] = NOT_HINTED;
+        continue;
+      }
+      const r = this.probeOne(spec, buf, off, len, dir, datagram);
+      if (r === Probe.Yes) return i;
+      results[i] = r;
+    }
+    this.hintDir = dir;
+    return CLAIM_UNDECIDED;
+  }
+
+  /** The probing state of a flow whose first chunk firstChunk() left undecided (pooled; see release()). */
+  startProbing(transport: AppTransport): ProbeState {
+    const pool = transport === 'tcp' ? this.tcpPool : this.udpPool;
+    const st = pool.pop() ?? new ProbeState(this.registry.specsFor(transport));
+    const hints = this.hintResults;
+    const dir = this.hintDir;
+    for (let i = 0; i < st.specs.length; i++) if (hints[i] !== NOT_HINTED) st.results[i * 2 + dir] = hints[i]!;
+    return st;
+  }
+
+  /** The flow was decided (or ended): its state may serve another flow. */
+  release(transport: AppTransport, st: ProbeState): void {
+    const pool = transport === 'tcp' ? this.tcpPool : this.udpPool;
+    // A spec registered meanwhile makes the results array too short for new flows: such a state is dropped.
+    if (pool.length >= PROBE_STATE_POOL || st.results.length !== this.registry.specsFor(transport).length * 2) return;
+    st.reset();
+    pool.push(st);
   }
 
   /**
@@ -157,15 +231,6 @@ export class Dispatcher {
     st.chunks++;
     st.lastStored = 0;
     if (st.specs.length === 0) return CLAIM_NONE;
-    if (st.chunks === 1) {
-      // Most flows are what their port says: when a port-hinted probe says Yes on the first chunk, that is
-      // the decision the full round would reach (the first port-matching Yes wins), without the other probes.
-      const hinted = this.portHintedYes(st, flow, dir, buf, off, len, transport !== 'tcp');
-      if (hinted >= 0) {
-        st.claimBy = 'probe';
-        return hinted;
-      }
-    }
     const tcp = transport === 'tcp';
     const prefilled = st.chunks === 1 ? flow : null;
     let stored = 0;
@@ -245,22 +310,6 @@ export class Dispatcher {
     return n;
   }
 
-  /**
-   * First chunk of a flow: run the port-matching probes first, recording their results as the full round
-   * would. Returns the index of the first one saying Yes, or -1 (the full round then skips them).
-   */
-  private portHintedYes(st: ProbeState, flow: ProbeFlowView, dir: Dir, buf: Buffer, off: number, len: number, datagram: boolean): number {
-    const specs = st.specs;
-    for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i]!;
-      if (!portMatches(spec, flow)) continue;
-      const r = this.probeOne(spec, buf, off, len, dir, datagram);
-      if (r === Probe.Yes) return i;
-      st.results[i * 2 + dir] = r;
-    }
-    return -1;
-  }
-
   /** One probe call, normalised (a throw counts and is a No; NeedMore on a datagram is a No). */
   private probeOne(spec: AnalyzerSpec, buf: Buffer, off: number, len: number, dir: Dir, datagram: boolean): number {
     let r: number;
@@ -276,7 +325,7 @@ export class Dispatcher {
     return r;
   }
 
-  /** `prefilled`: the flow whose port-matching specs portHintedYes() already probed on this chunk. */
+  /** `prefilled`: the flow whose port-matching specs firstChunk() already probed on this chunk. */
   private runProbes(
     st: ProbeState,
     dir: Dir,

@@ -325,3 +325,41 @@ test('interleaved and back-to-back packets of several flows are counted on the r
   const counts = h.ended.map((f) => [f.clientPort - 40000, f.packetsToServer, f.packetsToClient]).sort((a, b) => a[0]! - b[0]!);
   assert.deepEqual(counts, [[1, 3, 2], [2, 1, 2], [3, 1, 1]]);
 });
+
+test('the bucket array grows with the flow count: flows stay findable across resizes and removals', () => {
+  const h = harness([], { udpIdleTimeoutSec: 50 });
+  const n = 5000; // several doublings past the initial bucket count
+  const client = (i: number) => `10.${(i >> 8) & 255}.${i & 255}.7`;
+  for (let i = 0; i < n; i++) {
+    h.table.process(packet({ proto: IpProto.UDP, src: client(i), dst: '10.9.9.9', sport: 1024 + i, dport: 161, ts: i % 2 === 0 ? 0 : 40 }));
+  }
+  assert.equal(h.table.size, n);
+  // Answers in reverse order, after every resize: each joins its own flow.
+  for (let i = n - 1; i >= 0; i--) {
+    h.table.process(packet({ proto: IpProto.UDP, src: '10.9.9.9', dst: client(i), sport: 161, dport: 1024 + i, ts: 40 }));
+  }
+  assert.equal(h.table.size, n);
+  assert.equal(h.ended.length, 0);
+  // Every flow was answered at 40 s: none is idle long enough to expire at 60 s.
+  h.table.process(packet({ proto: IpProto.UDP, src: '10.8.8.8', dst: '10.9.9.9', sport: 9, dport: 9, ts: 60 }));
+  assert.equal(h.ended.length, 0);
+  // Odd flows talk again at 80 s; at 95 s the even ones (idle since 40 s) expire and leave the chains.
+  for (let i = 1; i < n; i += 2) {
+    h.table.process(packet({ proto: IpProto.UDP, src: client(i), dst: '10.9.9.9', sport: 1024 + i, dport: 161, ts: 80 }));
+  }
+  h.table.process(packet({ proto: IpProto.UDP, src: '10.8.8.8', dst: '10.9.9.9', sport: 9, dport: 9, ts: 95 }));
+  assert.equal(h.ended.length, n / 2);
+  assert.ok(h.ended.every((f) => (f.clientPort - 1024) % 2 === 0));
+  for (let i = 1; i < n; i += 2) {
+    h.table.process(packet({ proto: IpProto.UDP, src: '10.9.9.9', dst: client(i), sport: 161, dport: 1024 + i, ts: 96 }));
+  }
+  assert.equal(h.table.size, n / 2 + 1, 'odd flows found again, not duplicated');
+  h.table.flushAll();
+  const byPort = new Map(h.ended.map((f) => [f.clientPort, f]));
+  for (let i = 0; i < n; i++) {
+    const f = byPort.get(1024 + i)!;
+    assert.equal(f.clientIp, client(i));
+    assert.equal(f.packetsToServer, i % 2 === 0 ? 1 : 2);
+    assert.equal(f.packetsToClient, i % 2 === 0 ? 1 : 2);
+  }
+});

@@ -104,8 +104,26 @@ const FIN_B = 32;
 const RST_A = 64;
 const RST_B = 128;
 
+/** Flow hash chains: the bucket array starts small and doubles while flows outnumber buckets. */
+const INITIAL_BUCKETS = 1024;
+const MAX_BUCKETS = 1 << 22;
+
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
 const CONTROL_FLAGS = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST;
+
+/** The two IPv6 addresses of a flow (A's, B's) as four uint32 words each. */
+class Ip6Pair {
+  constructor(
+    readonly a0: number,
+    readonly a1: number,
+    readonly a2: number,
+    readonly a3: number,
+    readonly b0: number,
+    readonly b1: number,
+    readonly b2: number,
+    readonly b3: number,
+  ) {}
+}
 
 /** One bidirectional flow. A = the sender of the flow's first packet; client/server are mapped onto A/B. */
 class Flow implements ProbeFlowView {
@@ -130,15 +148,11 @@ class Flow implements ProbeFlowView {
   /** IPv4 addresses (IPv6: 0) */
   a4 = 0;
   b4 = 0;
-  /** IPv6 addresses as four uint32 words each (IPv4: 0) */
-  a6w0 = 0;
-  a6w1 = 0;
-  a6w2 = 0;
-  a6w3 = 0;
-  b6w0 = 0;
-  b6w1 = 0;
-  b6w2 = 0;
-  b6w3 = 0;
+  /**
+   * IPv6 addresses (null for IPv4). A separate object: as Flow fields, the eight words (doubles, being uint32)
+   * would cost every flow, IPv4 ones included, eight boxed numbers.
+   */
+  v6: Ip6Pair | null = null;
   aPort = 0;
   bPort = 0;
   ipA = '';
@@ -309,7 +323,13 @@ export class FlowTable implements StreamReceiver<Flow> {
   private readonly hasUdpSpecs: boolean;
 
   private captureIndex: number;
-  private readonly buckets = new Map<number, Flow>();
+  /**
+   * Open hash table of flow chains, indexed by `hash & bucketMask` (a power of two, grown with the flow count;
+   * bounded by maxFlows). Flows with equal hashes keep their newest-first order in a chain (resizing preserves
+   * it), which is what the VLAN fallback in process() relies on.
+   */
+  private buckets: Array<Flow | undefined>;
+  private bucketMask: number;
   private flowCount = 0;
   private nextFlowId = 1;
   private readonly lruHead: Array<Flow | null> = [null, null, null];
@@ -359,6 +379,8 @@ export class FlowTable implements StreamReceiver<Flow> {
       },
       (specName) => this.analyzerCounterSink.add(specName, 'probe-error', 1),
     );
+    this.buckets = new Array<Flow | undefined>(INITIAL_BUCKETS).fill(undefined);
+    this.bucketMask = INITIAL_BUCKETS - 1;
     this.hasTcpSpecs = this.registry.specsFor('tcp').length > 0;
     this.hasUdpSpecs = this.registry.specsFor('udp').length > 0;
   }
@@ -430,7 +452,7 @@ export class FlowTable implements StreamReceiver<Flow> {
     const hash = flowHash(hs, hd, proto, 0) & this.hashMask;
     this.counters.packets++;
 
-    let f = this.buckets.get(hash);
+    let f = this.buckets[hash & this.bucketMask];
     let fromA = true;
     while (f !== undefined) {
       const side = this.match(f, pkt, ipVersion, proto, vlan, sport, dport);
@@ -442,8 +464,8 @@ export class FlowTable implements StreamReceiver<Flow> {
     }
     if (f === undefined) {
       // B's first packet on another VLAN than A's (asymmetric tagging): join the flow still missing B's VLAN.
-      for (f = this.buckets.get(hash); f !== undefined; f = f.nextInBucket) {
-        if (f.vlanB < 0 && f.ipVersion === ipVersion && f.proto === proto && this.matchAddresses(f, pkt, ipVersion, sport, dport) === 2) break;
+      for (f = this.buckets[hash & this.bucketMask]; f !== undefined; f = f.nextInBucket) {
+        if (f.vlanB < 0 && f.hash === hash && f.ipVersion === ipVersion && f.proto === proto && this.matchAddresses(f, pkt, ipVersion, sport, dport) === 2) break;
       }
       if (f !== undefined) fromA = false;
     }
@@ -573,31 +595,33 @@ export class FlowTable implements StreamReceiver<Flow> {
       if (f.aPort === dport && f.bPort === sport && f.a4 === dst && f.b4 === src) return 2;
       return 0;
     }
+    const w = f.v6;
+    if (w === null) return 0;
     if (
       f.aPort === sport &&
       f.bPort === dport &&
-      f.a6w0 === this.s0 &&
-      f.a6w1 === this.s1 &&
-      f.a6w2 === this.s2 &&
-      f.a6w3 === this.s3 &&
-      f.b6w0 === this.d0 &&
-      f.b6w1 === this.d1 &&
-      f.b6w2 === this.d2 &&
-      f.b6w3 === this.d3
+      w.a0 === this.s0 &&
+      w.a1 === this.s1 &&
+      w.a2 === this.s2 &&
+      w.a3 === this.s3 &&
+      w.b0 === this.d0 &&
+      w.b1 === this.d1 &&
+      w.b2 === this.d2 &&
+      w.b3 === this.d3
     ) {
       return 1;
     }
     if (
       f.aPort === dport &&
       f.bPort === sport &&
-      f.a6w0 === this.d0 &&
-      f.a6w1 === this.d1 &&
-      f.a6w2 === this.d2 &&
-      f.a6w3 === this.d3 &&
-      f.b6w0 === this.s0 &&
-      f.b6w1 === this.s1 &&
-      f.b6w2 === this.s2 &&
-      f.b6w3 === this.s3
+      w.a0 === this.d0 &&
+      w.a1 === this.d1 &&
+      w.a2 === this.d2 &&
+      w.a3 === this.d3 &&
+      w.b0 === this.s0 &&
+      w.b1 === this.s1 &&
+      w.b2 === this.s2 &&
+      w.b3 === this.s3
     ) {
       return 2;
     }
@@ -703,9 +727,18 @@ export class FlowTable implements StreamReceiver<Flow> {
 
   private probeData(f: Flow, fromA: boolean, buf: Buffer, off: number, len: number, frame: number, ts: number): void {
     const transport: AppTransport = f.proto === IpProto.TCP ? 'tcp' : 'udp';
-    let st = f.probe;
-    if (st === null) st = f.probe = this.dispatcher.newState(transport);
     const dir = fromA === f.clientIsA ? Dir.ToServer : Dir.ToClient;
+    let st = f.probe;
+    if (st === null) {
+      const hinted = this.dispatcher.firstChunk(transport, f, dir, buf, off, len);
+      if (hinted !== CLAIM_UNDECIDED) {
+        // Decided without probing state: nothing was kept, the whole chunk goes live.
+        this.settleFirst(f, transport, hinted);
+        if (f.app === APP_ATTACHED) this.payload(f, fromA, buf, off, len, frame, ts);
+        return;
+      }
+      st = f.probe = this.dispatcher.startProbing(transport);
+    }
     const decision = this.dispatcher.offer(transport, st, f, fromA, dir, buf, off, len, frame, ts);
     if (decision === CLAIM_UNDECIDED) return;
     const stored = st.lastStored;
@@ -714,13 +747,25 @@ export class FlowTable implements StreamReceiver<Flow> {
     if (stored < len && f.app === APP_ATTACHED) this.payload(f, fromA, buf, off + stored, len - stored, frame, ts);
   }
 
+  /** A decision on the first chunk, made before any probing state (see Dispatcher.firstChunk). */
+  private settleFirst(f: Flow, transport: AppTransport, decision: number): void {
+    if (decision < 0) {
+      this.analyzerCounterSink.add('dispatch', 'unclaimed', 1);
+      this.detach(f, APP_UNCLAIMED);
+      return;
+    }
+    this.claim(f, this.registry.specsFor(transport)[decision]!, 'probe', f.lastFrame, f.lastSeen);
+  }
+
   /** Apply a dispatch decision: claim (create, announce, replay) or give up on the flow. */
   private settle(f: Flow, st: ProbeState, decision: number): void {
     if (decision === CLAIM_UNDECIDED) return;
     f.probe = null;
+    const transport: AppTransport = f.proto === IpProto.TCP ? 'tcp' : 'udp';
     if (decision === CLAIM_NONE || decision < 0) {
       this.analyzerCounterSink.add('dispatch', 'unclaimed', 1);
       this.detach(f, APP_UNCLAIMED);
+      this.dispatcher.release(transport, st);
       return;
     }
     const spec = st.specs[decision]!;
@@ -740,6 +785,7 @@ export class FlowTable implements StreamReceiver<Flow> {
         this.analyzerFailed(f, error);
       }
     }
+    this.dispatcher.release(transport, st);
   }
 
   private claim(f: Flow, spec: AnalyzerSpec, by: 'probe' | 'port', frame: number, ts: number): void {
@@ -816,14 +862,7 @@ export class FlowTable implements StreamReceiver<Flow> {
       f.ipA = ip4ToString(f.a4);
       f.ipB = ip4ToString(f.b4);
     } else {
-      f.a6w0 = this.s0;
-      f.a6w1 = this.s1;
-      f.a6w2 = this.s2;
-      f.a6w3 = this.s3;
-      f.b6w0 = this.d0;
-      f.b6w1 = this.d1;
-      f.b6w2 = this.d2;
-      f.b6w3 = this.d3;
+      f.v6 = new Ip6Pair(this.s0, this.s1, this.s2, this.s3, this.d0, this.d1, this.d2, this.d3);
       f.ipA = ip6ToString(pkt.l3Buf, pkt.src6Off);
       f.ipB = ip6ToString(pkt.l3Buf, pkt.dst6Off);
     }
@@ -863,8 +902,10 @@ export class FlowTable implements StreamReceiver<Flow> {
         f.protocol = 'ip';
         f.app = APP_UNCLAIMED;
     }
-    f.nextInBucket = this.buckets.get(hash);
-    this.buckets.set(hash, f);
+    if (this.flowCount >= this.buckets.length) this.growBuckets();
+    const slot = hash & this.bucketMask;
+    f.nextInBucket = this.buckets[slot];
+    this.buckets[slot] = f;
     this.lruPushHead(f, proto === IpProto.TCP ? LIST_TCP_OPEN : LIST_OTHER);
     this.flowCount++;
     this.counters.flows++;
@@ -982,16 +1023,46 @@ export class FlowTable implements StreamReceiver<Flow> {
   }
 
   private bucketRemove(f: Flow): void {
-    const head = this.buckets.get(f.hash);
+    const slot = f.hash & this.bucketMask;
+    const head = this.buckets[slot];
     if (head === f) {
-      if (f.nextInBucket === undefined) this.buckets.delete(f.hash);
-      else this.buckets.set(f.hash, f.nextInBucket);
+      this.buckets[slot] = f.nextInBucket;
     } else {
       let p = head;
       while (p !== undefined && p.nextInBucket !== f) p = p.nextInBucket;
       if (p !== undefined) p.nextInBucket = f.nextInBucket;
     }
     f.nextInBucket = undefined;
+  }
+
+  /** Double the bucket array (load factor <= 1), splitting each chain in order. */
+  private growBuckets(): void {
+    const old = this.buckets;
+    const size = old.length;
+    if (size >= MAX_BUCKETS) return;
+    const grown = new Array<Flow | undefined>(size * 2).fill(undefined);
+    const mask = size * 2 - 1;
+    for (let i = 0; i < size; i++) {
+      let tailLow: Flow | undefined;
+      let tailHigh: Flow | undefined;
+      for (let f = old[i]; f !== undefined; ) {
+        const next = f.nextInBucket;
+        f.nextInBucket = undefined;
+        const slot = f.hash & mask;
+        if (slot === i) {
+          if (tailLow === undefined) grown[slot] = f;
+          else tailLow.nextInBucket = f;
+          tailLow = f;
+        } else {
+          if (tailHigh === undefined) grown[slot] = f;
+          else tailHigh.nextInBucket = f;
+          tailHigh = f;
+        }
+        f = next;
+      }
+    }
+    this.buckets = grown;
+    this.bucketMask = mask;
   }
 
   private lruUnlink(f: Flow): void {
@@ -1032,10 +1103,10 @@ function macTextOf(f: Flow, isA: boolean): string {
 }
 
 function endpoint(f: Flow, isA: boolean): Endpoint {
-  const mac = isA ? f.macA : f.macB;
-  const out: Endpoint = { ip: isA ? f.ipA : f.ipB, port: isA ? f.aPort : f.bPort };
-  if (mac !== 0) out.mac = macTextOf(f, isA);
-  return out;
+  const ip = isA ? f.ipA : f.ipB;
+  const port = isA ? f.aPort : f.bPort;
+  // Built whole: adding `mac` to a two-field literal would allocate an out-of-object property store.
+  return (isA ? f.macA : f.macB) !== 0 ? { ip, port, mac: macTextOf(f, isA) } : { ip, port };
 }
 
 function transportOf(proto: number): FlowTransport {
