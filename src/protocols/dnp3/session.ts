@@ -175,10 +175,17 @@ export class Dnp3Session implements FlowAnalyzer {
         request.result = 'exception';
         request.exceptionCode = failure.code;
         request.exceptionName = failure.name;
-      } else {
-        request.result = 'ok';
+        this.ctx.sink.emit(request);
+        return;
       }
-      this.ctx.sink.emit(request);
+      request.result = 'ok';
+      // Answered normally, the event is final: counted without being emitted when nobody reads it individually.
+      const sink = this.ctx.sink;
+      if (sink.countOperation !== undefined && !sink.wantsOperation!('dnp3', request.kind, 'ok')) {
+        sink.countOperation(request.captureIndex, request.flowId, 'dnp3', request.kind, request.src, request.dst);
+      } else {
+        sink.emit(request);
+      }
       return;
     }
     const { kind, detail } = operationKind(a.functionCode, a.firstGroup);

@@ -289,10 +289,15 @@ export class DnsSession implements FlowAnalyzer {
       event = this.queryEvent(requester, hasQuestion);
       if (hasQuestion) event.object = nameText(q.name);
     }
+    // An answered query nobody reads individually is counted without its event (nor the event's attributes).
+    let counted = false;
     if (event !== null) {
       event.responseFrame = this.out.meta.frame;
-      if (h.rcode === 0) event.result = 'ok';
-      else {
+      if (h.rcode === 0) {
+        event.result = 'ok';
+        const sink = this.ctx.sink;
+        counted = sink.countOperation !== undefined && !sink.wantsOperation!(event.protocol, event.kind, 'ok');
+      } else {
         event.result = 'exception';
         event.exceptionCode = h.rcode;
         event.exceptionName = rcodeName(h.rcode);
@@ -303,8 +308,10 @@ export class DnsSession implements FlowAnalyzer {
       this.serverRoleSeen = true;
       this.out.senderFact(dir, 'role-hint', 'dns-server', CONF_SERVER_ROLE);
     }
-    this.readAnswers(dir, buf, off, end, afterQuestion, event);
-    if (event !== null) this.ctx.sink.emit(event);
+    this.readAnswers(dir, buf, off, end, afterQuestion, counted ? null : event);
+    if (event === null) return;
+    if (counted) this.ctx.sink.countOperation!(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
+    else this.ctx.sink.emit(event);
   }
 
   /** Walks the remaining questions and the records: operation attributes and facts. */

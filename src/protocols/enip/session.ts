@@ -629,7 +629,13 @@ export class EnipSession implements FlowAnalyzer {
       event.exceptionCode = status === -1 ? encapStatus : status;
       event.exceptionName = status === -1 ? ENCAP_STATUS_NAMES[encapStatus] ?? 'encapsulation_error' : GENERAL_STATUS_NAMES[status] ?? 'cip_error';
     }
-    this.ctx.sink.emit(event);
+    const sink = this.ctx.sink;
+    // The event is final here: an answered one is counted without being emitted when nobody reads it individually.
+    if (status === 0 && sink.countOperation !== undefined && !sink.wantsOperation!(event.protocol, event.kind, 'ok')) {
+      sink.countOperation(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
+      return;
+    }
+    sink.emit(event);
   }
 
   private emitNow(event: OperationEvent): void {

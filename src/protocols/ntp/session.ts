@@ -113,7 +113,15 @@ export class NtpSession implements FlowAnalyzer {
     this.exchanges.delete(key);
     const refid = this.refId(buf, off, stratum);
     if (stratum === 0) this.ev.complete(e, false, 0, `kiss_${refid.toLowerCase()}`);
-    else this.ev.complete(e, true);
+    else {
+      this.ev.complete(e, true);
+      // An exchange answered normally, nobody reading it individually: counted without its event.
+      const sink = this.ctx.sink;
+      if (sink.countOperation !== undefined && !sink.wantsOperation!('ntp', 'time-sync', 'ok')) {
+        sink.countOperation(e.captureIndex, e.flowId, 'ntp', 'time-sync', e.src, e.dst);
+        return;
+      }
+    }
     // Requests in `exchanges` carry { version } alone (onClientRequest).
     e.attributes = { version: e.attributes!.version!, stratum, refid };
     this.ev.emit(e);

@@ -660,6 +660,12 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
 
   private emitOperation(t: Pending): void {
     if (!this.client) this.endpoints();
+    const sink = this.ctx.sink;
+    // A request answered normally is final here: counted without its event when nobody reads it individually.
+    if (t.result === 'ok' && sink.countOperation !== undefined && !sink.wantsOperation!(PROTOCOL, t.kind, 'ok')) {
+      sink.countOperation(this.ctx.captureIndex, this.ctx.flow.id, PROTOCOL, t.kind, this.client!, this.server!);
+      return;
+    }
     const ev: OperationEvent = {
       type: 'operation',
       protocol: PROTOCOL,
@@ -688,7 +694,7 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
     }
     if (t.responseFrame >= 0) ev.responseFrame = t.responseFrame;
     if (t.dataBytes >= 0) ev.dataBytes = t.dataBytes;
-    this.ctx.sink.emit(ev);
+    sink.emit(ev);
   }
 
   /** FactSink: a fact about the PLC (the flow's server), once per distinct value per flow. */

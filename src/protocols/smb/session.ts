@@ -1133,7 +1133,13 @@ export class SmbSession implements FlowAnalyzer {
       event.exceptionName = statusName(status);
     }
     void version;
-    this.ctx.sink.emit(event);
+    const sink = this.ctx.sink;
+    // The event is final here: one completed normally is counted without being emitted when nobody reads it individually.
+    if (event.result === 'ok' && sink.countOperation !== undefined && !sink.wantsOperation!('smb', event.kind, 'ok')) {
+      sink.countOperation(event.captureIndex, event.flowId, 'smb', event.kind, event.src, event.dst);
+      return;
+    }
+    sink.emit(event);
   }
 
   private fact(ip: string, mac: string | undefined, field: FactField, value: string, confidence: number): void {

@@ -431,6 +431,13 @@ export class TlsSession implements FlowAnalyzer {
   private finish(): void {
     if (this.emitted || this.event === null) return;
     this.emitted = true;
-    this.ctx.sink.emit(this.event);
+    const e = this.event;
+    const sink = this.ctx.sink;
+    // A completed handshake nobody reads individually is counted without its event.
+    if (e.result === 'ok' && sink.countOperation !== undefined && !sink.wantsOperation!('tls', 'connect', 'ok')) {
+      sink.countOperation(e.captureIndex, e.flowId, 'tls', 'connect', e.src, e.dst);
+      return;
+    }
+    sink.emit(e);
   }
 }
