@@ -65,6 +65,9 @@ class RuleHits implements HitRecorder {
       };
       this.drafts_.set(key, d);
     }
+    return this.again(d, ts, evidence, file);
+  }
+  again(d: AlertDraft, ts: number, evidence: EvidenceSource | null, file: string): AlertDraft {
     d.count++;
     if (ts < d.first) d.first = ts;
     if (ts > d.last) d.last = ts;

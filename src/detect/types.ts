@@ -136,6 +136,11 @@ export interface HitRecorder {
    * first occurrence. Returns null when the per-rule draft cap is reached (counted).
    */
   hit(key: string, ts: number, src: PartyRef | null, dst: PartyRef | null, evidence: EvidenceSource | null, file: string): AlertDraft | null;
+  /**
+   * One more occurrence on a draft hit() returned: what hit() does for an existing key, without the key lookup
+   * and the parties (for rules that hit once per flow and keep the draft of the last key).
+   */
+  again(draft: AlertDraft, ts: number, evidence: EvidenceSource | null, file: string): AlertDraft;
   /** The draft for `key`, if any (for rules that add to an alert without counting an occurrence). */
   get(key: string): AlertDraft | undefined;
   /** Every draft of the rule (for post-passes). */

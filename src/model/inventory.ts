@@ -142,7 +142,16 @@ interface HostData {
   /** fact value → the stored facts with that value (one per field/protocol): no key string per fact event */
   factKeys: Map<string, StoredFact[]> | null;
   /** initial TTL (32/64/128/255) of the host's packets → flows: the OS guess of last resort */
-  ttls: Map<number, number> | null;
+  ttls: Map<number, Tally> | null;
+  /** the tally of the host's last flow's initial TTL (0: none yet): a host's packets keep one initial TTL */
+  lastTtl: number;
+  lastTtlTally: Tally | null;
+  /** the edges this host is the source of: dst endpoint id → edges (by protocol, transport, port) */
+  edgesByDst: Map<string, Edge[]> | null;
+  /** the protocol use of this host's last flow: a host's flows mostly repeat one protocol and role */
+  lastUse: ProtocolUse | null;
+  /** the edge of the last flow this host was the source of: clients repeat the same exchange */
+  lastEdge: Edge | null;
 }
 
 interface IpRecord extends HostData {
@@ -150,11 +159,34 @@ interface IpRecord extends HostData {
   /** "ip:<ip>", made once: the flow-end path compares and hashes the same string every time */
   endpointId: string;
   /** MAC the IP was seen with in flows → number of flows */
-  seenWith: Map<string, number>;
+  seenWith: Map<string, SeenWith>;
   /** MAC that claimed the IP (ARP, DHCP, DCP) → claims */
   claims: Map<string, { count: number; first: number }> | null;
   /** VLAN id → flows of this address (tagged flows only) */
-  vlans: Map<number, number> | null;
+  vlans: Map<number, Tally> | null;
+  /** the VLAN of the address's last tagged flow and its tally (null: none yet, or the cap refused it) */
+  lastVlan: number;
+  lastVlanTally: Tally | null;
+  /** parseIp4(ip): the address as a number, -1 when not IPv4 (parsed once, not per flow) */
+  ip4: number;
+  /**
+   * The MAC text of this IP's last flow and what it resolved to: the record, and the seenWith count it bumped
+   * (null when the seenWith cap refused it). A host's flows carry the same MAC, as a new string each time, so
+   * comparing it saves hashing it into two maps.
+   */
+  lastMacText: string;
+  lastMacRecord: MacRecord | null;
+  lastMacSeen: SeenWith | null;
+}
+
+/** Flows an IP was seen with one MAC (a mutable count, so a repeat needs no map update). */
+interface SeenWith {
+  flows: number;
+}
+
+/** A count kept in a map, mutable so that a repeated key needs one lookup (or none, when cached). */
+interface Tally {
+  n: number;
 }
 
 interface MacRecord extends HostData {
@@ -249,11 +281,13 @@ function protocolUseKey(name: ProtocolName, role: ProtocolRole): string {
   return role === 'client' ? keys.client : role === 'server' ? keys.server : role === 'peer' ? keys.peer : `${name}/${role}`;
 }
 
-/** Same /24 (IPv4) or /64 (IPv6) network, as subnetKey() compares them, without building the keys for IPv4. */
-function sameSubnet(a: string, b: string): boolean {
-  const a4 = parseIp4(a);
+/**
+ * Same /24 (IPv4) or /64 (IPv6) network, as subnetKey() compares them, without building the keys for IPv4.
+ * `a4`/`b4`: parseIp4() of the addresses when already known (their records hold it), undefined otherwise.
+ */
+function sameSubnet(a: string, b: string, a4: number = parseIp4(a), b4In?: number): boolean {
   if (a4 >= 0) {
-    const b4 = parseIp4(b);
+    const b4 = b4In ?? parseIp4(b);
     return b4 >= 0 && Math.floor(a4 / 256) === Math.floor(b4 / 256);
   }
   const key = subnetKey(a);
@@ -273,7 +307,10 @@ export interface InventoryBuild {
 }
 
 function newHostData(ts: number): HostData {
-  return { firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, protocols: null, facts: null, factKeys: null, ttls: null };
+  return {
+    firstSeen: ts, lastSeen: ts, packets: 0, bytes: 0, protocols: null, facts: null, factKeys: null, ttls: null, lastTtl: 0, lastTtlTally: null,
+    edgesByDst: null, lastUse: null, lastEdge: null,
+  };
 }
 
 function touch(host: HostData, first: number, last: number): void {
@@ -312,7 +349,10 @@ export class Inventory {
   private readonly macRecords = new Map<string, MacRecord>();
   /** IP edges in creation order (build() walks them in this order) */
   private readonly edges: Edge[] = [];
-  /** src endpoint id → dst endpoint id → the edges of that pair (by protocol, transport, port) */
+  /**
+   * src endpoint id → dst endpoint id → the edges of that pair (by protocol, transport, port), for sources
+   * without a host record (broadcast, multicast, unspecified); a host's part is its record's edgesByDst.
+   */
   private readonly edgeIndex = new Map<string, Map<string, Edge[]>>();
   /** src MAC → dst endpoint id → protocol → edge; nested so a frame needs no key string */
   private readonly l2Edges = new Map<string, Map<string, Map<ProtocolName, Edge>>>();
@@ -330,6 +370,9 @@ export class Inventory {
   private endpointHost: HostData | undefined = undefined;
   private endpointIpRecord: IpRecord | undefined = undefined;
   private readonly totals = new Map<ProtocolName, TrafficTotals>();
+  /** the totals of the last protocol counted: flows of one protocol come in runs */
+  private lastTotalsProtocol = '';
+  private lastTotals: TrafficTotals | undefined = undefined;
   private readonly caps = new Map<string, number>();
   private readonly counts = new Map<string, number>();
 
@@ -360,7 +403,10 @@ export class Inventory {
       this.hitCap('inventory.hosts');
       return null;
     }
-    rec = { ...newHostData(ts), ip, endpointId: `ip:${ip}`, seenWith: new Map(), claims: null, vlans: null };
+    rec = {
+      ...newHostData(ts), ip, endpointId: `ip:${ip}`, seenWith: new Map(), claims: null, vlans: null, lastVlan: 0, lastVlanTally: null,
+      ip4: parseIp4(ip), lastMacText: '', lastMacRecord: null, lastMacSeen: null,
+    };
     this.ipRecords.set(ip, rec);
     return rec;
   }
@@ -387,6 +433,11 @@ export class Inventory {
   }
 
   private addProtocolUse(host: HostData, name: ProtocolName, role: ProtocolRole, port: number): void {
+    const last = host.lastUse;
+    if (last !== null && last.name === name && last.role === role) {
+      this.addPort(last, port);
+      return;
+    }
     if (host.protocols === null) host.protocols = new Map();
     const key = protocolUseKey(name, role);
     let use = host.protocols.get(key);
@@ -398,6 +449,7 @@ export class Inventory {
       use = { name, role, ports: [] };
       host.protocols.set(key, use);
     }
+    host.lastUse = use;
     this.addPort(use, port);
   }
 
@@ -467,6 +519,19 @@ export class Inventory {
     this.endpointHost = undefined;
     this.endpointIpRecord = undefined;
     let ipRec = this.ipRecords.get(ip);
+    if (ipRec !== undefined && mac === ipRec.lastMacText && mac !== '') {
+      // The MAC of this IP's last flow: a unicast MAC with a record, already noted as carrying the IP (so
+      // noteMacCarriesIp() has nothing to do), and its seenWith entry, or the cap that refused one, unchanged.
+      const known = ipRec.lastMacRecord!;
+      touch(ipRec, first, last);
+      touch(known, first, last);
+      const seen = ipRec.lastMacSeen;
+      if (seen !== null) seen.flows++;
+      else this.hitCap('inventory.macs-per-ip');
+      this.endpointHost = ipRec;
+      this.endpointIpRecord = ipRec;
+      return ipRec.endpointId;
+    }
     let macRec = mac === '' ? undefined : this.macRecords.get(mac);
     const unicastMac = macRec !== undefined || (mac !== '' && isMacText(mac) && !isGroupMacText(mac));
     if (ipRec === undefined) {
@@ -495,10 +560,18 @@ export class Inventory {
       if (macRec !== undefined) {
         touch(macRec, first, last);
         this.noteMacCarriesIp(macRec, ip);
-        const flows = ipRec.seenWith.get(mac);
-        if (flows !== undefined) ipRec.seenWith.set(mac, flows + 1);
-        else if (ipRec.seenWith.size < this.options.maxMacsPerIp) ipRec.seenWith.set(mac, 1);
-        else this.hitCap('inventory.macs-per-ip');
+        let seen = ipRec.seenWith.get(mac);
+        if (seen !== undefined) {
+          seen.flows++;
+        } else if (ipRec.seenWith.size < this.options.maxMacsPerIp) {
+          seen = { flows: 1 };
+          ipRec.seenWith.set(mac, seen);
+        } else {
+          this.hitCap('inventory.macs-per-ip');
+        }
+        ipRec.lastMacText = mac;
+        ipRec.lastMacRecord = macRec;
+        ipRec.lastMacSeen = seen ?? null;
       }
     }
     this.endpointHost = ipRec;
@@ -507,11 +580,13 @@ export class Inventory {
   }
 
   private addTotals(protocol: ProtocolName, packets: number, bytes: number, flows: number): void {
-    let t = this.totals.get(protocol);
+    let t = protocol === this.lastTotalsProtocol ? this.lastTotals : this.totals.get(protocol);
     if (!t) {
       t = { packets: 0, bytes: 0, flows: 0 };
       this.totals.set(protocol, t);
     }
+    this.lastTotalsProtocol = protocol;
+    this.lastTotals = t;
     t.packets += packets;
     t.bytes += bytes;
     t.flows += flows;
@@ -563,7 +638,7 @@ export class Inventory {
     // them (same subnet); a routed server is on another VLAN, which its own subnet's clients will tell.
     if (f.vlan) {
       if (clientIpRecord !== undefined) this.noteVlan(clientIpRecord, f.vlan);
-      if (serverIpRecord !== undefined && sameSubnet(f.clientIp, f.serverIp)) this.noteVlan(serverIpRecord, f.vlan);
+      if (serverIpRecord !== undefined && sameSubnet(f.clientIp, f.serverIp, clientIpRecord?.ip4, serverIpRecord.ip4)) this.noteVlan(serverIpRecord, f.vlan);
     }
     // Equal ports say nothing about who serves whom, unless the analyzer confirmed the sides from content.
     if (f.transport === 'udp' && f.clientPort === f.serverPort && f.sidesGuessed) {
@@ -585,10 +660,33 @@ export class Inventory {
       }
     }
 
-    let byDst = this.edgeIndex.get(src);
-    if (byDst === undefined) {
+    const lastEdge = client !== undefined ? client.lastEdge : null;
+    let edge: Edge | undefined;
+    if (lastEdge !== null && lastEdge.dst === dst && lastEdge.port === port && lastEdge.protocol === f.protocol && lastEdge.transport === f.transport && lastEdge.src === src) {
+      edge = lastEdge;
+    } else {
+      edge = this.findOrAddEdge(client, src, dst, f, port);
+      if (edge === undefined) return;
+      if (client !== undefined) client.lastEdge = edge;
+    }
+    edge.packets += packets;
+    edge.bytes += bytes;
+    edge.flows++;
+    if (f.firstSeen < edge.firstSeen) edge.firstSeen = f.firstSeen;
+    if (f.lastSeen > edge.lastSeen) edge.lastSeen = f.lastSeen;
+    if (pending) addOperations(edge, pending);
+  }
+
+  /**
+   * The IP edge of a flow's endpoints, protocol, transport and port; created when new (undefined: cap hit).
+   * `client`: the source's host record, which holds the source's part of the index (src is its endpoint id).
+   */
+  private findOrAddEdge(client: HostData | undefined, src: string, dst: string, f: FlowEnd, port: number): Edge | undefined {
+    let byDst = client !== undefined ? client.edgesByDst : this.edgeIndex.get(src);
+    if (byDst === undefined || byDst === null) {
       byDst = new Map();
-      this.edgeIndex.set(src, byDst);
+      if (client !== undefined) client.edgesByDst = byDst;
+      else this.edgeIndex.set(src, byDst);
     }
     let pairEdges = byDst.get(dst);
     let edge: Edge | undefined;
@@ -603,18 +701,13 @@ export class Inventory {
     }
     if (edge === undefined) {
       const created = this.newEdge(src, dst, f.protocol, f.transport, port, f.firstSeen);
-      if (!created) return;
+      if (!created) return undefined;
       edge = created;
       if (pairEdges === undefined) byDst.set(dst, (pairEdges = []));
       pairEdges.push(edge);
       this.edges.push(edge);
     }
-    edge.packets += packets;
-    edge.bytes += bytes;
-    edge.flows++;
-    if (f.firstSeen < edge.firstSeen) edge.firstSeen = f.firstSeen;
-    if (f.lastSeen > edge.lastSeen) edge.lastSeen = f.lastSeen;
-    if (pending) addOperations(edge, pending);
+    return edge;
   }
 
   private addInnerProtocolUse(client: HostData | undefined, server: HostData | undefined, name: ProtocolName, flowProtocol: ProtocolName, port: number): void {
@@ -625,16 +718,35 @@ export class Inventory {
 
   private noteTtl(host: HostData, ttl: number): void {
     const initial = initialTtl(ttl);
+    if (initial === host.lastTtl) {
+      host.lastTtlTally!.n++;
+      return;
+    }
     if (host.ttls === null) host.ttls = new Map();
-    host.ttls.set(initial, (host.ttls.get(initial) ?? 0) + 1);
+    let tally = host.ttls.get(initial);
+    if (tally !== undefined) tally.n++;
+    else host.ttls.set(initial, (tally = { n: 1 }));
+    host.lastTtl = initial;
+    host.lastTtlTally = tally;
   }
 
   private noteVlan(rec: IpRecord, vlan: number): void {
+    if (vlan === rec.lastVlan && rec.lastVlanTally !== null) {
+      rec.lastVlanTally.n++;
+      return;
+    }
     if (rec.vlans === null) rec.vlans = new Map();
-    const n = rec.vlans.get(vlan);
-    if (n !== undefined) rec.vlans.set(vlan, n + 1);
-    else if (rec.vlans.size < this.options.maxVlansPerIp) rec.vlans.set(vlan, 1);
-    else this.hitCap('inventory.vlans-per-ip');
+    let tally = rec.vlans.get(vlan);
+    if (tally !== undefined) {
+      tally.n++;
+    } else if (rec.vlans.size < this.options.maxVlansPerIp) {
+      rec.vlans.set(vlan, (tally = { n: 1 }));
+    } else {
+      this.hitCap('inventory.vlans-per-ip');
+      return;
+    }
+    rec.lastVlan = vlan;
+    rec.lastVlanTally = tally;
   }
 
   /** A protocol event. Operations and asset facts are used; the rest is ignored. */
@@ -891,8 +1003,9 @@ export class Inventory {
     if (claimed !== null) return claimed;
     let best: string | null = null;
     let bestFlows = 0;
-    for (const [mac, flows] of rec.seenWith) {
+    for (const [mac, seen] of rec.seenWith) {
       if (routers.has(mac)) continue;
+      const flows = seen.flows;
       if (flows > bestFlows || (flows === bestFlows && best !== null && mac < best)) {
         best = mac;
         bestFlows = flows;
@@ -922,7 +1035,7 @@ export class Inventory {
       const asset = assetFor(id, mac);
       asset.ips.push(rec.ip);
       asset.merge(rec);
-      for (const [vlan, n] of rec.vlans ?? []) asset.vlans.set(vlan, (asset.vlans.get(vlan) ?? 0) + n);
+      for (const [vlan, tally] of rec.vlans ?? []) asset.vlans.set(vlan, (asset.vlans.get(vlan) ?? 0) + tally.n);
     }
     for (const rec of this.macRecords.values()) {
       const id = `mac:${rec.mac}`;
@@ -1118,7 +1231,7 @@ class AssetBuilder {
       this.factKeys.set(key, copy);
       this.facts.push(copy);
     }
-    for (const [ttl, n] of rec.ttls ?? []) this.ttls.set(ttl, (this.ttls.get(ttl) ?? 0) + n);
+    for (const [ttl, tally] of rec.ttls ?? []) this.ttls.set(ttl, (this.ttls.get(ttl) ?? 0) + tally.n);
   }
 
   addProtocol(use: ProtocolUse): void {

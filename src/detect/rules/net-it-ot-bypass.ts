@@ -15,6 +15,13 @@ function conduitAllows(conduits: ConduitDef[], from: string, to: string, protoco
 
 export const netItOtBypass: RuleFactory = (ctx) => {
   const conduits = ctx.options.conduits;
+  // The last flow's client, server, protocol and port and their draft: a poller's connections repeat them, so
+  // the next one needs no key string (drafts of this rule are never dropped during the pass).
+  let lastClientIp = '';
+  let lastServerIp = '';
+  let lastProtocol = '';
+  let lastPort = -1;
+  let lastDraft: AlertDraft | null = null;
   return {
     meta: {
       id: 'net.it-ot-bypass',
@@ -29,9 +36,19 @@ export const netItOtBypass: RuleFactory = (ctx) => {
     onFlow(f: FlowLike, file: string, hits: HitRecorder): void {
       // Industrial protocol, or data to an industrial port (refused scan probes are net.scan's).
       if (!INDUSTRIAL_PROTOCOLS.has(f.protocol as never) && !(ICS_PORTS.has(f.serverPort) && (f.payloadToServer ?? 0) > 0)) return;
+      if (lastDraft !== null && f.serverPort === lastPort && f.clientIp === lastClientIp && f.serverIp === lastServerIp && f.protocol === lastProtocol) {
+        hits.again(lastDraft, f.firstSeen, f, file);
+        return;
+      }
       const d = hits.hit(`${f.clientIp}|${f.serverIp}|${f.protocol}|${f.serverPort}`, f.firstSeen,
         { ip: f.clientIp, mac: f.clientMac }, { ip: f.serverIp, mac: f.serverMac }, f, file);
-      if (d && d.count === 1) {
+      if (d === null) return;
+      lastClientIp = f.clientIp;
+      lastServerIp = f.serverIp;
+      lastProtocol = f.protocol;
+      lastPort = f.serverPort;
+      lastDraft = d;
+      if (d.count === 1) {
         d.details.protocol = f.protocol;
         d.details.port = f.serverPort;
       }
