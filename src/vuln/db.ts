@@ -1,20 +1,20 @@
 /**
  * The offline vulnerability database: CSAF advisories (flattened to product records), the CISA KEV catalog
- * and CISA SSVC decision points, stored as a pack of sections (`otwatch.vulndb/v3`: stored, deflated, or deflated
+ * and CISA SSVC decision points, stored as a pack of sections (`otwatch.vulndb/v4`: stored, deflated, or deflated
  * in record blocks) with the matcher's product index precomputed, decoded piece by piece when used, so a run pays
- * only for what it matches. v2 packs are still read. The package ships
+ * only for what it matches. v3 and v2 packs are still read. The package ships
  * data/vuln/vulndb.pack; a user refresh (`otwatch vulndb import`) writes to the user data directory, which
  * takes precedence. The older one-document form (`otwatch.vulndb/v1`, gzip'd JSON) is still read. See
  * docs/vulndb.md for the format and why it is not SQLite.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import type { AdvisoryCve, AdvisoryProduct, AdvisoryRecord } from './csaf.js';
 import { upgradeCvss, type CvssStats } from './cvss.js';
-import { buildMatchIndex, MATCH_INDEX_VERSION, type MatchIndexData } from './match-index.js';
+import { buildMatchIndex, listOf, MATCH_INDEX_VERSION, matchIndexOver, type MatchIndex, type MatchIndexData } from './match-index.js';
 
 export const VULNDB_SCHEMA = 'otwatch.vulndb/v1';
 
@@ -138,12 +138,14 @@ interface LazyParts {
   advisoryCount: number;
   advisory(index: number): VulnDbAdvisory;
   products(): VulnDbProduct[];
-  /** v3 packs: one product decoded alone, the columns and the stored match index */
+  /** v3 packs on: one product decoded alone, the columns and the stored match index */
   productCount?: number;
   product?(index: number): VulnDbProduct;
   columns?(): ProductColumns;
-  matchIndex?(): MatchIndexData | null;
+  matchIndex?(): MatchIndex | null;
   kev(): Map<string, KevEntry>;
+  /** v4 packs: one KEV entry found through the block keys */
+  kevEntry?(cve: string): KevEntry | undefined;
   ssvcEntry(cve: string): SsvcEntry | undefined;
   ssvc(): Map<string, SsvcEntry>;
 }
@@ -157,7 +159,7 @@ export class VulnDatabase {
   /** products decoded one by one from a pack (sparse until `products` asks for all) */
   private readonly productCache: Array<VulnDbProduct | undefined> = [];
   private productColumns: ProductColumns | null = null;
-  private matchIndexData: MatchIndexData | null = null;
+  private matchIndexData: MatchIndex | null = null;
   private kevMap: Map<string, KevEntry> | null;
   private ssvcMap: Map<string, SsvcEntry> | null;
   private lazy: LazyParts | null = null;
@@ -245,17 +247,24 @@ export class VulnDatabase {
   }
 
   /** The matcher's product index (src/vuln/match-index.ts): the pack's when current, else computed once. */
-  matchIndex(): MatchIndexData {
+  matchIndex(): MatchIndex {
     if (this.matchIndexData === null) {
       const stored = this.productList === null && this.lazy!.matchIndex !== undefined ? this.lazy!.matchIndex() : null;
-      this.matchIndexData = stored ?? buildMatchIndex(this.products);
+      this.matchIndexData = stored ?? matchIndexOver(buildMatchIndex(this.products));
     }
     return this.matchIndexData;
   }
 
+  /** The whole KEV catalog as a map (decodes it: for import and tools; matching uses kevEntry). */
   get kev(): Map<string, KevEntry> {
     if (this.kevMap === null) this.kevMap = this.lazy!.kev();
     return this.kevMap;
+  }
+
+  /** One KEV entry: a v4 pack decodes the one block that can hold it; older packs decode the whole catalog. */
+  kevEntry(cve: string): KevEntry | undefined {
+    if (this.kevMap === null && this.lazy!.kevEntry !== undefined) return this.lazy!.kevEntry(cve);
+    return this.kev.get(cve);
   }
 
   /** The whole SSVC set as a map (decodes it: for import and tools; matching uses ssvcEntry). */
@@ -279,16 +288,35 @@ export class VulnDatabase {
   }
 
   /**
-   * A database over a pack (`otwatch.vulndb/v3` or v2, see toPack): only the header is read here; sections are
+   * A database over a pack (`otwatch.vulndb/v4`, v3 or v2, see toPack): only the header is read here; sections are
    * inflated and parsed when first used. Throws VulnDbError on a malformed container.
    */
   static fromPack(pack: Buffer): VulnDatabase {
+    return VulnDatabase.fromPackSource(bufferSource(pack));
+  }
+
+  /** Over a pack file (see readVulnDb): sections are read from it when first used, so a run reads only what it uses. */
+  static fromPackFile(path: string): VulnDatabase {
+    const source = fileSource(path);
+    try {
+      const db = VulnDatabase.fromPackSource(source);
+      if (source.fd !== null) packFiles.register(db, source.fd);
+      return db;
+    } catch (err) {
+      if (source.fd !== null) closeSync(source.fd);
+      throw err;
+    }
+  }
+
+  private static fromPackSource(pack: PackSource): VulnDatabase {
     const header = readPackHeader(pack);
     const sections = lazySections(pack, header);
     const section = sections.whole;
     let ends: Uint32Array | null = null;
     let productEnds: Uint32Array | null = null;
-    const v3 = header.schema === VULNDB_PACK_SCHEMA;
+    // v3 on: products in blocks, columns, match index; v4 on: KEV and SSVC as keyed blocks
+    const v3 = header.schema !== VULNDB_PACK_SCHEMA_V2;
+    const keyed = header.schema === VULNDB_PACK_SCHEMA;
     const productCount = v3 ? header.sections.productIndex![2] >>> 2 : undefined;
     const productAt = (index: number): VulnDbProduct => {
       productEnds ??= u32View(section('productIndex'));
@@ -316,7 +344,7 @@ export class VulnDatabase {
           return productAt(index);
         },
         columns: () => readColumns(section('productColumns'), productCount!, section('vendors')),
-        matchIndex: () => {
+        matchIndex: (): MatchIndex | null => {
           let index: MatchIndexData;
           try {
             index = JSON.parse(section('matchIndex').toString('utf8')) as MatchIndexData;
@@ -324,42 +352,36 @@ export class VulnDatabase {
             throw new VulnDbError(`corrupt vulnerability database pack: section matchIndex: ${(err as Error).message}`);
           }
           // built by other rules: the matcher recomputes it rather than trust keys this code would not make
-          return index.version === MATCH_INDEX_VERSION ? index : null;
+          if (index.version !== MATCH_INDEX_VERSION) return null;
+          if (!Array.isArray(index.wildcards) || !Array.isArray(index.wildcardPatterns) || index.wildcardPatterns.length !== index.wildcards.length) {
+            throw new VulnDbError('corrupt vulnerability database pack: section matchIndex: wildcards');
+          }
+          if (!keyed) return matchIndexOver(index);
+          // v4: order numbers and tokens are sorted lines `[key, ...products]` searched in place
+          const lines = (name: PackSectionName) => (key: string): number[] | undefined => findLine(section(name), name, key)?.slice(1) as number[] | undefined;
+          return {
+            version: index.version, orderNumbers: lines('matchOrderNumbers'), tokens: lines('matchTokens'),
+            series: (key) => listOf(index.series, key), wildcards: index.wildcards, wildcardPatterns: index.wildcardPatterns,
+          };
         },
       } : {}),
-      kev: () => new Map(Object.entries(JSON.parse(section('kev').toString('utf8')) as Record<string, KevEntry>)),
+      ...(keyed ? {
+        kev: () => {
+          const map = new Map<string, KevEntry>();
+          forEachLine(section('kev'), 'kev', (line) => map.set(line[0] as string, line[1] as KevEntry));
+          return map;
+        },
+        kevEntry: (cve: string) => sections.lookup('kev', 'kevHashes', 'kevKeys', cve)?.[1] as KevEntry | undefined,
+      } : {
+        kev: () => new Map(Object.entries(JSON.parse(section('kev').toString('utf8')) as Record<string, KevEntry>)),
+      }),
       ssvcEntry(cve) {
-        const body = section('ssvc');
-        // Lines are JSON [cve, ...entry] sorted by cve: a binary search over byte offsets, decoding only the
-        // probed lines, so a run that looks up a few dozen CVEs does not index the ~40,000 lines first.
-        // [lo, hi) always starts at a line start; text after the last '\n' is not a line.
-        let lo = 0;
-        let hi = body.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          const start = mid === 0 ? 0 : Math.max(lo, body.lastIndexOf(0x0a, mid - 1) + 1);
-          const end = body.indexOf(0x0a, start);
-          if (end < 0) {
-            hi = start;
-            continue;
-          }
-          const line = JSON.parse(body.toString('utf8', start, end)) as string[];
-          const key = line[0]!;
-          if (key === cve) return line.slice(1) as SsvcEntry;
-          if (key < cve) lo = end + 1;
-          else hi = start;
-        }
-        return undefined;
+        const line = keyed ? sections.lookup('ssvc', 'ssvcHashes', 'ssvcKeys', cve) : findLine(section('ssvc'), 'ssvc', cve);
+        return line === undefined ? undefined : line.slice(1) as SsvcEntry;
       },
       ssvc() {
-        const body = section('ssvc');
         const map = new Map<string, SsvcEntry>();
-        const text = body.toString('utf8');
-        for (const line of text.split('\n')) {
-          if (line === '') continue;
-          const [cve, ...entry] = JSON.parse(line) as string[];
-          map.set(cve!, entry as SsvcEntry);
-        }
+        forEachLine(section('ssvc'), 'ssvc', (line) => map.set(line[0] as string, line.slice(1) as SsvcEntry));
         return map;
       },
     };
@@ -408,11 +430,12 @@ export class VulnDatabase {
   }
 
   /**
-   * The `otwatch.vulndb/v3` pack: magic, header length (u32 LE), JSON header (metadata and the section table),
+   * The `otwatch.vulndb/v4` pack: magic, header length (u32 LE), JSON header (metadata and the section table),
    * then sections (layout and storage methods: docs/vulndb.md, SECTION_METHOD), so a reader decodes only what it
    * uses: products and advisories (JSON records in deflated blocks, u32 LE end offsets beside), product columns,
-   * vendor spellings and the match index (stored), kev (JSON object), ssvc (one JSON line `[cve, ...entry]` per
-   * CVE, sorted by cve).
+   * vendor spellings and the match index (stored; its order-number and token lists as sorted lines), kev and
+   * ssvc (one JSON line `[cve, ...]` per CVE, sorted by cve, in deflated blocks, with the sorted key hashes and
+   * each block's first key stored beside).
    */
   toPack(generator: string): Buffer {
     const advisories = this.advisories;
@@ -425,9 +448,8 @@ export class VulnDatabase {
       at += b.length;
       ends[i] = at;
     }
-    const kev: Record<string, KevEntry> = {};
-    for (const [k, v] of [...this.kev].sort((a, b) => compareKeys(a[0], b[0]))) kev[k] = v;
-    const ssvcLines = [...this.ssvc].sort((a, b) => compareKeys(a[0], b[0])).map(([k, v]) => JSON.stringify([k, ...v]) + '\n');
+    const kev = keyedLines([...this.kev].sort((a, b) => compareKeys(a[0], b[0])).map(([k, v]) => [k, v]));
+    const ssvc = keyedLines([...this.ssvc].sort((a, b) => compareKeys(a[0], b[0])).map(([k, v]) => [k, ...v]));
     const products = this.products;
     const productChunks: Buffer[] = [];
     const productEnds = new Uint32Array(products.length);
@@ -439,18 +461,37 @@ export class VulnDatabase {
       productEnds[i] = at;
     }
     const columns = columnsOf(products);
+    const { orderNumbers, tokens, ...matchIndexRest } = buildMatchIndex(products);
+    const sortedLists = (record: Record<string, number[]>): Buffer =>
+      keyedLines(Object.keys(record).sort(compareKeys).map((k) => [k, ...record[k]!])).bytes;
     const raw: Record<PackSectionName, Buffer> = {
       products: Buffer.concat(productChunks),
       productIndex: Buffer.from(productEnds.buffer, productEnds.byteOffset, productEnds.byteLength),
       productColumns: Buffer.concat([columns.advisory, columns.nameId, columns.vendorId, columns.flags].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))),
       vendors: Buffer.from(JSON.stringify(columns.vendors)),
-      matchIndex: Buffer.from(JSON.stringify(buildMatchIndex(products))),
+      matchIndex: Buffer.alloc(0),
+      matchOrderNumbers: Buffer.alloc(0),
+      matchTokens: Buffer.alloc(0),
       advisories: Buffer.concat(chunks),
       advisoryIndex: Buffer.from(ends.buffer, ends.byteOffset, ends.byteLength),
-      kev: Buffer.from(JSON.stringify(kev)),
-      ssvc: Buffer.from(ssvcLines.join('')),
+      kev: kev.bytes,
+      kevHashes: sortedHashes(kev.keys),
+      kevKeys: Buffer.alloc(0),
+      ssvcHashes: sortedHashes(ssvc.keys),
+      ssvcKeys: Buffer.alloc(0),
+      ssvc: ssvc.bytes,
     };
-    const recordEnds: Partial<Record<PackSectionName, Uint32Array>> = { products: productEnds, advisories: ends };
+    raw.matchIndex = Buffer.from(JSON.stringify(matchIndexRest));
+    raw.matchOrderNumbers = sortedLists(orderNumbers);
+    raw.matchTokens = sortedLists(tokens);
+    const recordEnds: Partial<Record<PackSectionName, Uint32Array>> = { products: productEnds, advisories: ends, kev: kev.ends, ssvc: ssvc.ends };
+    const cuts: Partial<Record<PackSectionName, number[]>> = {};
+    for (const name of PACK_SECTIONS) {
+      if (SECTION_METHOD[name] === SECTION_BLOCKS) cuts[name] = blockCuts(recordEnds[name]!, name === 'kev' || name === 'ssvc' ? KEYED_BLOCK_BYTES : PACK_BLOCK_BYTES);
+    }
+    // the key of each block's first line: a lookup inflates only the block that can hold its key
+    raw.kevKeys = Buffer.from(JSON.stringify(cuts.kev!.map((_, b) => kev.keys[b === 0 ? 0 : cuts.kev![b - 1]! + 1]!)));
+    raw.ssvcKeys = Buffer.from(JSON.stringify(cuts.ssvc!.map((_, b) => ssvc.keys[b === 0 ? 0 : cuts.ssvc![b - 1]! + 1]!)));
     const sections = {} as Record<PackSectionName, number[]>;
     const bodies: Buffer[] = [];
     let offset = 0;
@@ -465,10 +506,8 @@ export class VulnDatabase {
         const blocks: Buffer[] = [];
         let blockStart = 0;
         let compressed = 0;
-        const cuts = recordEnds[name]!;
-        for (let k = 0; k < cuts.length; k++) {
-          const end = cuts[k]!;
-          if (end - blockStart < PACK_BLOCK_BYTES && k < cuts.length - 1) continue;
+        for (const last of cuts[name]!) {
+          const end = recordEnds[name]![last]!;
           const block = deflateRawSync(raw[name].subarray(blockStart, end), { level: 9 });
           blocks.push(block);
           compressed += block.length;
@@ -500,14 +539,26 @@ export class VulnDatabase {
   }
 }
 
-export const VULNDB_PACK_SCHEMA = 'otwatch.vulndb/v3';
-/** The previous layout (products as one JSON array, no columns or match index): still read. */
+export const VULNDB_PACK_SCHEMA = 'otwatch.vulndb/v4';
+/** v4 less the keyed KEV/SSVC blocks (KEV one JSON object, SSVC lines deflated whole): still read. */
+const VULNDB_PACK_SCHEMA_V3 = 'otwatch.vulndb/v3';
+/** The layout before v3 (products as one JSON array, no columns or match index): still read. */
 const VULNDB_PACK_SCHEMA_V2 = 'otwatch.vulndb/v2';
-/** Shared by v2 and v3 (the schema in the header tells them apart). */
+type PackSchema = typeof VULNDB_PACK_SCHEMA | typeof VULNDB_PACK_SCHEMA_V3 | typeof VULNDB_PACK_SCHEMA_V2;
+/** Shared by v2 to v4 (the schema in the header tells them apart). */
 const PACK_MAGIC = Buffer.from('OTWVDB2\n', 'latin1');
-const PACK_SECTIONS = ['products', 'productIndex', 'productColumns', 'vendors', 'matchIndex', 'advisories', 'advisoryIndex', 'kev', 'ssvc'] as const;
+/** ssvc last, as in v3 */
+const PACK_SECTIONS = [
+  'products', 'productIndex', 'productColumns', 'vendors', 'matchIndex', 'matchOrderNumbers', 'matchTokens', 'advisories', 'advisoryIndex',
+  'kev', 'kevHashes', 'kevKeys', 'ssvcHashes', 'ssvcKeys', 'ssvc',
+] as const;
+const PACK_SECTIONS_V3 = ['products', 'productIndex', 'productColumns', 'vendors', 'matchIndex', 'advisories', 'advisoryIndex', 'kev', 'ssvc'] as const;
 const PACK_SECTIONS_V2 = ['products', 'advisories', 'advisoryIndex', 'kev', 'ssvc'] as const;
 type PackSectionName = (typeof PACK_SECTIONS)[number];
+
+function sectionsOf(schema: PackSchema): readonly PackSectionName[] {
+  return schema === VULNDB_PACK_SCHEMA ? PACK_SECTIONS : schema === VULNDB_PACK_SCHEMA_V3 ? PACK_SECTIONS_V3 : PACK_SECTIONS_V2;
+}
 
 /** v3 section storage (4th element of a section entry; v2 sections are all deflated whole) */
 const SECTION_STORED = 0;
@@ -515,24 +566,128 @@ const SECTION_DEFLATED = 1;
 /** independently deflated blocks cut at record ends; entry elements 4.. are [raw end, compressed end] per block */
 const SECTION_BLOCKS = 2;
 /** Raw bytes per block, at least: small enough that one record costs little to reach, large enough to compress. */
-const PACK_BLOCK_BYTES = 32 * 1024;
+const PACK_BLOCK_BYTES = 8 * 1024;
+/**
+ * KEV and SSVC lines per block, at least: a run looks up a few hundred CVEs scattered over the catalog, so a
+ * lookup should inflate little; the lines are repetitive enough that small blocks still compress ~6x.
+ */
+const KEYED_BLOCK_BYTES = 8 * 1024;
 /**
  * What a run reads on every match is stored as is (index, columns: ~0.5 MB), record sections are blocked, the
  * rest (KEV, SSVC: read whole or binary-searched) deflated whole.
  */
 const SECTION_METHOD: Record<PackSectionName, number> = {
   products: SECTION_BLOCKS, productIndex: SECTION_STORED, productColumns: SECTION_STORED, vendors: SECTION_STORED,
-  matchIndex: SECTION_STORED, advisories: SECTION_BLOCKS, advisoryIndex: SECTION_STORED, kev: SECTION_DEFLATED, ssvc: SECTION_DEFLATED,
+  matchIndex: SECTION_STORED, matchOrderNumbers: SECTION_STORED, matchTokens: SECTION_STORED, advisories: SECTION_BLOCKS, advisoryIndex: SECTION_STORED, kev: SECTION_BLOCKS, kevHashes: SECTION_STORED,
+  kevKeys: SECTION_STORED, ssvcHashes: SECTION_STORED, ssvcKeys: SECTION_STORED, ssvc: SECTION_BLOCKS,
 };
 
+/**
+ * FNV-1a over the key's UTF-16 code units. A keyed section stores the sorted hashes of its keys uncompressed:
+ * most lookups (CVEs not in KEV, not assessed by SSVC) end in a binary search there without inflating a block;
+ * a colliding miss costs one block and still answers undefined.
+ */
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function hasHash(sorted: Uint32Array, hash: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < hash) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === hash;
+}
+
+function sortedHashes(keys: readonly string[]): Buffer {
+  const hashes = new Uint32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) hashes[i] = keyHash(keys[i]!);
+  hashes.sort();
+  return Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+}
+
+/** JSON lines `[key, ...]` (already sorted by key), with each line's end offset and key. */
+function keyedLines(rows: unknown[][]): { bytes: Buffer; ends: Uint32Array; keys: string[] } {
+  const parts: Buffer[] = [];
+  const ends = new Uint32Array(rows.length);
+  const keys: string[] = [];
+  let at = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const b = Buffer.from(JSON.stringify(rows[i]) + '\n');
+    parts.push(b);
+    at += b.length;
+    ends[i] = at;
+    keys.push(rows[i]![0] as string);
+  }
+  return { bytes: Buffer.concat(parts), ends, keys };
+}
+
+/** Index of the last record of each block: blocks hold whole records and at least `blockBytes` (but the last). */
+function blockCuts(recordEnds: Uint32Array, blockBytes: number): number[] {
+  const cuts: number[] = [];
+  let blockStart = 0;
+  for (let k = 0; k < recordEnds.length; k++) {
+    if (recordEnds[k]! - blockStart < blockBytes && k < recordEnds.length - 1) continue;
+    cuts.push(k);
+    blockStart = recordEnds[k]!;
+  }
+  return cuts;
+}
+
+function parseLine(body: Buffer, start: number, end: number, name: PackSectionName): unknown[] {
+  let line: unknown;
+  try {
+    line = JSON.parse(body.toString('utf8', start, end));
+  } catch (err) {
+    throw new VulnDbError(`corrupt vulnerability database pack: section ${name}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(line) || typeof line[0] !== 'string') throw new VulnDbError(`corrupt vulnerability database pack: section ${name}: line`);
+  return line;
+}
+
+/**
+ * The line `[key, ...]` of lines sorted by key: a binary search over byte offsets, decoding only the probed
+ * lines, so a lookup does not split the section first. [lo, hi) always starts at a line start; text after the
+ * last '\n' is not a line.
+ */
+function findLine(body: Buffer, name: PackSectionName, key: string): unknown[] | undefined {
+  let lo = 0;
+  let hi = body.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = mid === 0 ? 0 : Math.max(lo, body.lastIndexOf(0x0a, mid - 1) + 1);
+    const end = body.indexOf(0x0a, start);
+    if (end < 0) {
+      hi = start;
+      continue;
+    }
+    const line = parseLine(body, start, end, name);
+    const lineKey = line[0] as string;
+    if (lineKey === key) return line;
+    if (lineKey < key) lo = end + 1;
+    else hi = start;
+  }
+  return undefined;
+}
+
+function forEachLine(body: Buffer, name: PackSectionName, fn: (line: unknown[]) => void): void {
+  let start = 0;
+  for (let end = body.indexOf(0x0a); end >= 0; start = end + 1, end = body.indexOf(0x0a, start)) fn(parseLine(body, start, end, name));
+}
+
 interface PackHeader {
-  schema: typeof VULNDB_PACK_SCHEMA | typeof VULNDB_PACK_SCHEMA_V2;
+  schema: PackSchema;
   builtAt: string;
   generator: string;
   sources: VulnDbSource[];
   stats: VulnDbStats;
   advisoryCount: number;
-  /** name → [offset after the header, stored length, raw length] (v2), then v3: method, block ends (SECTION_BLOCKS) */
+  /** name → [offset after the header, stored length, raw length] (v2), then v3 on: method, block ends (SECTION_BLOCKS) */
   sections: Partial<Record<PackSectionName, number[]>>;
 }
 
@@ -580,33 +735,99 @@ function productToTuple(p: VulnDbProduct): VulnDbProductTuple {
   return [p.advisory, p.vendor, p.name, p.models, p.version, p.affected, p.fixed, p.remediation];
 }
 
+/** Sniffs the magic without reading the file whole. */
+function startsWithPackMagic(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(PACK_MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && isPack(head);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function isPack(raw: Buffer): boolean {
   return raw.length >= PACK_MAGIC.length && raw.subarray(0, PACK_MAGIC.length).equals(PACK_MAGIC);
 }
 
-function readPackHeader(pack: Buffer): PackHeader & { dataStart: number } {
-  if (!isPack(pack) || pack.length < PACK_MAGIC.length + 4) throw new VulnDbError('not an otwatch vulnerability database pack');
-  const headerLength = pack.readUInt32LE(PACK_MAGIC.length);
-  const dataStart = PACK_MAGIC.length + 4 + headerLength;
+/**
+ * Where pack bytes come from: a buffer, or a file read piecewise (each section or block once, then kept by
+ * the section reader). Touching memory is what costs most here (a fresh process faults in every page it
+ * fills), so a run that matches a few dozen assets should read a few hundred KB, not the whole pack.
+ */
+interface PackSource {
+  length: number;
+  /** an open file descriptor, closed when the database is collected (null for a buffer) */
+  fd: number | null;
+  /** bytes [offset, offset + length), which the caller checked lie within `length` */
+  read(offset: number, length: number): Buffer;
+}
+
+function bufferSource(pack: Buffer): PackSource {
+  return { length: pack.length, fd: null, read: (offset, length) => pack.subarray(offset, offset + length) };
+}
+
+/** The file stays open, so a database replaced on disk (written to a temp file, renamed) reads consistently. */
+function fileSource(path: string): PackSource {
+  const fd = openSync(path, 'r');
+  let length: number;
+  try {
+    length = fstatSync(fd).size;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return {
+    length,
+    fd,
+    read(offset, want) {
+      // a buffer of its own (not a pool slice): u32 sections then view it in place, aligned
+      const out = Buffer.allocUnsafeSlow(want);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(fd, out, got, want - got, offset + got);
+        if (n === 0) throw new VulnDbError('truncated vulnerability database pack');
+        got += n;
+      }
+      return out;
+    },
+  };
+}
+
+/** Closes a pack file when the database reading it is garbage collected. */
+const packFiles = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed: nothing to release
+  }
+});
+
+function readPackHeader(pack: PackSource): PackHeader & { dataStart: number } {
+  const prefixLength = PACK_MAGIC.length + 4;
+  const prefix = pack.read(0, Math.min(prefixLength, pack.length));
+  if (!isPack(prefix) || pack.length < prefixLength) throw new VulnDbError('not an otwatch vulnerability database pack');
+  const headerLength = prefix.readUInt32LE(PACK_MAGIC.length);
+  const dataStart = prefixLength + headerLength;
   if (dataStart > pack.length) throw new VulnDbError('truncated vulnerability database pack header');
   let header: PackHeader;
   try {
-    header = JSON.parse(pack.toString('utf8', PACK_MAGIC.length + 4, dataStart)) as PackHeader;
+    header = JSON.parse(pack.read(prefixLength, headerLength).toString('utf8')) as PackHeader;
   } catch (err) {
     throw new VulnDbError(`corrupt vulnerability database pack header: ${(err as Error).message}`);
   }
-  if (header.schema !== VULNDB_PACK_SCHEMA && header.schema !== VULNDB_PACK_SCHEMA_V2) {
+  if (header.schema !== VULNDB_PACK_SCHEMA && header.schema !== VULNDB_PACK_SCHEMA_V3 && header.schema !== VULNDB_PACK_SCHEMA_V2) {
     throw new VulnDbError(`unsupported vulnerability database schema '${String(header.schema)}'`);
   }
   if (!(Number.isInteger(header.advisoryCount) && header.advisoryCount >= 0)) throw new VulnDbError('corrupt vulnerability database pack header: advisory count');
-  for (const name of header.schema === VULNDB_PACK_SCHEMA ? PACK_SECTIONS : PACK_SECTIONS_V2) {
+  for (const name of sectionsOf(header.schema)) {
     const s = header.sections?.[name];
     if (!Array.isArray(s) || !s.every((n) => Number.isInteger(n) && n >= 0) || dataStart + s[0]! + s[1]! > pack.length || !validLayout(header.schema, s)) {
       throw new VulnDbError(`corrupt vulnerability database pack: section ${name}`);
     }
   }
   if (header.sections.advisoryIndex![2] !== 4 * header.advisoryCount) throw new VulnDbError('corrupt vulnerability database pack: advisory index size');
-  if (header.schema === VULNDB_PACK_SCHEMA) {
+  if (header.schema !== VULNDB_PACK_SCHEMA_V2) {
     const productIndexBytes = header.sections.productIndex![2];
     if (productIndexBytes % 4 !== 0 || header.sections.productColumns![2] !== 13 * (productIndexBytes >>> 2)) {
       throw new VulnDbError('corrupt vulnerability database pack: product index or columns size');
@@ -619,7 +840,7 @@ function readPackHeader(pack: Buffer): PackHeader & { dataStart: number } {
 const MAX_PRESIZED_SECTION = 64 * 1024 * 1024;
 
 /** A section entry's storage is one this reader knows, and its blocks tile the section in order. */
-function validLayout(schema: PackHeader['schema'], s: number[]): boolean {
+function validLayout(schema: PackSchema, s: number[]): boolean {
   if (schema === VULNDB_PACK_SCHEMA_V2) return s.length === 3;
   const method = s[3];
   if (method === SECTION_STORED) return s.length === 4 && s[1] === s[2];
@@ -640,6 +861,8 @@ interface SectionReader {
   whole(name: PackSectionName): Buffer;
   /** raw bytes [start, end): for a blocked section, only the block holding them is inflated (and kept) */
   range(name: PackSectionName, start: number, end: number): Buffer;
+  /** the line `[key, ...]` of a blocked section of sorted lines, found through its key hashes and blocks' first keys */
+  lookup(name: PackSectionName, hashesName: PackSectionName, keysName: PackSectionName, key: string): unknown[] | undefined;
 }
 
 function inflateBytes(name: PackSectionName, bytes: Buffer, rawLength: number): Buffer {
@@ -657,7 +880,7 @@ function inflateBytes(name: PackSectionName, bytes: Buffer, rawLength: number): 
 }
 
 /** Each section (or block) read on first use and kept; one that fails to inflate is a VulnDbError. */
-function lazySections(pack: Buffer, header: PackHeader & { dataStart: number }): SectionReader {
+function lazySections(pack: PackSource, header: PackHeader & { dataStart: number }): SectionReader {
   const wholes = new Map<PackSectionName, Buffer>();
   const blocks = new Map<PackSectionName, Array<Buffer | undefined>>();
   const entry = (name: PackSectionName): number[] => header.sections[name]!;
@@ -670,7 +893,7 @@ function lazySections(pack: Buffer, header: PackHeader & { dataStart: number }):
       const rawStart = b === 0 ? 0 : e[4 + 2 * (b - 1)]!;
       const compressedStart = b === 0 ? 0 : e[5 + 2 * (b - 1)]!;
       const at = header.dataStart + e[0]!;
-      body = inflateBytes(name, pack.subarray(at + compressedStart, at + e[5 + 2 * b]!), e[4 + 2 * b]! - rawStart);
+      body = inflateBytes(name, pack.read(at + compressedStart, e[5 + 2 * b]! - compressedStart), e[4 + 2 * b]! - rawStart);
       list[b] = body;
     }
     return body;
@@ -681,8 +904,8 @@ function lazySections(pack: Buffer, header: PackHeader & { dataStart: number }):
       const e = entry(name);
       const at = header.dataStart + e[0]!;
       const m = method(e);
-      if (m === SECTION_STORED) body = pack.subarray(at, at + e[1]!);
-      else if (m === SECTION_DEFLATED) body = inflateBytes(name, pack.subarray(at, at + e[1]!), e[2]!);
+      if (m === SECTION_STORED) body = pack.read(at, e[1]!);
+      else if (m === SECTION_DEFLATED) body = inflateBytes(name, pack.read(at, e[1]!), e[2]!);
       else {
         const parts: Buffer[] = [];
         for (let b = 0; 4 + 2 * b < e.length; b++) parts.push(block(name, e, b));
@@ -709,7 +932,44 @@ function lazySections(pack: Buffer, header: PackHeader & { dataStart: number }):
     if (end > e[4 + 2 * lo]!) return whole(name).subarray(start, end);
     return block(name, e, lo).subarray(start - rawStart, end - rawStart);
   };
-  return { whole, range };
+  const firstKeyLists = new Map<PackSectionName, string[]>();
+  const hashLists = new Map<PackSectionName, Uint32Array>();
+  const lookup = (name: PackSectionName, hashesName: PackSectionName, keysName: PackSectionName, key: string): unknown[] | undefined => {
+    const e = entry(name);
+    if (method(e) !== SECTION_BLOCKS || wholes.has(name)) return findLine(whole(name), name, key);
+    let hashes = hashLists.get(hashesName);
+    if (hashes === undefined) {
+      const raw = whole(hashesName);
+      if (raw.length % 4 !== 0) throw new VulnDbError(`corrupt vulnerability database pack: section ${hashesName}`);
+      hashLists.set(hashesName, (hashes = u32View(raw)));
+    }
+    if (!hasHash(hashes, keyHash(key))) return undefined;
+    const blockCount = (e.length - 4) >>> 1;
+    let firstKeys = firstKeyLists.get(keysName);
+    if (firstKeys === undefined) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(whole(keysName).toString('utf8'));
+      } catch (err) {
+        throw new VulnDbError(`corrupt vulnerability database pack: section ${keysName}: ${(err as Error).message}`);
+      }
+      if (!Array.isArray(parsed) || parsed.length !== blockCount || !parsed.every((k) => typeof k === 'string')) {
+        throw new VulnDbError(`corrupt vulnerability database pack: section ${keysName}`);
+      }
+      firstKeys = parsed as string[];
+      firstKeyLists.set(keysName, firstKeys);
+    }
+    // the last block whose first key is <= key (code unit order, as written)
+    let lo = 0;
+    let hi = blockCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (firstKeys[mid]! <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? undefined : findLine(block(name, e, lo - 1), name, key);
+  };
+  return { whole, range, lookup };
 }
 
 function upgradeRatings(c: AdvisoryCve): void {
@@ -759,23 +1019,18 @@ export function loadVulnDb(env: NodeJS.ProcessEnv = process.env): LoadedVulnDb {
 }
 
 /**
- * Reads a pack (v2: only its header now, each section when first used) or a v1 document (gzip'd or plain
+ * Reads a pack (only its header now, each section from the open file when first used) or a v1 document (gzip'd or plain
  * JSON, parsed whole). The format is told by content, not by name.
  */
 export function readVulnDb(path: string): VulnDatabase {
   let raw: Buffer;
   try {
+    if (startsWithPackMagic(path)) return VulnDatabase.fromPackFile(path);
     raw = readFileSync(path);
   } catch (err) {
-    throw new VulnDbError(`cannot read vulnerability database ${path}: ${(err as Error).message}`);
-  }
-  if (isPack(raw)) {
-    try {
-      return VulnDatabase.fromPack(raw);
-    } catch (err) {
-      if (err instanceof VulnDbError) throw new VulnDbError(`cannot read vulnerability database ${path}: ${err.message}`);
-      throw err;
-    }
+    if (err instanceof VulnDbError) throw new VulnDbError(`cannot read vulnerability database ${path}: ${err.message}`);
+    if (err instanceof Error && 'code' in err) throw new VulnDbError(`cannot read vulnerability database ${path}: ${err.message}`);
+    throw err;
   }
   let file: VulnDbFile;
   try {

@@ -12,7 +12,7 @@ import type { VulnDbProduct } from './db.js';
 import { modelTokens, normaliseOrderNumber, SERIES_RULES, wildcardsOf } from './identity.js';
 
 /** Bump whenever what goes into a key list changes (tokeniser, order-number shape, series rules, wildcards). */
-export const MATCH_INDEX_VERSION = 1;
+export const MATCH_INDEX_VERSION = 2;
 
 export interface MatchIndexData {
   version: number;
@@ -24,6 +24,36 @@ export interface MatchIndexData {
   series: Record<string, number[]>;
   /** affected products with at least one part-number wildcard */
   wildcards: number[];
+  /**
+   * Per `wildcards` entry, its patterns as [text, regex source] (wildcardsOf(name, models), no flags): matching
+   * an asset against a vendor's wildcards then decodes no product. Since version 2.
+   */
+  wildcardPatterns: Array<Array<[string, string]>>;
+}
+
+/**
+ * What the matcher reads of the index: one key's list at a time (a pack answers these by a binary search over
+ * stored lines, without parsing the index), and the wildcard products whole.
+ */
+export interface MatchIndex {
+  version: number;
+  orderNumbers(key: string): readonly number[] | undefined;
+  tokens(key: string): readonly number[] | undefined;
+  series(key: string): readonly number[] | undefined;
+  wildcards: readonly number[];
+  wildcardPatterns: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
+}
+
+/** An index held in memory (built here, or parsed whole from a pack) behind the lookup interface. */
+export function matchIndexOver(data: MatchIndexData): MatchIndex {
+  return {
+    version: data.version,
+    orderNumbers: (key) => listOf(data.orderNumbers, key),
+    tokens: (key) => listOf(data.tokens, key),
+    series: (key) => listOf(data.series, key),
+    wildcards: data.wildcards,
+    wildcardPatterns: data.wildcardPatterns,
+  };
 }
 
 export const ORDER_NUMBER_SHAPE = /^(?:[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}-[0-9A-Z]{4}|[0-9][A-Z]{2}[0-9]{4}-[0-9A-Z]{5}|BM[EX][A-Z]{3}[0-9]{4,6}[A-Z]?)$/;
@@ -45,6 +75,7 @@ export function buildMatchIndex(products: readonly VulnDbProduct[]): MatchIndexD
   const tokens: Record<string, number[]> = Object.create(null) as Record<string, number[]>;
   const series: Record<string, number[]> = Object.create(null) as Record<string, number[]>;
   const wildcards: number[] = [];
+  const wildcardPatterns: Array<Array<[string, string]>> = [];
   const tokensOfName = new Map<string, string[]>();
   for (let i = 0; i < products.length; i++) {
     const p = products[i]!;
@@ -58,7 +89,11 @@ export function buildMatchIndex(products: readonly VulnDbProduct[]): MatchIndexD
     for (const t of nameTokens) if (ORDER_NUMBER_SHAPE.test(t)) push(orderNumbers, t, i);
     for (const t of nameTokens) push(tokens, t, i);
     for (const rule of SERIES_RULES) if (rule.names.test(p.name)) push(series, rule.series, i);
-    if (wildcardsOf(p.name, p.models).length > 0) wildcards.push(i);
+    const patterns = wildcardsOf(p.name, p.models);
+    if (patterns.length > 0) {
+      wildcards.push(i);
+      wildcardPatterns.push(patterns.map((w): [string, string] => [w.text, w.regex.source]));
+    }
   }
-  return { version: MATCH_INDEX_VERSION, orderNumbers, tokens, series, wildcards };
+  return { version: MATCH_INDEX_VERSION, orderNumbers, tokens, series, wildcards, wildcardPatterns };
 }

@@ -11,8 +11,8 @@
  */
 import { higherCvss, toCvssRating, type CvssRating, type CvssScore } from './cvss.js';
 import { PRODUCT_FIXED_RECORD, type KevEntry, type ProductColumns, type VulnDatabase, type VulnDbAdvisory } from './db.js';
-import { modelTokens, normaliseOrderNumber, seriesOf, wildcardsOf, type SeriesRule, type WildcardPattern } from './identity.js';
-import { listOf, ORDER_NUMBER_SHAPE, type MatchIndexData } from './match-index.js';
+import { modelTokens, normaliseOrderNumber, seriesOf, type SeriesRule, type WildcardPattern } from './identity.js';
+import { ORDER_NUMBER_SHAPE, type MatchIndex } from './match-index.js';
 import { OS_KEV_RULES, windowsReleaseOf, type OsKevRule } from './os-kev.js';
 import { vendorKey } from './vendor.js';
 import { fixedVersionOf, formatVersion, inRange, parseVersion, parseVersionRange, type Version, type VersionRange } from './version.js';
@@ -63,7 +63,6 @@ interface PreparedProduct {
   /** a constraint written in the product name itself ("S7-1200 CPU family < V4.x") */
   nameRange: VersionRange | null | undefined;
   models: string[];
-  wildcards: WildcardPattern[];
   tokens: ReadonlySet<string>;
   /** catalogue-looking tokens in the name that are order numbers ("6ES7515-2AM02-0AB0") */
   hasOrderNumbers: boolean;
@@ -77,8 +76,6 @@ interface NameFacts {
   tokens: ReadonlySet<string>;
   /** one of the tokens is order-number shaped */
   hasOrderNumber: boolean;
-  /** wildcardsOf(name, []): built when a product without starred model numbers first needs it */
-  wildcards: WildcardPattern[] | null;
 }
 
 type WildcardEntry = { pattern: WildcardPattern; product: number };
@@ -93,7 +90,7 @@ const NO_PRODUCTS: readonly number[] = [];
  */
 export class VulnMatcher {
   private cols: ProductColumns | null = null;
-  private index: MatchIndexData | null = null;
+  private index: MatchIndex | null = null;
   /** vendor spelling id → vendor key (computed when a product of that spelling is first met) */
   private readonly spellingKeys: Array<string | undefined> = [];
   private readonly prepared: Array<PreparedProduct | undefined> = [];
@@ -113,6 +110,10 @@ export class VulnMatcher {
    */
   private readonly nameFacts = new Map<string, NameFacts>();
   private readonly normalisedModels = new Map<string, string>();
+  private readonly wildcardRegexes = new Map<string, RegExp>();
+  private readonly versionRanges = new Map<string, VersionRange | null>();
+  /** product name → the version constraint written in it, or null */
+  private readonly nameRanges = new Map<string, VersionRange | null>();
 
   constructor(private readonly db: VulnDatabase) {}
 
@@ -120,7 +121,7 @@ export class VulnMatcher {
     return (this.cols ??= this.db.columns());
   }
 
-  private matchIndex(): MatchIndexData {
+  private matchIndex(): MatchIndex {
     return (this.index ??= this.db.matchIndex());
   }
 
@@ -147,23 +148,37 @@ export class VulnMatcher {
     if (prepared === undefined) {
       const p = this.db.product(index);
       const models: string[] = [];
-      let starred = false;
-      for (const m of p.models) {
-        if (!m.includes('*')) models.push(this.normalisedModel(m));
-        else if (m.indexOf('*') > 0) starred = true;
-      }
+      for (const m of p.models) if (!m.includes('*')) models.push(this.normalisedModel(m));
       const facts = this.factsOfName(p.name);
-      // without a starred model number, a product's wildcards are its name's
-      const wildcards = starred ? wildcardsOf(p.name, p.models) : (facts.wildcards ??= wildcardsOf(p.name, []));
       prepared = {
         index, vendorKey: this.vendorKeyOf(index), range: undefined, models,
         nameRange: undefined,
-        wildcards, tokens: facts.tokens,
+        tokens: facts.tokens,
         hasOrderNumbers: models.length > 0 || facts.hasOrderNumber,
       };
       this.prepared[index] = prepared;
     }
     return prepared;
+  }
+
+  /** Patterns repeat across products and revisions; the regexes have no flags, so no state to share. */
+  private wildcardRegex(source: string): RegExp {
+    let regex = this.wildcardRegexes.get(source);
+    if (regex === undefined) {
+      regex = new RegExp(source);
+      this.wildcardRegexes.set(source, regex);
+    }
+    return regex;
+  }
+
+  /** Version texts repeat across products (~17,000 products, far fewer texts); ranges are never modified. */
+  private versionRange(text: string): VersionRange | null {
+    let range = this.versionRanges.get(text);
+    if (range === undefined) {
+      range = parseVersionRange(text);
+      this.versionRanges.set(text, range);
+    }
+    return range;
   }
 
   private normalisedModel(model: string): string {
@@ -181,7 +196,7 @@ export class VulnMatcher {
       const tokens = new Set(modelTokens(name));
       let hasOrderNumber = false;
       for (const t of tokens) if (ORDER_NUMBER_SHAPE.test(t)) { hasOrderNumber = true; break; }
-      facts = { tokens, hasOrderNumber, wildcards: null };
+      facts = { tokens, hasOrderNumber };
       this.nameFacts.set(name, facts);
     }
     return facts;
@@ -192,7 +207,7 @@ export class VulnMatcher {
     const key = `${vKey}\u0000${token}`;
     let list = this.tokenLists.get(key);
     if (list === undefined) {
-      list = this.ofVendor(listOf(this.matchIndex().tokens, token), vKey);
+      list = this.ofVendor(this.matchIndex().tokens(token), vKey);
       this.tokenLists.set(key, list);
     }
     return list;
@@ -202,7 +217,7 @@ export class VulnMatcher {
   private seriesProducts(rule: SeriesRule): readonly number[] {
     let list = this.seriesLists.get(rule.series);
     if (list === undefined) {
-      list = this.ofVendor(listOf(this.matchIndex().series, rule.series), rule.vendor);
+      list = this.ofVendor(this.matchIndex().series(rule.series), rule.vendor);
       this.seriesLists.set(rule.series, list);
     }
     return list;
@@ -212,8 +227,11 @@ export class VulnMatcher {
     let list = this.wildcardLists.get(vKey);
     if (list === undefined) {
       list = [];
-      for (const index of this.ofVendor(this.matchIndex().wildcards, vKey)) {
-        for (const w of this.preparedOf(index).wildcards) list.push({ pattern: w, product: index });
+      const { wildcards, wildcardPatterns } = this.matchIndex();
+      for (let k = 0; k < wildcards.length; k++) {
+        const index = wildcards[k]!;
+        if (this.vendorKeyOf(index) !== vKey) continue;
+        for (const [text, source] of wildcardPatterns[k]!) list.push({ pattern: { text, regex: this.wildcardRegex(source) }, product: index });
       }
       this.wildcardLists.set(vKey, list);
     }
@@ -277,9 +295,9 @@ export class VulnMatcher {
     const vendorOk = (p: PreparedProduct): boolean => identity.vendorKey === '' || p.vendorKey === identity.vendorKey;
 
     if (identity.orderNumbers.length > 0) {
-      const byOrderNumber = this.matchIndex().orderNumbers;
+      const index = this.matchIndex();
       for (const o of identity.orderNumbers) {
-        for (const i of listOf(byOrderNumber, o) ?? NO_PRODUCTS) note(i, 'order-number', `order number ${o} listed`);
+        for (const i of index.orderNumbers(o) ?? NO_PRODUCTS) note(i, 'order-number', `order number ${o} listed`);
       }
     }
     // an asset with no catalogue text (vendor only: most IT hosts) cannot hit a wildcard; not building the
@@ -329,8 +347,10 @@ export class VulnMatcher {
     const product = this.db.product(i);
     const prepared = this.preparedOf(i);
     if (prepared.range === undefined) {
-      prepared.range = product.version === '' ? null : parseVersionRange(product.version);
-      prepared.nameRange = nameConstraint(product.name);
+      prepared.range = product.version === '' ? null : this.versionRange(product.version);
+      let nameRange = this.nameRanges.get(product.name);
+      if (nameRange === undefined) this.nameRanges.set(product.name, (nameRange = nameConstraint(product.name)));
+      prepared.nameRange = nameRange;
     }
     const modelLevel = kind !== 'name';
     let confidence: MatchConfidence;
@@ -399,7 +419,7 @@ export class VulnMatcher {
       cvss: headline ? { version: headline.version, score: headline.score, vector: headline.vector } : null,
       cvssV3: v3 ? toCvssRating(v3) : null,
       cvssV4: v4 ? toCvssRating(v4) : null,
-      kev: ids.some((id) => this.db.kev.has(id)),
+      kev: ids.some((id) => this.db.kevEntry(id) !== undefined),
       confidence: acc.confidence,
       evidence: acc.evidence,
     };
@@ -446,8 +466,8 @@ export class VulnMatcher {
         evidence.push(serviceEvidence('smb1'), 'operating system not identified');
       }
       if (confidence === null) continue;
-      const kevIds = rule.cves.filter((c) => this.db.kev.has(c));
-      const kev: KevEntry | undefined = kevIds.length > 0 ? this.db.kev.get(kevIds[0]!) : undefined;
+      const kevIds = rule.cves.filter((c) => this.db.kevEntry(c) !== undefined);
+      const kev: KevEntry | undefined = kevIds.length > 0 ? this.db.kevEntry(kevIds[0]!) : undefined;
       const match: VulnMatch = {
         advisoryId: rule.label.split(' ')[0]!,
         title: kev ? `${rule.label}: ${kev.name}` : rule.label,
