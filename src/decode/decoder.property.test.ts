@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LinkType } from '../capture/types.js';
+import { LinkType, type PacketRecord } from '../capture/types.js';
 import { DecodedPacket, DecodeError, EtherType, IpProto } from './packet.js';
 import { PacketDecoder } from './decoder.js';
 import { fuzzRuns } from '../util/fuzz-budget.js';
@@ -212,4 +212,57 @@ test('random fragment floods stay within the caps', () => {
   const c = decoder.counters;
   assert.ok(c.fragments > 0);
   assert.ok(c.fragmentCapHits > 0, 'the flood reached the caps');
+});
+
+test('the Ethernet/IPv4/TCP|UDP fast path gives exactly the general path\'s packet and counters', () => {
+  const payload = F.hex('000100000006010300000001');
+  const tcpV4 = (opts: Record<string, unknown> = {}) =>
+    F.ipv4({ src: '10.0.0.1', dst: '192.168.200.2', proto: IpProto.TCP, payload: F.tcp({ sport: 50123, dport: 502, payload }), ...opts });
+  const common: Buffer[] = [
+    F.ethernet(B, A, EtherType.IPV4, tcpV4()),
+    F.ethernet(B, A, EtherType.IPV4, tcpV4({ ttl: 1, id: 0xffff, dontFragment: true })),
+    F.ethernet(B, A, EtherType.IPV4, F.ipv4({ src: '255.255.255.255', dst: '10.0.0.2', proto: IpProto.UDP, payload: F.udp(53, 40000, Buffer.alloc(30, 7)) })),
+    F.ethernet(B, A, EtherType.IPV4, F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IpProto.UDP, payload: F.udp(1, 4789, Buffer.alloc(30)) })),
+    F.ethernet(B, A, EtherType.IPV4, F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IpProto.ICMP, payload: F.icmp(8, 0, Buffer.alloc(8)) })),
+    F.ethernet(B, A, EtherType.IPV4, tcpV4(), [{ tpid: EtherType.VLAN, vid: 4095 }]),
+    F.ethernet(B, A, EtherType.IPV4, tcpV4({ dontFragment: true }), [{ tpid: EtherType.VLAN, vid: 10 }]),
+    F.ethernet(B, A, EtherType.IPV4, F.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IpProto.UDP, payload: F.udp(47808, 47808, Buffer.alloc(9)) }), [{ tpid: EtherType.VLAN, vid: 3 }]),
+    F.ethernet(B, A, EtherType.IPV4, tcpV4(), [{ tpid: EtherType.QINQ, vid: 1 }, { tpid: EtherType.VLAN, vid: 2 }]),
+  ];
+  // Previous packets of other shapes leave fields set that the fast path must overwrite.
+  const others = seeds().map(([lt, frame]) => [lt, frame] as [number, Buffer]);
+  // A depth bound of 0 makes even one VLAN tag too deep: the fast path must leave such packets alone.
+  for (const maxDepth of [0, 1, 12]) {
+    const fast = new PacketDecoder({ maxFragmentDatagrams: 16, maxDepth });
+    const general = new PacketDecoder({ maxFragmentDatagrams: 16, maxDepth, plainFastPath: false });
+    const fastPkt = new DecodedPacket();
+    const generalPkt = new DecodedPacket();
+    const keys = Object.keys(fastPkt) as Array<keyof DecodedPacket>;
+    let cleanTcp = 0;
+    const mutation = fc.record({
+      // Flips land in the headers (Ethernet type, IPv4, TCP/UDP), where the fast path's conditions are.
+      flips: fc.array(fc.tuple(fc.integer({ min: 12, max: 64 }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+      cut: fc.option(fc.nat(), { nil: undefined }),
+      padding: fc.nat({ max: 20 }),
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: common.length - 1 }), fc.integer({ min: 0, max: others.length - 1 }), mutation, (index, before, m) => {
+        const [beforeLt, beforeFrame] = others[before]!;
+        fast.decode(record(beforeFrame, beforeLt), fastPkt);
+        general.decode(record(beforeFrame, beforeLt), generalPkt);
+        let frame = Buffer.concat([common[index]!, Buffer.alloc(m.padding)]);
+        for (const [pos, value] of m.flips) if (pos < frame.length) frame[pos] = value;
+        if (m.cut !== undefined) frame = frame.subarray(0, m.cut % (frame.length + 1));
+        // In place inside a larger buffer, as the reader hands packets over: bytes past the record must not count.
+        const chunk = Buffer.concat([Buffer.alloc(7, 0xee), frame, Buffer.alloc(40, 0x45)]);
+        const rec: PacketRecord = { ...record(frame, LinkType.ETHERNET), buf: chunk, offset: 7 };
+        assert.equal(fast.decode(rec, fastPkt), general.decode(rec, generalPkt));
+        for (const key of keys) assert.equal(fastPkt[key], generalPkt[key], key);
+        if (fastPkt.l4Proto === IpProto.TCP && fastPkt.error === DecodeError.NONE) cleanTcp++;
+      }),
+      { numRuns: fuzzRuns(600) },
+    );
+    assert.deepEqual({ ...fast.counters }, { ...general.counters });
+    assert.ok(cleanTcp > 0, 'some packets were plain IPv4/TCP');
+  }
 });
