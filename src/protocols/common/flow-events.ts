@@ -6,7 +6,7 @@
  * Nothing here allocates per call beyond the event it emits: counter names are interned per protocol, and the
  * fact key string is only built for facts (rare, never per message).
  */
-import type { ProtocolAnomalyEvent, Endpoint, FactField, OperationEvent, OperationKind, OperationResult, OtEvent, ProtocolName } from '../../events/types.js';
+import type { ProtocolAnomalyEvent, Endpoint, EventSink, FactField, OperationEvent, OperationKind, OperationResult, OtEvent, ProtocolName } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type PacketMeta } from '../analyzer.js';
 import { flowEndpoints } from './endpoints.js';
 
@@ -48,6 +48,26 @@ function countersOf(protocol: string, naming: CounterNaming): Readonly<Record<Co
   return names;
 }
 
+/**
+ * Whether answered ('ok') operations are counted rather than emitted (EventSink.wantsOperation/countOperation),
+ * remembered for the last protocol and kind asked: the sink's answer is fixed for a run, and a polling flow asks
+ * about the same kind message after message (one string comparison instead of the sink's lookup).
+ */
+export class AnsweredCounting {
+  private protocol: ProtocolName | null = null;
+  private kind: OperationKind | null = null;
+  private counted = false;
+
+  counts(sink: EventSink, protocol: ProtocolName, kind: OperationKind): boolean {
+    if (kind === this.kind && protocol === this.protocol) return this.counted;
+    const counted = sink.countOperation !== undefined && !sink.wantsOperation!(protocol, kind, 'ok');
+    this.protocol = protocol;
+    this.kind = kind;
+    this.counted = counted;
+    return counted;
+  }
+}
+
 export class FlowEvents {
   client: Endpoint;
   server: Endpoint;
@@ -57,6 +77,8 @@ export class FlowEvents {
   /** keys of the facts emitted; made on the first fact (many flows never state one) */
   private factsSeen: Set<string> | null = null;
   private opaqueReported = false;
+  /** made on the first answered operation (emitAnswered) */
+  private answered: AnsweredCounting | null = null;
   private readonly counters: Readonly<Record<CounterName, string>>;
 
   constructor(
@@ -113,6 +135,19 @@ export class FlowEvents {
 
   emit(event: OtEvent): void {
     this.ctx.sink.emit(event);
+  }
+
+  /**
+   * A final operation event: an answered one ('ok') is counted instead of emitted when nobody reads it
+   * individually (docs/events.md "Counted, not emitted"), anything else is emitted.
+   */
+  emitAnswered(event: OperationEvent): void {
+    const sink = this.ctx.sink;
+    if (event.result === 'ok' && (this.answered ??= new AnsweredCounting()).counts(sink, event.protocol, event.kind)) {
+      sink.countOperation!(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
+      return;
+    }
+    sink.emit(event);
   }
 
   /** Completes `event` with the response in the current packet. */

@@ -11,7 +11,7 @@
  */
 import type { FactField, OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
-import { FlowEvents } from '../common/flow-events.js';
+import { AnsweredCounting, FlowEvents } from '../common/flow-events.js';
 import { registryName } from '../../util/registries.js';
 import { PendingEntry, PendingTable } from '../common/pending-table.js';
 import { CipPath, parseIdentity, PathCache, type IdentityInfo } from './cip.js';
@@ -65,10 +65,6 @@ export function frameEncap(buf: Uint8Array, off: number, len: number): number {
 }
 
 /**
- * The operations of one request message (several for a Multiple Service Packet), awaiting the reply. Pooled:
- * `events`/`classes` keep their storage between uses, only [0, count) is live.
- */
-/**
  * One direction's framing state. The session frames its own stream (the same algorithm as
  * common/stream-buffer's StreamBuffer, cap and resync behaviour included) so each message costs a direct method
  * call instead of two closure calls.
@@ -83,10 +79,30 @@ class EncapStream {
   overflowed = false;
 }
 
+/**
+ * One operation of a pending request: its event, or for a tag read (the polling case) the request's fields,
+ * from which the event is built only if it must be emitted (an answered read is mostly counted, see complete).
+ */
+class PendingOp {
+  /** null while the event is deferred (the fields below describe it) */
+  event: OperationEvent | null = null;
+  /** the request's class, to interpret identity and PCCC replies */
+  cls = 0;
+  dir: Dir = Dir.ToServer;
+  ts = 0;
+  frame = 0;
+  kind: OperationKind = 'other';
+  code = 0;
+  codeName = '';
+  object = '';
+}
+
+/**
+ * The operations of one request message (several for a Multiple Service Packet), awaiting the reply. Pooled:
+ * `ops` keeps its records between uses, only [0, count) is live.
+ */
 class Pending extends PendingEntry {
-  events: Array<OperationEvent | null> = [];
-  /** the request's class per event, to interpret identity replies */
-  classes: number[] = [];
+  ops: PendingOp[] = [];
   count = 0;
 }
 
@@ -99,6 +115,7 @@ export class EnipSession implements FlowAnalyzer {
   /** made on the first CIP request (many flows only ever carry ListIdentity) */
   private paths: PathCache | null = null;
   private readonly pending = new PendingTable<Pending>();
+  private readonly counting = new AnsweredCounting();
   /** recycled Pending records, linked through `chained` */
   private pool: Pending | null = null;
   private pooled = 0;
@@ -261,14 +278,17 @@ export class EnipSession implements FlowAnalyzer {
         }
         if (!isReply || (command === 0x0065 && dir === Dir.ToServer)) {
           const p = this.acquire();
-          this.push(p, this.encapEvent(dir, command, kind, 'no-response'), -1);
+          this.push(p, -1).event = this.encapEvent(dir, command, kind, 'no-response');
           this.addPending(encapKey(command, context), p);
           return;
         }
         const p = this.pending.take(encapKey(command, context));
-        const event = p !== null ? p.events[0]! : this.encapEvent(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, command, kind, 'ok');
-        this.complete(event, status === 0 ? 0 : -1, status);
-        if (p !== null) this.release(p);
+        if (p !== null) {
+          this.completeOp(p.ops[0]!, status === 0 ? 0 : -1, status);
+          this.release(p);
+        } else {
+          this.complete(this.encapEvent(dir === Dir.ToServer ? Dir.ToClient : Dir.ToServer, command, kind, 'ok'), status === 0 ? 0 : -1, status);
+        }
         return;
       }
       default:
@@ -317,7 +337,7 @@ export class EnipSession implements FlowAnalyzer {
       if (status !== 0) {
         const p = this.pending.take(key);
         if (p !== null) {
-          for (let i = 0; i < p.count; i++) this.complete(p.events[i]!, -1, status);
+          for (let i = 0; i < p.count; i++) this.completeOp(p.ops[i]!, -1, status);
           this.release(p);
         }
       }
@@ -429,33 +449,49 @@ export class EnipSession implements FlowAnalyzer {
     const kind = classification.kind;
     const detail = classification.detail;
     const codeName = serviceName(service, cls, logix);
-    let event: OperationEvent;
+    const op = this.push(into, cls);
     if (symbolic && detail === undefined && kind !== 'write' && kind !== 'file-transfer') {
-      // A tag read, the polling case: the event in one allocation, keys in the order of the general path.
-      event = {
-        type: 'operation',
-        protocol: 'cip',
-        ts: this.ev.meta.ts,
-        frame: this.ev.meta.frame,
-        captureIndex: this.ctx.captureIndex,
-        flowId: this.ctx.flow.id,
-        src: this.ev.sender(dir),
-        dst: this.ev.receiver(dir),
-        kind,
-        code: service,
-        codeName,
-        result: 'no-response',
-        object,
-      };
-    } else {
-      event = this.baseEvent(dir, 'cip', kind, service, codeName, 'no-response');
-      if (object) event.object = object;
-      if (this.path.instance >= 0 && !symbolic) event.address = this.path.instance;
-      if (detail) event.detail = detail;
-      if (kind === 'write' || kind === 'file-transfer') event.dataBytes = Math.max(0, end - dataOff);
-      if (service === 0x4b && cls === CLASS.PCCC) this.classifyPccc(dir, buf, dataOff, end, event);
+      // A tag read, the polling case: no event yet (see tagReadEvent).
+      const meta = this.ev.meta;
+      op.dir = dir;
+      op.ts = meta.ts;
+      op.frame = meta.frame;
+      op.kind = kind;
+      op.code = service;
+      op.codeName = codeName;
+      op.object = object;
+      return;
     }
-    this.push(into, event, cls);
+    const event = this.baseEvent(dir, 'cip', kind, service, codeName, 'no-response');
+    if (object) event.object = object;
+    if (this.path.instance >= 0 && !symbolic) event.address = this.path.instance;
+    if (detail) event.detail = detail;
+    if (kind === 'write' || kind === 'file-transfer') event.dataBytes = Math.max(0, end - dataOff);
+    if (service === 0x4b && cls === CLASS.PCCC) this.classifyPccc(dir, buf, dataOff, end, event);
+    op.event = event;
+  }
+
+  /** The event of a deferred tag read, as the request left it: keys in the order of the general path. */
+  private tagReadEvent(op: PendingOp): OperationEvent {
+    return {
+      type: 'operation',
+      protocol: 'cip',
+      ts: op.ts,
+      frame: op.frame,
+      captureIndex: this.ctx.captureIndex,
+      flowId: this.ctx.flow.id,
+      src: this.ev.sender(op.dir),
+      dst: this.ev.receiver(op.dir),
+      kind: op.kind,
+      code: op.code,
+      codeName: op.codeName,
+      result: 'no-response',
+      object: op.object,
+    };
+  }
+
+  private eventOf(op: PendingOp): OperationEvent {
+    return op.event ?? (op.event = this.tagReadEvent(op));
   }
 
   /** Execute PCCC: the PCCC function inside decides what the request does. */
@@ -476,7 +512,7 @@ export class EnipSession implements FlowAnalyzer {
   /** Walks a reply in the same shape as the request and completes each event. Returns events consumed. */
   private completeReplies(buf: Buffer, off: number, end: number, pending: Pending, index: number): number {
     if (index >= pending.count || off + 4 > end) {
-      for (let i = index; i < pending.count; i++) this.complete(pending.events[i]!, -2, 0);
+      for (let i = index; i < pending.count; i++) this.completeOp(pending.ops[i]!, -2, 0);
       return pending.count - index;
     }
     const service = buf[off]! & 0x7f;
@@ -494,19 +530,22 @@ export class EnipSession implements FlowAnalyzer {
       }
       return used;
     }
-    const event = pending.events[index]!;
-    if (generalStatus === 0 && pending.classes[index] === CLASS.IDENTITY && service === 0x01) {
+    const op = pending.ops[index]!;
+    if (generalStatus === 0 && op.cls === CLASS.IDENTITY && service === 0x01) {
       const identity = parseIdentity(buf, dataOff, end);
-      if (identity) this.identityFacts(event.dst.ip, event.dst.mac, identity, 'cip');
+      if (identity) {
+        const target = op.event !== null ? op.event.dst : this.ev.receiver(op.dir);
+        this.identityFacts(target.ip, target.mac, identity, 'cip');
+      }
     }
-    if (generalStatus === 0 && pending.classes[index] === CLASS.PCCC && service === 0x4b) {
+    if (generalStatus === 0 && op.cls === CLASS.PCCC && service === 0x4b) {
       const sts = pcccReplyStatus(buf, dataOff, end);
       if (sts > 0) {
-        this.completePcccError(event, sts);
+        this.completePcccError(this.eventOf(op), sts);
         return 1;
       }
     }
-    this.complete(event, generalStatus === 0 || generalStatus === 0x06 ? 0 : generalStatus, 0);
+    this.completeOp(op, generalStatus === 0 || generalStatus === 0x06 ? 0 : generalStatus, 0);
     return 1;
   }
 
@@ -631,11 +670,41 @@ export class EnipSession implements FlowAnalyzer {
     }
     const sink = this.ctx.sink;
     // The event is final here: an answered one is counted without being emitted when nobody reads it individually.
-    if (status === 0 && sink.countOperation !== undefined && !sink.wantsOperation!(event.protocol, event.kind, 'ok')) {
-      sink.countOperation(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
+    if (status === 0 && this.counting.counts(sink, event.protocol, event.kind)) {
+      sink.countOperation!(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
       return;
     }
     sink.emit(event);
+  }
+
+  /** complete() for a pending operation: a deferred tag read that is only counted never gets its event. */
+  private completeOp(op: PendingOp, status: number, encapStatus: number): void {
+    if (op.event === null && status === 0) {
+      const sink = this.ctx.sink;
+      if (this.counting.counts(sink, 'cip', op.kind)) {
+        sink.countOperation!(this.ctx.captureIndex, this.ctx.flow.id, 'cip', op.kind, this.ev.sender(op.dir), this.ev.receiver(op.dir));
+        return;
+      }
+      // The answered tag read in its final shape at once: the keys complete() would leave, in the same order.
+      sink.emit({
+        type: 'operation',
+        protocol: 'cip',
+        ts: op.ts,
+        frame: op.frame,
+        captureIndex: this.ctx.captureIndex,
+        flowId: this.ctx.flow.id,
+        src: this.ev.sender(op.dir),
+        dst: this.ev.receiver(op.dir),
+        kind: op.kind,
+        code: op.code,
+        codeName: op.codeName,
+        result: 'ok',
+        object: op.object,
+        responseFrame: this.ev.meta.frame,
+      });
+      return;
+    }
+    this.complete(this.eventOf(op), status, encapStatus);
   }
 
   private emitNow(event: OperationEvent): void {
@@ -661,18 +730,17 @@ export class EnipSession implements FlowAnalyzer {
   }
 
   private emitAll(p: Pending): void {
-    for (let i = 0; i < p.count; i++) this.ctx.sink.emit(p.events[i]!);
+    for (let i = 0; i < p.count; i++) this.ctx.sink.emit(this.eventOf(p.ops[i]!));
   }
 
-  private push(p: Pending, event: OperationEvent, cls: number): void {
+  /** The next operation record of `p`, its event unset. */
+  private push(p: Pending, cls: number): PendingOp {
     const i = p.count++;
-    if (i < p.events.length) {
-      p.events[i] = event;
-      p.classes[i] = cls;
-    } else {
-      p.events.push(event);
-      p.classes.push(cls);
-    }
+    const ops = p.ops;
+    const op = i < ops.length ? ops[i]! : (ops[i] = new PendingOp());
+    op.event = null;
+    op.cls = cls;
+    return op;
   }
 
   private acquire(): Pending {
@@ -686,7 +754,7 @@ export class EnipSession implements FlowAnalyzer {
   /** Recycles `p` (out of the table, its events emitted or handed on). */
   private release(p: Pending): void {
     // Drop the event references so a pooled record does not keep emitted events alive.
-    for (let i = 0; i < p.count; i++) p.events[i] = null;
+    for (let i = 0; i < p.count; i++) p.ops[i]!.event = null;
     p.count = 0;
     if (this.pooled >= POOL_LIMIT) return;
     p.chained = this.pool;

@@ -66,6 +66,7 @@ import {
   type DeviceIdObjectVisitor,
 } from './parser.js';
 import { PendingEntry, PendingTable } from '../common/pending-table.js';
+import { AnsweredCounting } from '../common/flow-events.js';
 
 /** ADUs looked at to settle guessed sides before we stop trying. */
 const ROLE_VOTE_LIMIT = 16;
@@ -148,6 +149,7 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   private readonly request = new RequestFields();
   private readonly response = new ResponseFields();
   private readonly readId = new UmasReadIdFields();
+  private readonly counting = new AnsweredCounting();
   /** Role of the bytes being processed by the current onData call (flips if we swap sides mid-call). */
   private activeFromClient = true;
   private rolesSettled: boolean;
@@ -506,8 +508,8 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
       // individually, else the event in one allocation with its final shape, the same keys in the same order as
       // the general path below builds them.
       const sink = ctx.sink;
-      if (sink.countOperation !== undefined && !sink.wantsOperation!(isUmas ? 'umas' : 'modbus', kind, 'ok')) {
-        sink.countOperation(
+      if (this.counting.counts(sink, isUmas ? 'umas' : 'modbus', kind)) {
+        sink.countOperation!(
           ctx.captureIndex, ctx.flow.id, isUmas ? 'umas' : 'modbus', kind,
           requesterIsClient ? this.clientEndpoint : this.serverEndpoint,
           requesterIsClient ? this.serverEndpoint : this.clientEndpoint,

@@ -63,6 +63,7 @@ import {
   rackSlotFromTsap,
 } from './tpkt-cotp.js';
 import { TpktStream, growTo, u16, type TpktSink } from './tpkt-stream.js';
+import { AnsweredCounting } from '../common/flow-events.js';
 
 export interface S7commOptions {
   /** Bytes of one S7 PDU reassembled from DT TPDUs per direction (default min(ctx.maxBufferBytes, 64 KiB)). */
@@ -173,6 +174,7 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
   private readonly conn = new ConnectionTpdu();
 
   private readonly facts = new Set<string>();
+  private readonly counting = new AnsweredCounting();
   private anomalies = 0;
   /** rack << 8 | slot from the CR's destination TSAP, -1 when unknown */
   private crRackSlot = -1;
@@ -662,8 +664,8 @@ export class S7commFlow implements FlowAnalyzer, FactSink, TpktSink {
     if (!this.client) this.endpoints();
     const sink = this.ctx.sink;
     // A request answered normally is final here: counted without its event when nobody reads it individually.
-    if (t.result === 'ok' && sink.countOperation !== undefined && !sink.wantsOperation!(PROTOCOL, t.kind, 'ok')) {
-      sink.countOperation(this.ctx.captureIndex, this.ctx.flow.id, PROTOCOL, t.kind, this.client!, this.server!);
+    if (t.result === 'ok' && this.counting.counts(sink, PROTOCOL, t.kind)) {
+      sink.countOperation!(this.ctx.captureIndex, this.ctx.flow.id, PROTOCOL, t.kind, this.client!, this.server!);
       return;
     }
     const ev: OperationEvent = {
