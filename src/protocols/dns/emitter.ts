@@ -136,7 +136,16 @@ export class NameServiceEvents extends FlowEvents {
   /** False when the fact was emitted before; otherwise remembers it (within the cap, else counted). */
   private rememberFact(ip: string, mac: string, field: string, value: string): boolean {
     if (this.factKeys === null) {
-      const list = (this.factList ??= []);
+      const list = this.factList;
+      if (list === null) {
+        // Most flows state one fact: a list made to its size, not grown by push.
+        if (this.maxFactsRemembered <= 0) {
+          this.ctx.count('facts-remembered-cap');
+          return true;
+        }
+        this.factList = [ip, mac, field, value];
+        return true;
+      }
       for (let i = 0; i < list.length; i += 4) {
         if (list[i] === ip && list[i + 1] === mac && list[i + 2] === field && list[i + 3] === value) return false;
       }

@@ -8,6 +8,21 @@
  * (latin1), `server` the response's Server header. Markers are the generators' fixed page templates.
  */
 export function directoryListingFlavour(text: string, server: string): string {
+  // Polled pages repeat: the last answer is kept (the function is pure; comparing is cheaper than scanning).
+  if (text === lastListingText && server === lastListingServer) return lastListingFlavour;
+  const flavour = listingFlavourOf(text, server);
+  lastListingText = text;
+  lastListingServer = server;
+  lastListingFlavour = flavour;
+  return flavour;
+}
+
+/** the last (text, server) looked at and its answer; an empty page from no server is not a listing */
+let lastListingText = '';
+let lastListingServer = '';
+let lastListingFlavour = '';
+
+function listingFlavourOf(text: string, server: string): string {
   const lc = text.toLowerCase();
   const srv = server.toLowerCase();
   if (lc.includes('<title>index of /') || lc.includes('<h1>index of /') || lc.includes('<h2>index of /')) {
@@ -47,7 +62,20 @@ const IIS_WINDOWS: Record<string, string> = {
 };
 
 /** OS suggested by a Server header, with a confidence ('' when it says nothing about the OS). */
-export function serverOsHint(server: string): { os: string; confidence: number } {
+export function serverOsHint(server: string): Readonly<{ os: string; confidence: number }> {
+  // A server repeats its Server header on every response: the last answer is kept (callers only read it).
+  if (server === lastServer) return lastServerHint;
+  const hint = serverOsHintOf(server);
+  lastServer = server;
+  lastServerHint = hint;
+  return hint;
+}
+
+/** the last Server header looked at and its answer; an empty one says nothing */
+let lastServer = '';
+let lastServerHint: Readonly<{ os: string; confidence: number }> = { os: '', confidence: 0 };
+
+function serverOsHintOf(server: string): { os: string; confidence: number } {
   const iis = /Microsoft-IIS\/(\d+\.\d+)/i.exec(server);
   if (iis) return { os: IIS_WINDOWS[iis[1]!] ?? 'Windows', confidence: 0.6 };
   if (/Microsoft-HTTPAPI/i.test(server)) return { os: 'Windows', confidence: 0.5 };
@@ -72,7 +100,20 @@ const WINDOWS_NT: Record<string, string> = {
 };
 
 /** OS suggested by a User-Agent header (low confidence: user agents are easily set to anything). */
-export function userAgentOsHint(ua: string): { os: string; confidence: number } {
+export function userAgentOsHint(ua: string): Readonly<{ os: string; confidence: number }> {
+  // A client repeats its User-Agent on every request: the last answer is kept (callers only read it).
+  if (ua === lastUserAgent) return lastUserAgentHint;
+  const hint = userAgentOsHintOf(ua);
+  lastUserAgent = ua;
+  lastUserAgentHint = hint;
+  return hint;
+}
+
+/** the last User-Agent looked at and its answer; an empty one says nothing */
+let lastUserAgent = '';
+let lastUserAgentHint: Readonly<{ os: string; confidence: number }> = { os: '', confidence: 0 };
+
+function userAgentOsHintOf(ua: string): { os: string; confidence: number } {
   const nt = /Windows NT (\d+\.\d+)/.exec(ua);
   if (nt) return { os: WINDOWS_NT[nt[1]!] ?? 'Windows', confidence: 0.4 };
   if (/Android/.test(ua)) return { os: 'Android', confidence: 0.4 };

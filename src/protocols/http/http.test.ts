@@ -199,3 +199,20 @@ test('OS hints from Server and User-Agent headers', () => {
   assert.equal(userAgentOsHint('Mozilla/5.0 (Windows NT 10.0; Win64; x64)').os, 'Windows 10 or later');
   assert.equal(userAgentOsHint('curl/8.0').os, '');
 });
+
+test('OS and listing hints answer each input on its own, whatever was asked before (they keep the last answer)', () => {
+  const win = 'Mozilla/5.0 (Windows NT 6.1; WOW64)';
+  const mac = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)';
+  for (const [ua, os] of [[win, 'Windows 7 / Server 2008 R2'], [win, 'Windows 7 / Server 2008 R2'], [mac, 'macOS'], ['', ''], [win, 'Windows 7 / Server 2008 R2']] as const) {
+    assert.equal(userAgentOsHint(ua).os, os, ua);
+  }
+  for (const [srv, os] of [['Microsoft-IIS/8.5', 'Windows Server 2012 R2'], ['nginx', ''], ['Microsoft-IIS/8.5', 'Windows Server 2012 R2'], ['', '']] as const) {
+    assert.equal(serverOsHint(srv).os, os, srv);
+  }
+  const nginx = '<html><head><title>Index of /files/</title></head><body><h1>Index of /files/</h1><hr><pre><a href="../">../</a>\n';
+  assert.equal(directoryListingFlavour(nginx, 'nginx/1.18.0'), 'nginx');
+  assert.equal(directoryListingFlavour(nginx, 'lwIP/1.4'), 'lwip');
+  assert.equal(directoryListingFlavour(nginx, 'nginx/1.18.0'), 'nginx');
+  assert.equal(directoryListingFlavour('<html>status page</html>', 'nginx/1.18.0'), '');
+  assert.equal(directoryListingFlavour('', ''), '');
+});

@@ -291,11 +291,33 @@ interface PendingRequest {
 
 const L2_FLOW_ID = 0; // flows are numbered from 1: 0 marks an event that belongs to no IP flow
 
+/**
+ * Slots of the memo of each device's last identity blocks (direct-mapped by MAC; a collision only means the
+ * facts are worked out again). Every multicast Identify is answered by every device with the same blocks.
+ */
+const IDENTITY_MEMO_SLOTS = 64;
+
+function identityMemoSlot(mac: number): number {
+  return (Math.imul((mac % 0x1000000) ^ Math.floor(mac / 0x1000000), 0x9e3779b1) >>> 26) & (IDENTITY_MEMO_SLOTS - 1);
+}
+
 export class DcpTracker {
   private readonly pdu = new DcpPdu();
   private readonly pending = new Map<string, PendingRequest>();
   private readonly hosts = new Map<number, string>();
   private readonly factsSeen = new Set<string>();
+  /** bumped each time factsSeen is cleared (the cap): a memo from an older generation proves nothing */
+  private factsGeneration = 0;
+  /**
+   * Per slot: the device, its last response's identity blocks, the IP text they announce ('' none) and the
+   * factsSeen generation in which all their facts were seen. Identical blocks from the same device then yield
+   * no new fact: they are neither decoded nor keyed again.
+   */
+  private readonly memoMac = new Float64Array(IDENTITY_MEMO_SLOTS).fill(-1);
+  private readonly memoBlocks: Array<Uint8Array | null> = new Array<Uint8Array | null>(IDENTITY_MEMO_SLOTS).fill(null);
+  private readonly memoBlocksLen = new Int32Array(IDENTITY_MEMO_SLOTS);
+  private readonly memoIp: string[] = new Array<string>(IDENTITY_MEMO_SLOTS).fill('');
+  private readonly memoGeneration = new Int32Array(IDENTITY_MEMO_SLOTS);
 
   constructor(private readonly options: DcpOptions = DEFAULT_DCP_OPTIONS) {}
 
@@ -319,7 +341,7 @@ export class DcpTracker {
       this.onHello(buf, srcMac, dstMac, frame, ts, ctx);
       return;
     }
-    if (pdu.isResponse) this.onResponse(buf, srcMac, dstMac, frame, ts, ctx);
+    if (pdu.isResponse) this.onResponse(buf, off, len, srcMac, dstMac, frame, ts, ctx);
     else this.onRequest(buf, srcMac, dstMac, frame, ts, ctx);
   }
 
@@ -378,11 +400,24 @@ export class DcpTracker {
     });
   }
 
-  private onResponse(buf: Uint8Array, srcMac: number, dstMac: number, frame: number, ts: number, ctx: L2Context): void {
+  private onResponse(buf: Uint8Array, off: number, len: number, srcMac: number, dstMac: number, frame: number, ts: number, ctx: L2Context): void {
     const pdu = this.pdu;
-    const identity = readIdentity(buf, pdu);
-    if (identity.ip !== undefined && identity.ip !== 0) this.learnHost(srcMac, ip4ToString(identity.ip), ctx);
-    this.identityFacts(srcMac, identity, frame, ts, ctx);
+    // The identity is a function of the blocks, which DCPDataLength bounds (cut at the frame's end).
+    const blocksOff = off + DCP_HEADER;
+    const blocksLen = Math.min(pdu.dataLength, len - DCP_HEADER);
+    const slot = identityMemoSlot(srcMac);
+    if (this.sameIdentityAsBefore(slot, srcMac, buf, blocksOff, blocksLen)) {
+      const ip = this.memoIp[slot]!;
+      if (ip !== '') this.learnHost(srcMac, ip, ctx);
+    } else {
+      const identity = readIdentity(buf, pdu);
+      const ip = identity.ip !== undefined && identity.ip !== 0 ? ip4ToString(identity.ip) : '';
+      if (ip !== '') this.learnHost(srcMac, ip, ctx);
+      const generation = this.factsGeneration;
+      this.identityFacts(srcMac, identity, frame, ts, ctx);
+      // A clear during the facts may have dropped some of them again: remember only a complete generation.
+      if (generation === this.factsGeneration) this.rememberIdentity(slot, srcMac, buf, blocksOff, blocksLen, ip);
+    }
 
     const key = `${dstMac}:${pdu.xid}`;
     const p = this.pending.get(key);
@@ -413,6 +448,23 @@ export class DcpTracker {
       event.exceptionName = DCP_BLOCK_ERROR_NAMES[blockError] ?? `block_error_${blockError}`;
     }
     ctx.sink.emit(event);
+  }
+
+  private sameIdentityAsBefore(slot: number, mac: number, buf: Uint8Array, off: number, len: number): boolean {
+    const blocks = this.memoBlocks[slot];
+    if (this.memoMac[slot] !== mac || blocks == null || this.memoBlocksLen[slot] !== len || this.memoGeneration[slot] !== this.factsGeneration) return false;
+    for (let i = 0; i < len; i++) if (blocks[i] !== buf[off + i]) return false;
+    return true;
+  }
+
+  private rememberIdentity(slot: number, mac: number, buf: Uint8Array, off: number, len: number, ip: string): void {
+    let blocks = this.memoBlocks[slot];
+    if (blocks == null || blocks.length < len) blocks = this.memoBlocks[slot] = new Uint8Array(len < 256 ? 256 : len);
+    blocks.set(buf.subarray(off, off + len));
+    this.memoMac[slot] = mac;
+    this.memoBlocksLen[slot] = len;
+    this.memoIp[slot] = ip;
+    this.memoGeneration[slot] = this.factsGeneration;
   }
 
   private onHello(buf: Uint8Array, srcMac: number, dstMac: number, frame: number, ts: number, ctx: L2Context): void {
@@ -494,6 +546,7 @@ export class DcpTracker {
       if (this.factsSeen.size >= this.options.maxFactKeys) {
         ctx.count('profinet-dcp.fact-keys-cap');
         this.factsSeen.clear();
+        this.factsGeneration++;
       }
       this.factsSeen.add(key);
       ctx.sink.emit({ type: 'asset-fact', protocol: 'profinet-dcp', ts, frame, captureIndex: ctx.captureIndex, subject, field, value, confidence: 0.95 });

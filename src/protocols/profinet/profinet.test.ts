@@ -252,3 +252,37 @@ test('differential with tshark on the hand-built frames: service id, type, Xid, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('repeated Identify answers: identical identities state their facts once; a cleared fact set or a new IP states them again', () => {
+  const t = 1_700_000_000;
+  const plc = (ip: string) => identityBlocks({ name: 'plc-1', typeOfStation: 'S7-1500', vendorId: 0x002a, deviceId: 0x010e, role: 0x02, ip, mask: '255.255.255.0', gw: '0.0.0.0' });
+  const frames: Array<{ ts: number; data: Buffer }> = [];
+  const exchange = (dt: number, xid: number, ip: string) => {
+    frames.push({ ts: t + dt, data: ethernetFrame(MCAST, CONTROLLER, dcpPdu(0xfefe, 5, 0, xid, [dcpBlock(0xff, 0xff, Buffer.alloc(0))], 1)) });
+    frames.push({ ts: t + dt + 0.01, data: ethernetFrame(CONTROLLER, PLC, dcpPdu(0xfeff, 5, 1, xid, plc(ip))) });
+  };
+  exchange(0, 1, '192.168.0.1');
+  exchange(1, 2, '192.168.0.1');
+  // A Hello moves the device to another address; the next identical Identify answer moves it back.
+  frames.push({ ts: t + 2, data: ethernetFrame('01:0e:cf:00:00:01', PLC, dcpPdu(0xfefc, 6, 0, 9, plc('192.168.0.2'))) });
+  exchange(3, 3, '192.168.0.1');
+  exchange(4, 4, '192.168.0.1');
+  const ctx = recordingL2Context();
+  const analyzer = new ProfinetL2Analyzer();
+  frames.forEach((f, i) => analyzer.onFrame(packetOf(f.data, i + 1, f.ts), ctx));
+  const byIp = (ip: string) => ctx.facts().filter((f) => f.subject.ip === ip).length;
+  assert.equal(byIp('192.168.0.1'), 8); // frame 2 only
+  assert.equal(byIp('192.168.0.2'), 8); // the Hello
+  assert.equal(analyzer.dcp.ipOf(Number.parseInt(PLC.replace(/:/g, ''), 16)), '192.168.0.1');
+  const ops = ctx.operations();
+  assert.equal(ops.length, 5);
+  assert.deepEqual(ops.filter((o) => o.codeName === 'identify' && o.result === 'ok').map((o) => o.dst.ip), ['192.168.0.1', '192.168.0.1', '192.168.0.1', '192.168.0.1']);
+
+  // With room for 4 fact keys the set is cleared while each answer states its 8 facts: every answer states
+  // them again, as a memo of the earlier answer must not hide them.
+  const capped = recordingL2Context();
+  const small = new ProfinetL2Analyzer({ maxFactKeys: 4 });
+  frames.slice(0, 4).forEach((f, i) => small.onFrame(packetOf(f.data, i + 1, f.ts), capped));
+  assert.equal(capped.facts().length, 16);
+  assert.ok((capped.counters['profinet-dcp.fact-keys-cap'] ?? 0) > 0);
+});

@@ -24,6 +24,8 @@ export interface NtlmMessage {
   dnsDomain: string;
   /** "6.1.7601" when the message carries a version (the OS version of its sender) */
   version: string;
+  /** the same version as an OS name, "Windows 6.1 build 7601" ('' without a version) */
+  os: string;
 }
 
 /** Offset of the NTLMSSP signature in buf[off..end), or -1. */
@@ -58,11 +60,11 @@ export function parseNtlmssp(buf: Uint8Array, off: number, end: number): NtlmMes
   const at = findNtlmssp(buf, off, end);
   if (at < 0) return null;
   const type = u32(buf, at + 8);
-  const msg: NtlmMessage = { type, user: '', domain: '', workstation: '', anonymous: false, nbComputer: '', nbDomain: '', dnsComputer: '', dnsDomain: '', version: '' };
+  const msg: NtlmMessage = { type, user: '', domain: '', workstation: '', anonymous: false, nbComputer: '', nbDomain: '', dnsComputer: '', dnsDomain: '', version: '', os: '' };
   if (type === 1) {
     if (at + 16 > end) return msg;
     const flags = u32(buf, at + 12);
-    if ((flags & FLAG_VERSION) !== 0 && at + 40 <= end) msg.version = version(buf, at + 32);
+    if ((flags & FLAG_VERSION) !== 0 && at + 40 <= end) readVersion(buf, at + 32, msg);
     return msg;
   }
   if (type === 2) {
@@ -70,7 +72,7 @@ export function parseNtlmssp(buf: Uint8Array, off: number, end: number): NtlmMes
     const flags = u32(buf, at + 20);
     const infoLen = u16(buf, at + 40);
     const infoOff = at + u32(buf, at + 44);
-    if ((flags & FLAG_VERSION) !== 0 && at + 56 <= end) msg.version = version(buf, at + 48);
+    if ((flags & FLAG_VERSION) !== 0 && at + 56 <= end) readVersion(buf, at + 48, msg);
     const infoEnd = infoOff + infoLen;
     if (infoLen > 0 && infoOff >= at && infoEnd <= end) {
       let p = infoOff;
@@ -97,7 +99,7 @@ export function parseNtlmssp(buf: Uint8Array, off: number, end: number): NtlmMes
     msg.workstation = field(buf, at, end, at + 44, unicode);
     const ntLen = u16(buf, at + 20);
     msg.anonymous = msg.user === '' && ntLen === 0;
-    if ((flags & FLAG_VERSION) !== 0 && at + 72 <= end) msg.version = version(buf, at + 64);
+    if ((flags & FLAG_VERSION) !== 0 && at + 72 <= end) readVersion(buf, at + 64, msg);
     return msg;
   }
   return msg;
@@ -115,12 +117,30 @@ function field(buf: Uint8Array, base: number, end: number, at: number, unicode: 
   return s;
 }
 
-function version(buf: Uint8Array, at: number): string {
+/**
+ * Version texts by (major, minor, build), direct-mapped: a network's hosts run a handful of OS builds and every
+ * session setup repeats its sender's, so the two strings are made once per build rather than per message.
+ */
+const VERSION_CACHE_SIZE = 64;
+// 0 marks an empty slot: a version with major 0 is not read.
+const versionKeys = new Int32Array(VERSION_CACHE_SIZE);
+const versionTexts: string[] = new Array<string>(VERSION_CACHE_SIZE).fill('');
+const osTexts: string[] = new Array<string>(VERSION_CACHE_SIZE).fill('');
+
+function readVersion(buf: Uint8Array, at: number, msg: NtlmMessage): void {
   const major = buf[at]!;
+  if (major === 0) return;
   const minor = buf[at + 1]!;
   const build = u16(buf, at + 2);
-  if (major === 0) return '';
-  return `${major}.${minor}.${build}`;
+  const key = (major << 24) | (minor << 16) | build;
+  const slot = (Math.imul(key, 0x9e3779b1) >>> 26) & (VERSION_CACHE_SIZE - 1);
+  if (versionKeys[slot] !== key) {
+    versionKeys[slot] = key;
+    versionTexts[slot] = `${major}.${minor}.${build}`;
+    osTexts[slot] = `Windows ${major}.${minor} build ${build}`;
+  }
+  msg.version = versionTexts[slot]!;
+  msg.os = osTexts[slot]!;
 }
 
 export function utf16(buf: Uint8Array, off: number, bytes: number): string {

@@ -32,6 +32,10 @@ export interface SmbLimits {
 export const DEFAULT_SMB_LIMITS: SmbLimits = { maxParseBytes: 128 * 1024 + 512, maxFiles: 1024, maxTrees: 64, maxPipes: 32, maxChain: 16 };
 
 const MAX_ANOMALY_EVENTS = 50;
+/** distinct asset facts a session emits; past it new ones are dropped */
+const MAX_FACTS = 256;
+/** facts compared in place before the session keys them in a set */
+const LINEAR_FACTS = 8;
 const MAX_STRING_CHARS = 1024;
 const SMB1_HEADER = 32;
 const SMB2_HEADER = 64;
@@ -108,7 +112,12 @@ export class SmbSession implements FlowAnalyzer {
   private readonly files1 = new Map<number, OpenFile>();
   private readonly files2 = new Map<number, OpenFile>();
   private pipes = 0;
-  private readonly factsSeen = new Set<string>();
+  /**
+   * Facts emitted, as ip, field, value triples compared in place while there are few (a session states a handful,
+   * repeated by every session setup: no key string per fact); keyed in factsSeen past LINEAR_FACTS.
+   */
+  private factList: string[] | null = null;
+  private factsSeen: Set<string> | null = null;
   private opaque = false;
   private sidesChecked = false;
   /** current message's direction, flipped for messages whose request/response flag contradicts the flow sides */
@@ -1068,7 +1077,7 @@ export class SmbSession implements FlowAnalyzer {
     a.method = 'ntlmssp';
     if (a.ntlmssp_type === undefined) a.ntlmssp_type = msg.type;
     const sender = senderDir === Dir.ToServer ? this.carrier.client : this.carrier.server;
-    if (msg.version) this.fact(sender.ip, sender.mac, 'os', `Windows ${msg.version.replace(/\.(\d+)$/, ' build $1')}`, 0.8);
+    if (msg.os) this.fact(sender.ip, sender.mac, 'os', msg.os, 0.8);
     if (msg.type === 2) {
       const host = msg.dnsComputer || msg.nbComputer;
       if (host) this.fact(sender.ip, sender.mac, 'hostname', host, 0.9);
@@ -1143,15 +1152,33 @@ export class SmbSession implements FlowAnalyzer {
   }
 
   private fact(ip: string, mac: string | undefined, field: FactField, value: string, confidence: number): void {
-    const key = `${ip}|${field}|${value}`;
-    if (this.factsSeen.has(key)) return;
-    if (this.factsSeen.size >= 256) return;
-    this.factsSeen.add(key);
+    if (!this.rememberFact(ip, field, value)) return;
     const subject: { ip: string; mac?: string } = { ip };
     if (mac) subject.mac = mac;
     const m = this.carrier.meta;
     this.ctx.sink.emit({ type: 'asset-fact', protocol: 'smb', ts: m.ts, frame: m.frame, captureIndex: this.ctx.captureIndex, subject, field, value, confidence });
   }
+  /** False when the fact was emitted before, or when MAX_FACTS are remembered (then it is dropped). */
+  private rememberFact(ip: string, field: string, value: string): boolean {
+    if (this.factsSeen === null) {
+      const list = (this.factList ??= []);
+      for (let i = 0; i < list.length; i += 3) if (list[i] === ip && list[i + 1] === field && list[i + 2] === value) return false;
+      if (list.length < 3 * LINEAR_FACTS) {
+        list.push(ip, field, value);
+        return true;
+      }
+      const seen = new Set<string>();
+      for (let i = 0; i < list.length; i += 3) seen.add(`${list[i]}|${list[i + 1]}|${list[i + 2]}`);
+      this.factsSeen = seen;
+      this.factList = null;
+    }
+    const key = `${ip}|${field}|${value}`;
+    if (this.factsSeen.has(key)) return false;
+    if (this.factsSeen.size >= MAX_FACTS) return false;
+    this.factsSeen.add(key);
+    return true;
+  }
+
 
   private malformed(dir: Dir, detail: string): void {
     this.ctx.count('smb.malformed');

@@ -84,6 +84,44 @@ export class ClientHello {
   compressionMethods = 0;
   /** lists cut by MAX_LIST */
   truncated = false;
+
+  /** Back to the state of a new ClientHello (the lists keep their capacity). */
+  reset(): void {
+    this.legacyVersion = 0;
+    this.sessionIdLength = 0;
+    this.ciphers.length = 0;
+    this.extensions.length = 0;
+    this.sni = '';
+    this.hasSni = false;
+    this.alpn.length = 0;
+    this.firstAlpn = null;
+    this.supportedVersions.length = 0;
+    this.signatureAlgorithms.length = 0;
+    this.groups.length = 0;
+    this.pointFormats.length = 0;
+    this.compressionMethods = 0;
+    this.truncated = false;
+  }
+
+  /** A copy with lists of its own. */
+  clone(): ClientHello {
+    const c = new ClientHello();
+    c.legacyVersion = this.legacyVersion;
+    c.sessionIdLength = this.sessionIdLength;
+    c.ciphers = this.ciphers.slice();
+    c.extensions = this.extensions.slice();
+    c.sni = this.sni;
+    c.hasSni = this.hasSni;
+    c.alpn = this.alpn.slice();
+    c.firstAlpn = this.firstAlpn;
+    c.supportedVersions = this.supportedVersions.slice();
+    c.signatureAlgorithms = this.signatureAlgorithms.slice();
+    c.groups = this.groups.slice();
+    c.pointFormats = this.pointFormats.slice();
+    c.compressionMethods = this.compressionMethods;
+    c.truncated = this.truncated;
+    return c;
+  }
 }
 
 /** Decodes a ClientHello body (after the 4-byte handshake header). */
@@ -198,6 +236,30 @@ export class ServerHello {
   /** TLS 1.3 HelloRetryRequest (the special random value) */
   helloRetry = false;
   truncated = false;
+
+  /** Back to the state of a new ServerHello (the list keeps its capacity). */
+  reset(): void {
+    this.legacyVersion = 0;
+    this.version = 0;
+    this.cipher = 0;
+    this.extensions.length = 0;
+    this.alpn = '';
+    this.helloRetry = false;
+    this.truncated = false;
+  }
+
+  /** A copy with a list of its own. */
+  clone(): ServerHello {
+    const c = new ServerHello();
+    c.legacyVersion = this.legacyVersion;
+    c.version = this.version;
+    c.cipher = this.cipher;
+    c.extensions = this.extensions.slice();
+    c.alpn = this.alpn;
+    c.helloRetry = this.helloRetry;
+    c.truncated = this.truncated;
+    return c;
+  }
 }
 
 const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');

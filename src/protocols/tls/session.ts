@@ -39,6 +39,13 @@ export interface TlsOptions {
 export const DEFAULT_TLS_OPTIONS: TlsOptions = { maxHandshakeBytes: 65536, maxFacts: 32, maxAnomalyEvents: 20, ja4Memo: ja4HashMemo };
 
 const HANDSHAKE_HEADER = 4;
+
+/**
+ * Hello scratch shared by every session: a hello is parsed and fingerprinted within one onData call, so no two
+ * sessions use them at once. Per-session copies cost ten objects and their lists' growth per TLS flow.
+ */
+const sharedClientHello = new ClientHello();
+const sharedServerHello = new ServerHello();
 const NO_OPTIONS: Partial<TlsOptions> = Object.freeze({});
 
 class Direction {
@@ -64,8 +71,12 @@ export class TlsSession implements FlowAnalyzer {
   private readonly opts: TlsOptions;
   private readonly em: FlowEmitter;
   private readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
-  private readonly clientHello = new ClientHello();
-  private readonly serverHello = new ServerHello();
+  /**
+   * A hello whose parse failed (or a HelloRetryRequest) keeps its partial lists for the next hello of the flow,
+   * as one object per flow always did; until then the flow parses into the shared scratch below.
+   */
+  private ownClientHello: ClientHello | null = null;
+  private ownServerHello: ServerHello | null = null;
   private event: OperationEvent | null = null;
   private emitted = false;
   private sawClientHello = false;
@@ -313,8 +324,13 @@ export class TlsSession implements FlowAnalyzer {
       this.ctx.count('repeated-client-hellos'); // after a HelloRetryRequest: the first one fingerprints the client
       return;
     }
-    const h = this.clientHello;
+    let h = this.ownClientHello;
+    if (h === null) {
+      h = sharedClientHello;
+      h.reset();
+    }
     if (!parseClientHello(b, off, len, h)) {
+      if (this.ownClientHello === null) this.ownClientHello = h.clone();
       this.em.anomaly(s, 'malformed', 'ClientHello does not decode');
       return;
     }
@@ -339,8 +355,15 @@ export class TlsSession implements FlowAnalyzer {
   }
 
   private onServerHello(s: 0 | 1, d: Direction, b: Buffer, off: number, len: number): void {
-    const h = this.serverHello;
-    if (!parseServerHello(b, off, len, h)) {
+    let h = this.ownServerHello;
+    if (h === null) {
+      h = sharedServerHello;
+      h.reset();
+    }
+    const parsed = parseServerHello(b, off, len, h);
+    // Only a flow that has not settled its ServerHello reads the lists again.
+    if ((!parsed || h.helloRetry) && this.ownServerHello === null && !this.sawServerHello) this.ownServerHello = h.clone();
+    if (!parsed) {
       this.em.anomaly(s, 'malformed', 'ServerHello does not decode');
       return;
     }
