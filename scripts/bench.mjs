@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --size 1GB --big 4GB --file CAPTURE]`
+// `npm run bench [-- --size 1GB --big 4GB --file CAPTURE --runs 3 --stages --skip-tshark]`
 // Measures `otwatch analyze` throughput (MB/s, packets/s) and peak RSS on a large virtual-plant capture, next to
 // the ceiling of a bare record walk in Node and, when tshark is installed, `tshark -q -z io,phs` on the same file.
 // Each measurement runs in its own process pinned to one core (taskset, when present) so peak RSS is its own.
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     'skip-tshark': { type: 'boolean', default: false },
     stages: { type: 'boolean', default: false }, // also time each pipeline stage (scripts/bench-stages.mjs)
+    runs: { type: 'string', default: '3' }, // analyze runs per capture: the table shows the fastest, and all of them
   },
 });
 const benchDir = join(root, '.bench');
@@ -25,8 +26,13 @@ mkdirSync(benchDir, { recursive: true });
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
 const hasTshark = !values['skip-tshark'] && spawnSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8' }).status === 0;
 
+// A node child pinned to one CPU gets the V8 settings `otwatch analyze` itself uses on a single CPU
+// (src/cli/runtime.ts: bin/otwatch.js relaunches with them), so the bench measures what a user gets there.
+const { SINGLE_CPU_NODE_FLAGS } = await import(join(root, 'dist/cli/runtime.js'));
+
 function pinned(cmd, args) {
-  return hasTaskset ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
+  if (!hasTaskset) return [cmd, args];
+  return ['taskset', ['-c', '0', cmd, ...(cmd === process.execPath ? SINGLE_CPU_NODE_FLAGS : []), ...args]];
 }
 
 function ensureCapture(size) {
@@ -79,14 +85,28 @@ function row(name, file, m) {
   rows.push({ name, file: file.replace(root, ''), sizeMB: +(bytes / 1e6).toFixed(1), seconds: +(m.ms / 1000).toFixed(2), mbPerSec: +mbps.toFixed(1), cpuMbPerSec: cpuMbps === null ? null : +cpuMbps.toFixed(1), packetsPerSec: m.packets ? Math.round(m.packets / (m.ms / 1000)) : null, peakRssMB: m.maxRssMB === null ? null : +m.maxRssMB.toFixed(0) });
 }
 
+const runs = Math.max(1, Number(values.runs) || 1);
+/**
+ * `runs` separate analyze processes; the fastest is reported, all are listed. On a shared or virtual machine a
+ * run is only ever slowed down by others (the guest's speed varies over minutes), so the fastest run is the
+ * closest to what the code costs; the spread says how noisy the machine was.
+ */
+function analyzeBest(file, name) {
+  const all = [];
+  for (let i = 0; i < runs; i++) all.push(analyze(file));
+  const best = all.reduce((x, y) => (y.ms < x.ms ? y : x));
+  row(name, file, best);
+  rows[rows.length - 1].runsSeconds = all.map((m) => +(m.ms / 1000).toFixed(2));
+  return best;
+}
+
 const file = values.file ?? ensureCapture(values.size);
 row('record walk (ceiling)', file, walk(file));
-const a = analyze(file);
-row('otwatch analyze', file, a);
+const a = analyzeBest(file, 'otwatch analyze');
 if (hasTshark) row('tshark -q -z io,phs', file, { ...tshark(file), packets: a.packets });
 if (values.big) {
   const big = ensureCapture(values.big);
-  row('otwatch analyze (big)', big, analyze(big));
+  analyzeBest(big, 'otwatch analyze (big)');
 }
 
 const walkRow = rows[0];
@@ -106,6 +126,7 @@ console.log(`machine: ${summary.machine.cpu}, ${summary.machine.cores} cores, ${
 console.log('| measurement | capture | size MB | s | MB/s | MB/s of CPU | packets/s | peak RSS MB |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.file} | ${r.sizeMB} | ${r.seconds} | ${r.mbPerSec} | ${r.cpuMbPerSec ?? ''} | ${r.packetsPerSec ?? ''} | ${r.peakRssMB ?? ''} |`);
+for (const r of rows) if (r.runsSeconds) console.log(`${r.name}: ${runs} runs, seconds ${r.runsSeconds.join(', ')} (table: the fastest)`);
 console.log(`analyze / record walk: ${summary.ratios.analyzeVsWalk}${summary.ratios.analyzeVsTshark !== null ? `; analyze / tshark: ${summary.ratios.analyzeVsTshark}x` : ''}`);
 
 if (values.stages) {
