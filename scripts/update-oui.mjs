@@ -1,21 +1,19 @@
 #!/usr/bin/env node
-// Regenerates data/oui/oui.txt.gz, the bundled IEEE MAC address block registry (MA-L, MA-M, MA-S and the
+// Regenerates data/oui/oui.bin, the bundled IEEE MAC address block registry (MA-L, MA-M, MA-S and the
 // legacy IAB), from files already on this machine (no network):
 //   - Wireshark's manuf (libwireshark-data): /usr/share/wireshark/manuf
 //   - Debian's ieee-data: /usr/share/ieee-data/{oui,mam,oui36,iab}.csv
 // Sources listed first win when both assign a name to the same prefix (default: Wireshark's, usually newer).
 //
-// Usage: node scripts/update-oui.mjs [--manuf PATH] [--ieee DIR] [--prefer ieee] [--out FILE]
+// Usage: node --import tsx scripts/update-oui.mjs [--manuf PATH] [--ieee DIR] [--prefer ieee] [--out FILE]
 //
-// Output format (UTF-8 text, gzip): '#' comment lines, then
-//   V<TAB>n             followed by n vendor names, one per line (deduplicated, sorted)
-//   P<TAB>bits<TAB>m    followed by m lines "<delta base36><TAB><vendor-index base36>" for the blocks of that
-//                       size (bits = 24 MA-L, 28 MA-M, 36 MA-S/IAB), sorted by prefix value; each line's prefix
-//                       is the previous line's plus delta (the first one's is delta), which keeps the file small. "Private" and "IEEE Registration Authority" (the MA-L parent
-// of MA-M/MA-S blocks) carry no vendor information and are left out, so a lookup in such a block finds nothing.
+// Output: data/oui/oui.bin, a binary table read in place (layout: encodeOuiData in src/model/oui.ts, which this
+// script uses, hence the tsx loader); the table is read back and compared before it is written. "Private" and
+// "IEEE Registration Authority" (the MA-L parent of MA-M/MA-S blocks) carry no vendor information and are left
+// out, so a lookup in such a block finds nothing.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { encodeOuiData, parseOuiData } from '../src/model/oui.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -26,7 +24,7 @@ function option(name, fallback) {
 const manufPath = option('--manuf', '/usr/share/wireshark/manuf');
 const ieeeDir = option('--ieee', '/usr/share/ieee-data');
 const prefer = option('--prefer', 'manuf');
-const outPath = option('--out', join(root, 'data/oui/oui.txt.gz'));
+const outPath = option('--out', join(root, 'data/oui/oui.bin'));
 
 const UNINFORMATIVE = new Set(['private', 'ieee registration authority']);
 
@@ -115,36 +113,18 @@ if (byPrefix.size === 0) {
   process.exit(1);
 }
 
-const vendors = [...new Set(byPrefix.values())].sort();
-const vendorIndex = new Map(vendors.map((v, i) => [v, i]));
-const prefixes = [...byPrefix.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
-
-const counts = { 6: 0, 7: 0, 9: 0 };
-for (const p of prefixes) counts[p.length]++;
-const blockLines = [];
-for (const [hexLen, bits] of [[6, 24], [7, 28], [9, 36]]) {
-  blockLines.push(`P\t${bits}\t${counts[hexLen]}`);
-  let previous = 0;
-  for (const p of prefixes) {
-    if (p.length !== hexLen) continue;
-    const value = parseInt(p, 16);
-    blockLines.push(`${(value - previous).toString(36)}\t${vendorIndex.get(byPrefix.get(p)).toString(36)}`);
-    previous = value;
-  }
+const bitsOfHexLength = { 6: 24, 7: 28, 9: 36 };
+const entries = [...byPrefix].map(([prefix, vendor]) => ({ bits: bitsOfHexLength[prefix.length], prefix: parseInt(prefix, 16), vendor }));
+const out = encodeOuiData(entries);
+const check = parseOuiData(out);
+const maps = { 24: check.byMal, 28: check.byMam, 36: check.byMas };
+for (const e of entries) {
+  if (check.vendors[maps[e.bits].get(e.prefix)] !== e.vendor) throw new Error(`OUI table does not read back at ${e.prefix.toString(16)}/${e.bits}`);
 }
-const lines = [
-  '# otwatch bundled IEEE MAC address block registry (MA-L 24-bit, MA-M 28-bit, MA-S/IAB 36-bit).',
-  '# Regenerate with: node scripts/update-oui.mjs  (see the script for the format).',
-  `# Sources, in precedence order: ${sources.map((s) => s.name).join('; ')}`,
-  `# Blocks: ${counts[6]} MA-L, ${counts[7]} MA-M, ${counts[9]} MA-S/IAB; ${vendors.length} distinct vendors.`,
-  `V\t${vendors.length}`,
-  ...vendors,
-  ...blockLines,
-];
-const text = lines.join('\n') + '\n';
-const gz = gzipSync(Buffer.from(text, 'utf8'), { level: 9 });
+if (check.byMal.size + check.byMam.size + check.byMas.size !== entries.length) throw new Error('OUI table does not read back');
 mkdirSync(dirname(outPath), { recursive: true });
-writeFileSync(outPath, gz);
+writeFileSync(outPath, out);
 console.error(
-  `wrote ${outPath}: ${prefixes.length} prefixes, ${vendors.length} vendors, ${text.length} bytes raw, ${gz.length} bytes gzipped`,
+  `wrote ${outPath}: ${check.byMal.size} MA-L, ${check.byMam.size} MA-M, ${check.byMas.size} MA-S/IAB prefixes, ` +
+    `${check.vendors.length} vendors, ${out.length} bytes`,
 );

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import {
   DEFAULT_OUI_DATA_PATH,
   describeMac,
+  encodeOuiData,
   isGroupMac,
   isLocallyAdministeredMac,
   lookupVendor,
@@ -15,6 +16,7 @@ import {
   setOuiDataPath,
 } from './oui.js';
 import { normalizeVendorName } from './vendor-names.js';
+import { fuzzRuns } from '../util/fuzz-budget.js';
 
 test('MA-L: well-known industrial OUIs', () => {
   assert.match(lookupVendor('00:1b:1b:01:02:03')!, /^Siemens AG/);
@@ -49,11 +51,14 @@ test('MA-M (28-bit) and MA-S (36-bit) blocks', () => {
 });
 
 test('longest prefix wins over a containing block', () => {
-  const text = ['# test', 'V\t3', 'Big Corp', 'Mid Corp', 'Small Corp', 'P\t24\t1', (0x001122).toString(36) + '\t0',
-    'P\t28\t1', (0x0011223).toString(36) + '\t1', 'P\t36\t1', (0x001122345).toString(36) + '\t2', ''].join('\n');
+  const file = encodeOuiData([
+    { bits: 24, prefix: 0x001122, vendor: 'Big Corp' },
+    { bits: 28, prefix: 0x0011223, vendor: 'Mid Corp' },
+    { bits: 36, prefix: 0x001122345, vendor: 'Small Corp' },
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'otwatch-oui-'));
-  const path = join(dir, 'oui.txt.gz');
-  writeFileSync(path, gzipSync(text));
+  const path = join(dir, 'oui.bin');
+  writeFileSync(path, file);
   setOuiDataPath(path);
   try {
     assert.deepEqual(describeMac('00:11:22:34:5f:ff'), { vendor: 'Small Corp', blockBits: 36, locallyAdministered: false, group: false });
@@ -65,14 +70,60 @@ test('longest prefix wins over a containing block', () => {
     setOuiDataPath(DEFAULT_OUI_DATA_PATH);
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.throws(() => parseOuiData('V\t3\nonly one\n'), /truncated/);
-  assert.throws(() => parseOuiData('V\t1\nX\nP\t30\t1\n1\t0\n'), /bad block header/);
-  assert.throws(() => parseOuiData('V\t1\nX\nP\t24\t1\n1\t5\n'), /bad vendor index/);
 });
 
-test('delta-coded prefixes decode to increasing values', () => {
-  const table = parseOuiData(['V\t1', 'X', 'P\t24\t3', 'a\t0', '1\t0', '10\t0', ''].join('\n'));
-  assert.deepEqual([...table.byMal.keys()], [10, 11, 47]);
+test('a corrupt table is a clear packaging error', () => {
+  const good = encodeOuiData([{ bits: 24, prefix: 0x001122, vendor: 'Big Corp' }, { bits: 36, prefix: 0x001122345, vendor: 'Small Corp' }]);
+  assert.equal(parseOuiData(good).byMas.get(0x001122345), 1);
+  assert.throws(() => parseOuiData(Buffer.from('V\t1\nX\n')), /OUI data: .*bad magic/);
+  assert.throws(() => parseOuiData(good.subarray(0, good.length - 1)), /OUI data: truncated/);
+  assert.throws(() => parseOuiData(Buffer.concat([good, Buffer.alloc(4)])), /OUI data: truncated or oversized/);
+  const version = Buffer.from(good);
+  version[6] = 9;
+  assert.throws(() => parseOuiData(version), /OUI data: format version 9/);
+  // a count in the header that disagrees with the file size
+  const counts = Buffer.from(good);
+  counts[24]! ^= 0x01;
+  assert.throws(() => parseOuiData(counts), /OUI data: truncated or oversized/);
+  // any flipped byte past the 48-byte header, in the search part or the names part, fails a checksum
+  for (const at of [48, 60, good.length - 1]) {
+    const flipped = Buffer.from(good);
+    flipped[at]! ^= 0x01;
+    assert.throws(() => parseOuiData(flipped), /OUI data: (names )?checksum mismatch/, `byte ${at}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'otwatch-oui-'));
+  const path = join(dir, 'oui.bin');
+  writeFileSync(path, good.subarray(0, 40));
+  setOuiDataPath(path);
+  try {
+    assert.throws(() => lookupVendor('00:11:22:00:00:01'), /OUI data: truncated/);
+  } finally {
+    setOuiDataPath(DEFAULT_OUI_DATA_PATH);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => encodeOuiData([{ bits: 24, prefix: 1, vendor: 'A' }, { bits: 24, prefix: 1, vendor: 'B' }]), /listed twice/);
+  assert.throws(() => encodeOuiData([{ bits: 28, prefix: 2 ** 28, vendor: 'A' }]), /bad prefix/);
+});
+
+test('encoded tables read back: sorted prefixes, shared and non-ASCII vendor names, all block sizes', () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.record({ bits: fc.constantFrom<24 | 28 | 36>(24, 28, 36), prefix: fc.double({ min: 0, max: 1, noNaN: true }), vendor: fc.constantFrom('Siemens AG', 'Röhm GmbH', '北京 Co', 'A') }),
+        { selector: (e) => `${e.bits}/${Math.floor(e.prefix * (2 ** e.bits - 1))}`, maxLength: 60 }),
+      (raw) => {
+        const entries = raw.map((e) => ({ bits: e.bits, prefix: Math.floor(e.prefix * (2 ** e.bits - 1)), vendor: e.vendor }));
+        const table = parseOuiData(encodeOuiData(entries));
+        const maps = { 24: table.byMal, 28: table.byMam, 36: table.byMas };
+        assert.equal(table.byMal.size + table.byMam.size + table.byMas.size, entries.length);
+        for (const e of entries) assert.equal(table.vendors[maps[e.bits].get(e.prefix)!], e.vendor);
+        for (const map of Object.values(maps)) {
+          const keys = [...map.keys()];
+          assert.deepEqual(keys, [...keys].sort((a, b) => a - b));
+        }
+      },
+    ),
+    { numRuns: fuzzRuns(100) },
+  );
 });
 
 test('locally administered and group addresses have no vendor', () => {
