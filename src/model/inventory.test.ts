@@ -332,3 +332,20 @@ test('output is deterministic whatever the feeding order', () => {
     { numRuns: fuzzRuns(30) },
   );
 });
+
+test('interleaved operations of flows sharing a cache slot, and of another capture, stay apart', () => {
+  const inv = new Inventory();
+  // Flow ids 64 apart (and the same id in capture 1) land in the same slot of the pending-operations cache.
+  const a = flow({ id: 1000, serverIp: '10.0.0.20' });
+  const b = flow({ id: 1064, serverIp: '10.0.0.30', serverMac: '00:1b:1b:11:22:34' });
+  const c = flow({ id: 1000, captureIndex: 1, serverIp: '10.0.0.40', serverMac: '00:1b:1b:11:22:35' });
+  for (const [f, kind] of [[a, 'read'], [b, 'write'], [c, 'read'], [a, 'read'], [b, 'write'], [a, 'write']] as const) inv.onEvent(operation(f, kind));
+  inv.onFlowEnd(a);
+  // An operation reported after its flow ended is held apart, then added to the flow's edge by build().
+  inv.onEvent(operation(a, 'restart'));
+  inv.onFlowEnd(b);
+  inv.onFlowEnd(c);
+  const ops = inv.build().communications.map((e) => e.operations);
+  assert.deepEqual(ops, [{ read: 2, restart: 1, write: 1 }, { write: 2 }, { read: 1 }]);
+  assert.deepEqual(inv.counters, {});
+});

@@ -29,58 +29,76 @@ export function matchesDomain(name: string, suffixes: readonly string[]): string
   return null;
 }
 
-export const netRemoteAccess: RuleFactory = () => ({
-  meta: {
-    id: 'net.remote-access',
-    title: 'Remote access into OT',
-    category: 'remote-access',
-    severity: 'medium',
-    mitre: { ics: ['T0822', 'T0886'], enterprise: ['T1021.001', 'T1021.005', 'T1219'] },
-    explanation: 'A remote desktop session (RDP/VNC) reached an OT asset, or an OT host contacted a remote-access service. Remote access into OT must go through the approved, monitored jump host.',
-    recommendation: 'Check that the session was approved and went through the jump host; disable unmanaged remote-access tools and require authentication on VNC.',
-  },
-  subscribe: { detected: ['rdp', 'vnc'], operations: { protocols: ['vnc', 'dns', 'tls'] } },
-  onDetected(e: ProtocolDetectedEvent, file: string, hits: HitRecorder): void {
-    const d = hits.hit(`${e.src.ip}|${e.dst.ip}|${e.protocol}`, e.ts, e.src, e.dst, e, file);
-    if (d && d.count === 1) d.details.protocol = e.protocol;
-  },
-  onOperation(e: OperationEvent, file: string, hits: HitRecorder): void {
-    if (e.protocol === 'vnc') {
-      if (e.kind !== 'authentication' || e.attributes?.no_auth !== true) return;
-      const d = hits.hit(`${e.src.ip}|${e.dst.ip}|vnc`, e.ts, e.src, e.dst, e, file);
-      if (d) {
-        d.details.protocol = 'vnc';
-        d.details.no_auth = true;
+/**
+ * Names remembered by a rule instance's matchesDomain() memo: DNS queries and SNI of a plant repeat a few
+ * hundred names. A memo only: when full it starts over, which changes no answer.
+ */
+const MEMO_NAMES = 4096;
+
+export const netRemoteAccess: RuleFactory = () => {
+  const memo = new Map<string, string | null>();
+  const remoteAccessTool = (name: string): string | null => {
+    let tool = memo.get(name);
+    if (tool === undefined) {
+      tool = matchesDomain(name, REMOTE_ACCESS_DOMAINS);
+      if (memo.size >= MEMO_NAMES) memo.clear();
+      memo.set(name, tool);
+    }
+    return tool;
+  };
+  return {
+    meta: {
+      id: 'net.remote-access',
+      title: 'Remote access into OT',
+      category: 'remote-access',
+      severity: 'medium',
+      mitre: { ics: ['T0822', 'T0886'], enterprise: ['T1021.001', 'T1021.005', 'T1219'] },
+      explanation: 'A remote desktop session (RDP/VNC) reached an OT asset, or an OT host contacted a remote-access service. Remote access into OT must go through the approved, monitored jump host.',
+      recommendation: 'Check that the session was approved and went through the jump host; disable unmanaged remote-access tools and require authentication on VNC.',
+    },
+    subscribe: { detected: ['rdp', 'vnc'], operations: { protocols: ['vnc', 'dns', 'tls'] } },
+    onDetected(e: ProtocolDetectedEvent, file: string, hits: HitRecorder): void {
+      const d = hits.hit(`${e.src.ip}|${e.dst.ip}|${e.protocol}`, e.ts, e.src, e.dst, e, file);
+      if (d && d.count === 1) d.details.protocol = e.protocol;
+    },
+    onOperation(e: OperationEvent, file: string, hits: HitRecorder): void {
+      if (e.protocol === 'vnc') {
+        if (e.kind !== 'authentication' || e.attributes?.no_auth !== true) return;
+        const d = hits.hit(`${e.src.ip}|${e.dst.ip}|vnc`, e.ts, e.src, e.dst, e, file);
+        if (d) {
+          d.details.protocol = 'vnc';
+          d.details.no_auth = true;
+        }
+        return;
       }
-      return;
-    }
-    const name = e.protocol === 'tls' ? e.attributes?.sni : e.object;
-    if (typeof name !== 'string' || name === '') return;
-    const tool = matchesDomain(name, REMOTE_ACCESS_DOMAINS);
-    if (tool === null) return;
-    const d = hits.hit(`${e.src.ip}|tool|${tool}`, e.ts, e.src, null, e, file);
-    if (d && d.count === 1) d.details.tool_domain = tool;
-  },
-  assess(d: AlertDraft, model: ModelView): boolean {
-    const src = model.asset(d.srcIp, d.srcMac);
-    const dst = model.asset(d.dstIp, d.dstMac);
-    if (d.details.tool_domain !== undefined) {
-      if (!model.isOtAsset(src) && !model.isIndustrialClient(src)) return false;
-      d.notes.push(`${describe(src, d.srcIp)} contacted ${d.details.tool_domain}.`);
-      d.severity = 'high';
+      const name = e.protocol === 'tls' ? e.attributes?.sni : e.object;
+      if (typeof name !== 'string' || name === '') return;
+      const tool = remoteAccessTool(name);
+      if (tool === null) return;
+      const d = hits.hit(`${e.src.ip}|tool|${tool}`, e.ts, e.src, null, e, file);
+      if (d && d.count === 1) d.details.tool_domain = tool;
+    },
+    assess(d: AlertDraft, model: ModelView): boolean {
+      const src = model.asset(d.srcIp, d.srcMac);
+      const dst = model.asset(d.dstIp, d.dstMac);
+      if (d.details.tool_domain !== undefined) {
+        if (!model.isOtAsset(src) && !model.isIndustrialClient(src)) return false;
+        d.notes.push(`${describe(src, d.srcIp)} contacted ${d.details.tool_domain}.`);
+        d.severity = 'high';
+        return true;
+      }
+      const zd = model.zoneOf(d.dstIp);
+      const intoOt = model.isOtAsset(dst) || model.isIndustrialClient(dst) || (zd?.purdueLevel != null && zd.purdueLevel <= 3);
+      if (!intoOt && !model.isPublicAsset(src)) return false;
+      if (d.details.no_auth === true) {
+        d.severity = 'high';
+        d.notes.push('The VNC server accepted the session without any authentication.');
+      }
+      if (model.isPublicAsset(src)) {
+        d.severity = 'critical';
+        d.notes.push('The session came from a public Internet address.');
+      }
       return true;
-    }
-    const zd = model.zoneOf(d.dstIp);
-    const intoOt = model.isOtAsset(dst) || model.isIndustrialClient(dst) || (zd?.purdueLevel != null && zd.purdueLevel <= 3);
-    if (!intoOt && !model.isPublicAsset(src)) return false;
-    if (d.details.no_auth === true) {
-      d.severity = 'high';
-      d.notes.push('The VNC server accepted the session without any authentication.');
-    }
-    if (model.isPublicAsset(src)) {
-      d.severity = 'critical';
-      d.notes.push('The session came from a public Internet address.');
-    }
-    return true;
-  },
-});
+    },
+  };
+};
