@@ -22,6 +22,7 @@ import {
 } from '../protocols/analyzer.js';
 import type { Endpoint, EventSink, ProtocolName } from '../events/types.js';
 import { ip4ToString, ip6ToString, macToString } from '../util/addr.js';
+import type { EventEndpointSource } from '../protocols/common/endpoints.js';
 import { IpProto, TcpFlag, type DecodedPacket } from './packet.js';
 import { TcpStream, type ReassemblyCounters, type StreamReceiver } from './tcp-reassembly.js';
 import {
@@ -202,19 +203,53 @@ class Flow implements ProbeFlowView {
   }
 }
 
-/** The analyzer's view of its flow; also its FlowInfo (reflects side swaps). One per claimed flow. */
-class FlowContext implements AnalyzerContext, FlowInfo {
+/** What every flow context of one protocol in one table shares: built once per protocol, not per flow. */
+class ProtocolContextShared {
+  readonly counterKeys: Map<string, string>;
   constructor(
-    private readonly f: Flow,
-    private readonly protocol: ProtocolName,
-    private readonly counters: AnalyzerCounterSink,
+    readonly protocol: ProtocolName,
+    readonly counters: AnalyzerCounterSink,
     readonly sink: EventSink,
     readonly maxPendingTransactions: number,
     readonly maxBufferBytes: number,
   ) {
     this.counterKeys = counters.keysOf(protocol);
   }
-  private readonly counterKeys: Map<string, string>;
+}
+
+/**
+ * The analyzer's view of its flow; also its FlowInfo (reflects side swaps). One per claimed flow: it holds the
+ * flow, the protocol's shared constants and the event endpoints of the flow's two sides, built once for the
+ * 'protocol' event and handed on to the analyzer's events (common/endpoints.ts eventEndpointOf).
+ */
+class FlowContext implements AnalyzerContext, FlowInfo, EventEndpointSource {
+  constructor(
+    private readonly f: Flow,
+    private readonly shared: ProtocolContextShared,
+    private endpointA: Endpoint,
+    private endpointB: Endpoint,
+  ) {}
+  get sink(): EventSink {
+    return this.shared.sink;
+  }
+  get maxPendingTransactions(): number {
+    return this.shared.maxPendingTransactions;
+  }
+  get maxBufferBytes(): number {
+    return this.shared.maxBufferBytes;
+  }
+  /** The event endpoint of the client (or server) side; rebuilt only if that side's MAC became known since. */
+  eventEndpoint(client: boolean): Endpoint {
+    const f = this.f;
+    const isA = client === f.clientIsA;
+    const cached = isA ? this.endpointA : this.endpointB;
+    const mac = isA ? f.macA : f.macB;
+    if (mac === 0 ? cached.mac === undefined : cached.mac === macTextOf(f, isA)) return cached;
+    const rebuilt = endpoint(f, isA);
+    if (isA) this.endpointA = rebuilt;
+    else this.endpointB = rebuilt;
+    return rebuilt;
+  }
   get flow(): FlowInfo {
     return this;
   }
@@ -252,7 +287,8 @@ class FlowContext implements AnalyzerContext, FlowInfo {
     return this.f.sidesGuessed;
   }
   count(counter: string, n = 1): void {
-    this.counters.addWith(this.counterKeys, this.protocol, counter, n);
+    const shared = this.shared;
+    shared.counters.addWith(shared.counterKeys, shared.protocol, counter, n);
   }
   markOpaque(): void {
     this.f.visibility = 'opaque';
@@ -342,6 +378,8 @@ export class FlowTable implements StreamReceiver<Flow> {
   private nextExpiryCheck = -Infinity;
   /** reused for every analyzer call; valid only during the call */
   private readonly meta: PacketMeta = { frame: 0, ts: 0 };
+  /** per protocol: what its flows' contexts share */
+  private readonly contextShared = new Map<ProtocolName, ProtocolContextShared>();
   /** the flow of the previous IP packet (null once it ended) */
   private lastFlow: Flow | null = null;
   // IPv6 addresses of the current packet as words (read once per packet)
@@ -796,6 +834,9 @@ export class FlowTable implements StreamReceiver<Flow> {
     f.claimedBy = by;
     f.visibility = by === 'probe' ? 'clear' : 'opaque';
     this.analyzerCounterSink.add('dispatch', by === 'probe' ? 'claimed-probe' : 'claimed-port', 1);
+    const endpointA = endpoint(f, true);
+    const endpointB = endpoint(f, false);
+    const c = f.clientIsA;
     this.sink.emit({
       type: 'protocol',
       protocol: spec.name,
@@ -803,25 +844,27 @@ export class FlowTable implements StreamReceiver<Flow> {
       frame,
       captureIndex: f.captureIndex,
       flowId: f.id,
-      src: endpoint(f, f.clientIsA),
-      dst: endpoint(f, !f.clientIsA),
+      src: c ? endpointA : endpointB,
+      dst: c ? endpointB : endpointA,
       visibility: f.visibility,
       by,
     });
-    const ctx = new FlowContext(
-      f,
-      spec.name,
-      this.analyzerCounterSink,
-      this.sink,
-      this.maxPendingTransactions,
-      this.maxAnalyzerBufferBytes,
-    );
+    const ctx = new FlowContext(f, this.contextSharedOf(spec.name), endpointA, endpointB);
     try {
       f.analyzer = spec.create(ctx);
       f.app = APP_ATTACHED;
     } catch (error) {
       this.analyzerFailed(f, error);
     }
+  }
+
+  private contextSharedOf(protocol: ProtocolName): ProtocolContextShared {
+    let shared = this.contextShared.get(protocol);
+    if (shared === undefined) {
+      shared = new ProtocolContextShared(protocol, this.analyzerCounterSink, this.sink, this.maxPendingTransactions, this.maxAnalyzerBufferBytes);
+      this.contextShared.set(protocol, shared);
+    }
+    return shared;
   }
 
   /** An analyzer threw: a bug in it, never fatal to the engine. Count, report, and stop feeding it this flow. */

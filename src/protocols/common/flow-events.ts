@@ -8,7 +8,10 @@
  */
 import type { ProtocolAnomalyEvent, Endpoint, EventSink, FactField, OperationEvent, OperationKind, OperationResult, OtEvent, ProtocolName } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type PacketMeta } from '../analyzer.js';
-import { flowEndpoints } from './endpoints.js';
+import { eventEndpointOf } from './endpoints.js';
+
+/** FlowEvents' meta before the first packet: shared (analyzers replace `meta`, nobody writes into it). */
+const NO_PACKET_YET: PacketMeta = { frame: 0, ts: 0 };
 
 export type AnomalyKind = ProtocolAnomalyEvent['anomaly'];
 export type Side = 'client' | 'server';
@@ -72,7 +75,7 @@ export class FlowEvents {
   client: Endpoint;
   server: Endpoint;
   /** the packet whose bytes are being decoded: set it at the top of onData/onGap/onClose */
-  meta: PacketMeta = { frame: 0, ts: 0 };
+  meta: PacketMeta = NO_PACKET_YET;
   private anomalies = 0;
   /** keys of the facts emitted; made on the first fact (many flows never state one) */
   private factsSeen: Set<string> | null = null;
@@ -87,9 +90,8 @@ export class FlowEvents {
     private readonly limits: Readonly<FlowEventLimits> = DEFAULT_FLOW_EVENT_LIMITS,
     counterNaming: CounterNaming = 'qualified',
   ) {
-    const { client, server } = flowEndpoints(ctx.flow);
-    this.client = client;
-    this.server = server;
+    this.client = eventEndpointOf(ctx.flow, true);
+    this.server = eventEndpointOf(ctx.flow, false);
     this.counters = countersOf(protocol, counterNaming);
   }
 
@@ -102,9 +104,9 @@ export class FlowEvents {
 
   /** Re-read the endpoints from the flow (after the flow layer swapped its sides). */
   refreshEndpoints(): void {
-    const { client, server } = flowEndpoints(this.ctx.flow);
-    this.client = client;
-    this.server = server;
+    const flow = this.ctx.flow;
+    this.client = eventEndpointOf(flow, true);
+    this.server = eventEndpointOf(flow, false);
   }
 
   sender(dir: Dir): Endpoint {

@@ -43,39 +43,62 @@ interface Pending {
 }
 
 /**
- * Queries awaiting their response, by id, in arrival order. The oldest waits in a field and the Map is made only
- * when more than one is outstanding: most flows (one ephemeral port per query) carry a single exchange.
+ * Queries awaiting their response, by id, in arrival order. The oldest waits in plain fields (no object) and the
+ * Map is made only when more than one is outstanding: most flows (one ephemeral port per query) carry a single
+ * exchange, so they allocate nothing here beyond the query's event.
  */
 class PendingQueries {
-  /** older than every entry of `rest` (it is only filled while `rest` is empty) */
-  private first: Pending | null = null;
+  /** the oldest query (older than every entry of `rest`: it is only filled while `rest` is empty); null = none */
+  private firstEvent: OperationEvent | null = null;
+  private firstId = 0;
+  private firstQtype = 0;
+  private firstQname = '';
   private rest: Map<number, Pending> | null = null;
 
   get size(): number {
-    return (this.first !== null ? 1 : 0) + (this.rest !== null ? this.rest.size : 0);
+    return (this.firstEvent !== null ? 1 : 0) + (this.rest !== null ? this.rest.size : 0);
   }
 
+  /** The query with this id; for the oldest, a view shared by all sessions, valid until the next get/oldest. */
   get(id: number): Pending | undefined {
-    if (this.first !== null && this.first.id === id) return this.first;
+    if (this.firstEvent !== null && this.firstId === id) return this.firstView();
     return this.rest !== null ? this.rest.get(id) : undefined;
   }
 
   delete(id: number): void {
-    if (this.first !== null && this.first.id === id) this.first = null;
-    else if (this.rest !== null) this.rest.delete(id);
+    if (this.firstEvent !== null && this.firstId === id) {
+      this.firstEvent = null;
+      this.firstQname = '';
+    } else if (this.rest !== null) this.rest.delete(id);
   }
 
   /** Appends a query whose id is not pending. */
-  add(p: Pending): void {
-    if (this.first === null && (this.rest === null || this.rest.size === 0)) this.first = p;
-    else (this.rest ??= new Map()).set(p.id, p);
+  add(id: number, qtype: number, qname: string, event: OperationEvent): void {
+    if (this.firstEvent === null && (this.rest === null || this.rest.size === 0)) {
+      this.firstId = id;
+      this.firstQtype = qtype;
+      this.firstQname = qname;
+      this.firstEvent = event;
+    } else (this.rest ??= new Map()).set(id, { id, qtype, qname, event });
   }
 
   oldest(): Pending | undefined {
-    if (this.first !== null) return this.first;
+    if (this.firstEvent !== null) return this.firstView();
     return this.rest !== null && this.rest.size > 0 ? (this.rest.values().next().value as Pending) : undefined;
   }
+
+  private firstView(): Pending {
+    const view = FIRST_VIEW;
+    view.id = this.firstId;
+    view.qtype = this.firstQtype;
+    view.qname = this.firstQname;
+    view.event = this.firstEvent!;
+    return view;
+  }
 }
+
+/** PendingQueries' view of its oldest query: read at once by the caller, so one serves every session. */
+const FIRST_VIEW: Pending = { id: 0, qtype: 0, qname: '', event: null as unknown as OperationEvent };
 
 const CONF_NAME_OF_LOCAL_ADDRESS = 0.5;
 const CONF_PTR = 0.7;
@@ -256,7 +279,7 @@ export class DnsSession implements FlowAnalyzer {
       this.out.anomalyEvent(dir, 'transaction-cap', 'too many queries awaiting a response');
       this.ctx.sink.emit(oldest.event);
     }
-    pending.add({ id: h.id, qtype: hasQuestion ? q.type : -1, qname: qname.toLowerCase(), event });
+    pending.add(h.id, hasQuestion ? q.type : -1, qname.toLowerCase(), event);
   }
 
   private queryEvent(requestDir: Dir, hasQuestion: boolean): OperationEvent {

@@ -13,10 +13,10 @@ export class NtpSession implements FlowAnalyzer {
   private readonly ev: FlowEvents;
   /** client requests by transmit timestamp key */
   private readonly exchanges = new Map<number, OperationEvent>();
-  /** mode 6 requests by sequence number */
-  private readonly control = new Map<number, OperationEvent>();
-  /** mode 7 requests by request code */
-  private readonly privateRequests = new Map<number, OperationEvent>();
+  /** mode 6 requests by sequence number; made on the first (most flows only synchronise time) */
+  private control: Map<number, OperationEvent> | null = null;
+  /** mode 7 requests by request code; made on the first */
+  private privateRequests: Map<number, OperationEvent> | null = null;
   private firstMessage = true;
   /**
    * IPs already stated as 'ntp-server' (at most the flow's two): FlowEvents.fact would drop the repeat, after
@@ -83,10 +83,15 @@ export class NtpSession implements FlowAnalyzer {
   onGap(): void {}
 
   onClose(): void {
-    for (const map of [this.exchanges, this.control, this.privateRequests]) {
-      for (const e of map.values()) this.ev.emit(e);
-      map.clear();
-    }
+    this.flush(this.exchanges);
+    if (this.control !== null) this.flush(this.control);
+    if (this.privateRequests !== null) this.flush(this.privateRequests);
+  }
+
+  /** Emits the requests still awaiting an answer, oldest first. */
+  private flush(map: Map<number, OperationEvent>): void {
+    for (const e of map.values()) this.ev.emit(e);
+    map.clear();
   }
 
   private onClientRequest(dir: Dir, buf: Buffer, off: number): void {
@@ -155,19 +160,19 @@ export class NtpSession implements FlowAnalyzer {
     const e = this.ev.operation(dir, writes ? 'configuration' : 'diagnostics', 6, `control_${name}`);
     e.subCode = opcode;
     e.dataBytes = 0;
-    this.track(this.control, be16(buf, off + 2), e, dir);
+    this.track((this.control ??= new Map()), be16(buf, off + 2), e, dir);
   }
 
   private onControlResponse(buf: Buffer, off: number, len: number): void {
     const seq = be16(buf, off + 2);
-    const e = this.control.get(seq);
+    const e = this.control?.get(seq);
     if (e === undefined) {
       this.ctx.count('ntp.unexpected-response');
       return;
     }
     e.dataBytes = (e.dataBytes ?? 0) + len;
     if ((buf[off + 1]! & 0x20) !== 0) return; // more fragments follow
-    this.control.delete(seq);
+    this.control!.delete(seq);
     const error = (buf[off + 1]! & 0x40) !== 0;
     this.ev.complete(e, !error, error ? buf[off + 4]! >> 5 : undefined, error ? 'control_error' : undefined);
     this.ev.emit(e);
@@ -180,12 +185,12 @@ export class NtpSession implements FlowAnalyzer {
     e.dataBytes = 0;
     e.attributes = { implementation: buf[off + 2]!, responses: 0 };
     if (request === 20 || request === 42) this.ctx.count('ntp.monlist-requests');
-    this.track(this.privateRequests, request, e, dir);
+    this.track((this.privateRequests ??= new Map()), request, e, dir);
   }
 
   private onPrivateResponse(buf: Buffer, off: number, len: number): void {
     const request = buf[off + 3]!;
-    const e = this.privateRequests.get(request);
+    const e = this.privateRequests?.get(request);
     if (e === undefined) {
       this.ctx.count('ntp.unexpected-response');
       return;
@@ -195,7 +200,7 @@ export class NtpSession implements FlowAnalyzer {
     e.attributes!.responses = responses;
     if (responses === 1) this.ev.complete(e, (buf[off + 4]! >> 4) === 0, buf[off + 4]! >> 4, 'private_error');
     if ((buf[off]! & 0x40) !== 0) return; // more datagrams follow
-    this.privateRequests.delete(request);
+    this.privateRequests!.delete(request);
     this.ev.emit(e);
   }
 

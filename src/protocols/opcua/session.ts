@@ -87,7 +87,9 @@ export class OpcuaSession implements FlowAnalyzer {
 
   /** HEL and OPN are answered by ACK/ERR and the OPN response: one outstanding each. */
   private pendingHello: { event: OperationEvent; dir: Dir } | null = null;
-  private pendingOpen: { event: OperationEvent; dir: Dir } | null = null;
+  /** the OpenSecureChannel request awaiting its response, and the direction it was sent in (no pair object) */
+  private pendingOpen: OperationEvent | null = null;
+  private pendingOpenDir: Dir = Dir.ToServer;
   /** Service requests by request id, oldest first. */
   private readonly pending = new PendingRequests<OperationEvent>();
   private readonly partials = new Map<number, ChunkedMessage>();
@@ -116,7 +118,7 @@ export class OpcuaSession implements FlowAnalyzer {
 
   onClose(): void {
     if (this.pendingHello) this.ctx.sink.emit(this.pendingHello.event);
-    if (this.pendingOpen) this.ctx.sink.emit(this.pendingOpen.event);
+    if (this.pendingOpen) this.ctx.sink.emit(this.pendingOpen);
     this.pendingHello = this.pendingOpen = null;
     this.pending.drainTo(this.ctx.sink);
     this.partials.clear();
@@ -257,7 +259,7 @@ export class OpcuaSession implements FlowAnalyzer {
       this.protection = policy === POLICY_NONE ? Protection.Clear : Protection.Unknown;
     }
     const opening = this.pendingOpen;
-    const isResponse = opening !== null && opening.dir !== dir;
+    const isResponse = opening !== null && this.pendingOpenDir !== dir;
     if (chunk !== Chunk.Final) {
       this.ctx.count('opcua.chunked-opn');
       return;
@@ -266,15 +268,16 @@ export class OpcuaSession implements FlowAnalyzer {
       // The body (sequence header included) is encrypted with the peer's public key: nothing more to read.
       if (isResponse) {
         this.pendingOpen = null;
-        opening.event.responseFrame = this.ev.meta.frame;
-        this.ctx.sink.emit(opening.event);
+        opening.responseFrame = this.ev.meta.frame;
+        this.ctx.sink.emit(opening);
         return;
       }
-      if (opening) this.ctx.sink.emit(opening.event);
+      if (opening) this.ctx.sink.emit(opening);
       const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'unknown');
       event.object = policyName(policy);
       event.detail = `asymmetric-encrypted body; certificate ${certificateBytes < 0 ? 0 : certificateBytes} bytes${thumbprintBytes > 0 ? ', receiver thumbprint' : ''}`;
-      this.pendingOpen = { event, dir };
+      this.pendingOpen = event;
+      this.pendingOpenDir = dir;
       return;
     }
     r.skip(8); // sequence header
@@ -288,19 +291,20 @@ export class OpcuaSession implements FlowAnalyzer {
       r.skipBytes(); // ClientNonce
       const lifetime = r.u32();
       if (!r.ok) return this.malformed(dir, 'OpenSecureChannel request');
-      if (opening) this.ctx.sink.emit(opening.event);
+      if (opening) this.ctx.sink.emit(opening);
       this.requestedMode = mode;
       const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'no-response');
       event.object = policyName(policy);
       event.detail = `${requestType === 1 ? 'renew' : 'issue'}, mode ${securityModeName(mode)}, lifetime ${lifetime} ms`;
-      this.pendingOpen = { event, dir };
+      this.pendingOpen = event;
+      this.pendingOpenDir = dir;
       return;
     }
     if (typeId === OPEN_SECURE_CHANNEL_REQUEST + 3 || typeId === SERVICE_FAULT) {
       if (!this.responseHeader.read(r)) return this.malformed(dir, 'OpenSecureChannel response');
-      if (!opening || opening.dir === dir) return this.unexpected(dir, 'OpenSecureChannel response');
+      if (!opening || this.pendingOpenDir === dir) return this.unexpected(dir, 'OpenSecureChannel response');
       this.pendingOpen = null;
-      const event = opening.event;
+      const event = opening;
       event.responseFrame = this.ev.meta.frame;
       this.setResult(event, this.responseHeader.serviceResult);
       if (typeId !== SERVICE_FAULT) {

@@ -8,6 +8,10 @@ const SIGNATURE = [0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0x00];
 const FLAG_UNICODE = 0x00000001;
 const FLAG_VERSION = 0x02000000;
 const MAX_NAME_BYTES = 512;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS_ALL = /[\x00-\x1f\x7f]/g;
 
 export interface NtlmMessage {
   /** 1 NEGOTIATE, 2 CHALLENGE, 3 AUTHENTICATE */
@@ -143,9 +147,16 @@ function readVersion(buf: Uint8Array, at: number, msg: NtlmMessage): void {
   msg.os = osTexts[slot]!;
 }
 
+/** UTF-16LE code units as text (controls as '?'), at most MAX_NAME_BYTES; lone surrogates are kept as they are. */
 export function utf16(buf: Uint8Array, off: number, bytes: number): string {
-  let s = '';
   const n = bytes < MAX_NAME_BYTES ? bytes : MAX_NAME_BYTES;
+  const end = off + (n & ~1);
+  if (n > 0 && off >= 0 && end <= buf.length && buf instanceof Buffer) {
+    // One native decode (code units copied as they are) instead of a string per character.
+    const text = buf.toString('utf16le', off, end);
+    return CONTROL_CHARS.test(text) ? text.replace(CONTROL_CHARS_ALL, '?') : text;
+  }
+  let s = '';
   for (let i = 0; i + 1 < n; i += 2) {
     const c = buf[off + i]! | (buf[off + i + 1]! << 8);
     s += c >= 0x20 && c !== 0x7f ? String.fromCharCode(c) : '?';

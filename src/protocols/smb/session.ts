@@ -105,12 +105,32 @@ export class SmbSession implements FlowAnalyzer {
   private readonly framers: [NbssFramer, NbssFramer];
   private readonly carrier: RpcCarrier;
   private anomalies = 0;
-  private readonly pending1 = new Map<number, Pending1>();
-  private readonly pending2 = new Map<number, Pending2>();
-  private readonly trees1 = new Map<number, string>();
-  private readonly trees2 = new Map<number, string>();
-  private readonly files1 = new Map<number, OpenFile>();
-  private readonly files2 = new Map<number, OpenFile>();
+  // Per-dialect state, each Map made on first use: a session speaks SMB1 or SMB2, and many flows never open a
+  // tree or a file, so most of these stay unmade.
+  private pending1Map: Map<number, Pending1> | null = null;
+  private pending2Map: Map<number, Pending2> | null = null;
+  private trees1Map: Map<number, string> | null = null;
+  private trees2Map: Map<number, string> | null = null;
+  private files1Map: Map<number, OpenFile> | null = null;
+  private files2Map: Map<number, OpenFile> | null = null;
+  private get pending1(): Map<number, Pending1> {
+    return (this.pending1Map ??= new Map());
+  }
+  private get pending2(): Map<number, Pending2> {
+    return (this.pending2Map ??= new Map());
+  }
+  private get trees1(): Map<number, string> {
+    return (this.trees1Map ??= new Map());
+  }
+  private get trees2(): Map<number, string> {
+    return (this.trees2Map ??= new Map());
+  }
+  private get files1(): Map<number, OpenFile> {
+    return (this.files1Map ??= new Map());
+  }
+  private get files2(): Map<number, OpenFile> {
+    return (this.files2Map ??= new Map());
+  }
   private pipes = 0;
   /**
    * Facts emitted, as ip, field, value triples compared in place while there are few (a session states a handful,
@@ -155,18 +175,20 @@ export class SmbSession implements FlowAnalyzer {
     this.framers[dir].reset();
     this.ctx.count('smb.gap');
     this.anomaly(dir, 'gap', `${bytes} bytes missing`);
-    for (const f of this.files1.values()) f.pipe?.gap(dir);
-    for (const f of this.files2.values()) f.pipe?.gap(dir);
+    if (this.files1Map !== null) for (const f of this.files1Map.values()) f.pipe?.gap(dir);
+    if (this.files2Map !== null) for (const f of this.files2Map.values()) f.pipe?.gap(dir);
   }
 
   onClose(meta: PacketMeta): void {
     this.carrier.meta = meta;
-    for (const p of this.pending1.values()) for (const e of p.events) this.ctx.sink.emit(e);
-    for (const p of this.pending2.values()) this.ctx.sink.emit(p.event);
-    this.pending1.clear();
-    this.pending2.clear();
-    for (const f of this.files1.values()) f.pipe?.close();
-    for (const f of this.files2.values()) f.pipe?.close();
+    const pending1 = this.pending1Map;
+    const pending2 = this.pending2Map;
+    if (pending1 !== null) for (const p of pending1.values()) for (const e of p.events) this.ctx.sink.emit(e);
+    if (pending2 !== null) for (const p of pending2.values()) this.ctx.sink.emit(p.event);
+    pending1?.clear();
+    pending2?.clear();
+    if (this.files1Map !== null) for (const f of this.files1Map.values()) f.pipe?.close();
+    if (this.files2Map !== null) for (const f of this.files2Map.values()) f.pipe?.close();
   }
 
   private onPacket(dir: Dir, buf: Buffer, off: number, available: number, total: number): void {
