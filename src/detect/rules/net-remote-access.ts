@@ -5,7 +5,7 @@
 import type { OperationEvent, ProtocolDetectedEvent } from '../../events/types.js';
 import type { AlertDraft, HitRecorder, RuleFactory } from '../types.js';
 import type { ModelView } from '../model.js';
-import { describe } from './common.js';
+import { describe, memoByName } from './common.js';
 
 export const REMOTE_ACCESS_DOMAINS = [
   'teamviewer.com', 'anydesk.com', 'net.anydesk.com', 'logmein.com', 'logme.in', 'splashtop.com', 'rustdesk.com',
@@ -29,23 +29,9 @@ export function matchesDomain(name: string, suffixes: readonly string[]): string
   return null;
 }
 
-/**
- * Names remembered by a rule instance's matchesDomain() memo: DNS queries and SNI of a plant repeat a few
- * hundred names. A memo only: when full it starts over, which changes no answer.
- */
-const MEMO_NAMES = 4096;
-
 export const netRemoteAccess: RuleFactory = () => {
-  const memo = new Map<string, string | null>();
-  const remoteAccessTool = (name: string): string | null => {
-    let tool = memo.get(name);
-    if (tool === undefined) {
-      tool = matchesDomain(name, REMOTE_ACCESS_DOMAINS);
-      if (memo.size >= MEMO_NAMES) memo.clear();
-      memo.set(name, tool);
-    }
-    return tool;
-  };
+  // DNS queries and SNI of a plant repeat a few hundred names.
+  const remoteAccessTool = memoByName((name) => matchesDomain(name, REMOTE_ACCESS_DOMAINS));
   return {
     meta: {
       id: 'net.remote-access',

@@ -685,23 +685,11 @@ export class EnipSession implements FlowAnalyzer {
         sink.countOperation!(this.ctx.captureIndex, this.ctx.flow.id, 'cip', op.kind, this.ev.sender(op.dir), this.ev.receiver(op.dir));
         return;
       }
-      // The answered tag read in its final shape at once: the keys complete() would leave, in the same order.
-      sink.emit({
-        type: 'operation',
-        protocol: 'cip',
-        ts: op.ts,
-        frame: op.frame,
-        captureIndex: this.ctx.captureIndex,
-        flowId: this.ctx.flow.id,
-        src: this.ev.sender(op.dir),
-        dst: this.ev.receiver(op.dir),
-        kind: op.kind,
-        code: op.code,
-        codeName: op.codeName,
-        result: 'ok',
-        object: op.object,
-        responseFrame: this.ev.meta.frame,
-      });
+      // The answered tag read: the keys complete() would leave, in the same order (result keeps its place).
+      const event = this.tagReadEvent(op);
+      event.result = 'ok';
+      event.responseFrame = this.ev.meta.frame;
+      sink.emit(event);
       return;
     }
     this.complete(this.eventOf(op), status, encapStatus);
