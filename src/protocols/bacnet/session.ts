@@ -230,7 +230,7 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
         event.quantity = Math.floor((end - off - 4) / 10);
       }
     }
-    this.emitAnswered(event);
+    this.ev.emitAnswered(event);
   }
 
   // ------------------------------------------------------------------------------------------ NPDU
@@ -380,21 +380,9 @@ export class BacnetSession implements FlowAnalyzer, PropertyVisitor {
     }
     event.responseFrame = this.ev.meta.frame;
     this.complete(dir, event, buf, end);
-    this.emitAnswered(event);
+    this.ev.emitAnswered(event);
   }
 
-  /**
-   * An answered request's event, final here: one completed normally is counted without being emitted when nobody
-   * reads it individually.
-   */
-  private emitAnswered(event: OperationEvent): void {
-    const sink = this.ctx.sink;
-    if (event.result === 'ok' && sink.countOperation !== undefined && !sink.wantsOperation!('bacnet', event.kind, 'ok')) {
-      sink.countOperation(event.captureIndex, event.flowId, 'bacnet', event.kind, event.src, event.dst);
-    } else {
-      sink.emit(event);
-    }
-  }
 
   private complete(dir: Dir, event: OperationEvent, buf: Buffer, end: number): void {
     const apdu = this.apdu;

@@ -208,7 +208,7 @@ export class OpcuaSession implements FlowAnalyzer {
     this.pendingHello = null;
     hello.event.result = 'ok';
     hello.event.responseFrame = this.ev.meta.frame;
-    this.emitAnswered(hello.event);
+    this.ev.emitAnswered(hello.event);
   }
 
   private onError(dir: Dir, r: Reader): void {
@@ -316,7 +316,7 @@ export class OpcuaSession implements FlowAnalyzer {
         if (r.ok) event.detail = `${event.detail ?? ''}; channel ${channel || channelId}, token ${token}, revised lifetime ${lifetime} ms`;
       }
       if (this.requestedMode === SecurityMode.None || this.requestedMode === 0) this.protection = Protection.Clear;
-      this.emitAnswered(event);
+      this.ev.emitAnswered(event);
       return;
     }
     this.malformed(dir, `OPN body of type ${typeId}`);
@@ -345,7 +345,7 @@ export class OpcuaSession implements FlowAnalyzer {
         request.responseFrame = this.ev.meta.frame;
         this.setResult(request, code);
         request.detail = `aborted${reason ? `: ${reason}` : ''}`;
-        this.emitAnswered(request);
+        this.ev.emitAnswered(request);
       }
       return;
     }
@@ -445,21 +445,9 @@ export class OpcuaSession implements FlowAnalyzer {
     event.responseFrame = this.ev.meta.frame;
     this.setResult(event, this.responseHeader.serviceResult);
     if (service !== null && isGood(this.responseHeader.serviceResult)) this.describeResponse(dir, r, service.request, event);
-    this.emitAnswered(event);
+    this.ev.emitAnswered(event);
   }
 
-  /**
-   * A request's event once its answer is in (final): one answered normally is counted without being emitted when
-   * nobody reads it individually.
-   */
-  private emitAnswered(event: OperationEvent): void {
-    const sink = this.ctx.sink;
-    if (event.result === 'ok' && sink.countOperation !== undefined && !sink.wantsOperation!(event.protocol, event.kind, 'ok')) {
-      sink.countOperation(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
-    } else {
-      sink.emit(event);
-    }
-  }
 
   private setResult(event: OperationEvent, status: number): void {
     if (isGood(status)) {
