@@ -315,6 +315,10 @@ class AnalyzerCounterSink {
     if (perProtocol === undefined) this.keys.set(protocol, (perProtocol = new Map()));
     return perProtocol;
   }
+  /** A counter whose report key is known up front (the flow table's own): no lookups to resolve it. */
+  addKey(key: string, n: number): void {
+    this.out[key] = (this.out[key] ?? 0) + n;
+  }
   add(protocol: string, counter: string, n: number): void {
     this.addWith(this.keysOf(protocol), protocol, counter, n);
   }
@@ -791,7 +795,7 @@ export class FlowTable implements StreamReceiver<Flow> {
   /** A decision on the first chunk, made before any probing state (see Dispatcher.firstChunk). */
   private settleFirst(f: Flow, transport: AppTransport, decision: number): void {
     if (decision < 0) {
-      this.analyzerCounterSink.add('dispatch', 'unclaimed', 1);
+      this.analyzerCounterSink.addKey('dispatch.unclaimed', 1);
       this.detach(f, APP_UNCLAIMED);
       return;
     }
@@ -804,7 +808,7 @@ export class FlowTable implements StreamReceiver<Flow> {
     f.probe = null;
     const transport: AppTransport = f.proto === IpProto.TCP ? 'tcp' : 'udp';
     if (decision === CLAIM_NONE || decision < 0) {
-      this.analyzerCounterSink.add('dispatch', 'unclaimed', 1);
+      this.analyzerCounterSink.addKey('dispatch.unclaimed', 1);
       this.detach(f, APP_UNCLAIMED);
       this.dispatcher.release(transport, st);
       return;
@@ -833,7 +837,7 @@ export class FlowTable implements StreamReceiver<Flow> {
     f.protocol = spec.name;
     f.claimedBy = by;
     f.visibility = by === 'probe' ? 'clear' : 'opaque';
-    this.analyzerCounterSink.add('dispatch', by === 'probe' ? 'claimed-probe' : 'claimed-port', 1);
+    this.analyzerCounterSink.addKey(by === 'probe' ? 'dispatch.claimed-probe' : 'dispatch.claimed-port', 1);
     const endpointA = endpoint(f, true);
     const endpointB = endpoint(f, false);
     const c = f.clientIsA;

@@ -20,13 +20,26 @@ export class RequestIndex {
   private readonly byServer = new Map<string, Login[]>();
   constructor(private readonly maxServers: number, private readonly perServer: number) {}
 
+  /** the server of the last add and its list: a client logging in again finds it without a key string */
+  private lastProtocol = '';
+  private lastIp = '';
+  private lastList: Login[] | null = null;
+
   add(e: OperationEvent): boolean {
-    const key = `${e.protocol}|${e.dst.ip}`;
-    let list = this.byServer.get(key);
+    let list: Login[] | undefined;
     let evicted = false;
-    if (list === undefined) {
-      evicted = evictIfFull(this.byServer, this.maxServers);
-      this.byServer.set(key, (list = []));
+    if (this.lastList !== null && e.dst.ip === this.lastIp && e.protocol === this.lastProtocol) list = this.lastList;
+    else {
+      const key = `${e.protocol}|${e.dst.ip}`;
+      list = this.byServer.get(key);
+      if (list === undefined) {
+        // an eviction may drop the remembered list: it is replaced just below
+        evicted = evictIfFull(this.byServer, this.maxServers);
+        this.byServer.set(key, (list = []));
+      }
+      this.lastProtocol = e.protocol;
+      this.lastIp = e.dst.ip;
+      this.lastList = list;
     }
     if (list.length >= this.perServer) list.shift();
     list.push({ captureIndex: e.captureIndex, frame: e.frame, responseFrame: e.responseFrame ?? e.frame, src: e.src, dst: e.dst });

@@ -30,6 +30,9 @@ function addPeer(d: AlertDraft, peer: string): void {
   if (!csvIncludes(peers, peer) && peers.length < 400) d.details.peers = peers ? `${peers},${peer}` : peer;
 }
 
+/** Addresses whose isPublicIp() answer a rule instance remembers; past it the memo starts over (no result changes). */
+const MAX_REMEMBERED_ADDRESSES = 4096;
+
 export const netInternetExposure: RuleFactory = () => {
   // Runs for every flow. The addresses of the last flow and whether they are public: a host's flows come in
   // runs (a client's DNS queries, a poller's connections), and the address strings repeat.
@@ -40,6 +43,17 @@ export const netInternetExposure: RuleFactory = () => {
   // The outbound draft of each local host that has one, by address: no key string per flow once the alert
   // exists (drafts of this rule are never dropped during the pass, so the map and the recorder agree).
   const outboundByHost = new Map<string, Outbound>();
+  // Interleaved clients defeat the last-address check; a plant has a few hundred addresses, each parsed once.
+  const publicByIp = new Map<string, boolean>();
+  const isPublic = (ip: string): boolean => {
+    let known = publicByIp.get(ip);
+    if (known === undefined) {
+      if (publicByIp.size >= MAX_REMEMBERED_ADDRESSES) publicByIp.clear();
+      known = isPublicIp(ip);
+      publicByIp.set(ip, known);
+    }
+    return known;
+  };
   return {
     meta: {
       id: 'net.internet-exposure',
@@ -53,11 +67,11 @@ export const netInternetExposure: RuleFactory = () => {
     subscribe: { flows: true },
     onFlow(f: FlowLike, file: string, hits: HitRecorder): void {
       if (f.clientIp !== lastClientIp) {
-        lastClientPublic = isPublicIp(f.clientIp);
+        lastClientPublic = isPublic(f.clientIp);
         lastClientIp = f.clientIp;
       }
       if (f.serverIp !== lastServerIp) {
-        lastServerPublic = isPublicIp(f.serverIp);
+        lastServerPublic = isPublic(f.serverIp);
         lastServerIp = f.serverIp;
       }
       const clientPublic = lastClientPublic;

@@ -63,8 +63,11 @@ export class Dnp3Session implements FlowAnalyzer {
   /** Requests by requester direction and application sequence (4 bits): index dir * 16 + seq. */
   private readonly pending: Array<OperationEvent | undefined> = new Array(32);
   private readonly objectsText = new ObjectListTexts();
+  /** a flow's transport never changes: read it once, not per packet */
+  private readonly datagrams: boolean;
 
   constructor(private readonly ctx: AnalyzerContext) {
+    this.datagrams = ctx.flow.transport === 'udp';
     this.ev = new FlowEvents(ctx, 'dnp3');
     this.streams = new DuplexStreams(ctx.maxBufferBytes, (dir, b, o, l) => this.consume(dir, b, o, l));
   }
@@ -73,7 +76,7 @@ export class Dnp3Session implements FlowAnalyzer {
     this.ev.meta = meta;
     if (this.streams.push(dir, buf, off, len)) this.ev.anomalyEvent(dir, 'buffer-cap', 'partial link frame exceeded the buffer cap');
     // A datagram holds whole frames: whatever is left over will never be completed.
-    if (this.ctx.flow.transport === 'udp' && this.streams.dropPartial(dir)) this.ctx.count('dnp3.truncated');
+    if (this.datagrams && this.streams.dropPartial(dir)) this.ctx.count('dnp3.truncated');
   }
 
   onGap(dir: Dir, bytes: number, meta: PacketMeta): void {

@@ -35,8 +35,35 @@ export function isUnicastText(text: string): boolean {
   return classifyIp(text) === 'unicast';
 }
 
+/**
+ * endpointFlags of the last endpoint addresses classified by any flow: consecutive flows mostly talk to the same
+ * server (a resolver, a group address), whose text addresses are then compared instead of parsed.
+ */
+let lastFlagsIp = '';
+let lastFlagsMac: string | undefined;
+let lastFlags = -1;
+
+function classifyEndpoint(ep: Endpoint): number {
+  if (lastFlags >= 0 && ep.ip === lastFlagsIp && ep.mac === lastFlagsMac) return lastFlags;
+  const ipUnicast = isUnicastText(ep.ip);
+  const macGroup = ep.mac !== undefined && isGroupMacText(ep.mac);
+  let flags = 0;
+  if (ipUnicast) flags |= IP_IS_HOST;
+  if (ep.mac !== undefined && ep.mac !== '' && !macGroup) flags |= MAC_IS_HOST;
+  if (macGroup || !ipUnicast) flags |= IS_GROUP;
+  lastFlagsIp = ep.ip;
+  lastFlagsMac = ep.mac;
+  lastFlags = flags;
+  return flags;
+}
+
 export class NameServiceEvents extends FlowEvents {
-  /** the first host facts emitted, LINEAR_FACTS at most, as ip, mac, field, value; made on the first fact */
+  /** The first host fact emitted, in fields: most flows state one or two facts. firstFactField '' = none yet. */
+  private firstFactIp = '';
+  private firstFactMac = '';
+  private firstFactField = '';
+  private firstFactValue = '';
+  /** the host facts emitted after the first, LINEAR_FACTS - 1 at most, as ip, mac, field, value; made on the second */
   private factList: string[] | null = null;
   /** keys of the host facts emitted, once there are more than LINEAR_FACTS */
   private factKeys: Set<string> | null = null;
@@ -60,12 +87,7 @@ export class NameServiceEvents extends FlowEvents {
   private endpointFlags(ep: Endpoint): number {
     if (ep === this.flagsEndpointA) return this.flagsA;
     if (ep === this.flagsEndpointB) return this.flagsB;
-    const ipUnicast = isUnicastText(ep.ip);
-    const macGroup = ep.mac !== undefined && isGroupMacText(ep.mac);
-    let flags = 0;
-    if (ipUnicast) flags |= IP_IS_HOST;
-    if (ep.mac !== undefined && ep.mac !== '' && !macGroup) flags |= MAC_IS_HOST;
-    if (macGroup || !ipUnicast) flags |= IS_GROUP;
+    const flags = classifyEndpoint(ep);
     this.flagsEndpointB = this.flagsEndpointA;
     this.flagsB = this.flagsA;
     this.flagsEndpointA = ep;
@@ -136,30 +158,37 @@ export class NameServiceEvents extends FlowEvents {
   /** False when the fact was emitted before; otherwise remembers it (within the cap, else counted). */
   private rememberFact(ip: string, mac: string, field: string, value: string): boolean {
     if (this.factKeys === null) {
-      const list = this.factList;
-      if (list === null) {
-        // Most flows state one fact: a list made to its size, not grown by push.
+      if (this.firstFactField === '') {
         if (this.maxFactsRemembered <= 0) {
           this.ctx.count('facts-remembered-cap');
           return true;
         }
-        this.factList = [ip, mac, field, value];
+        this.firstFactIp = ip;
+        this.firstFactMac = mac;
+        this.firstFactField = field;
+        this.firstFactValue = value;
         return true;
       }
-      for (let i = 0; i < list.length; i += 4) {
-        if (list[i] === ip && list[i + 1] === mac && list[i + 2] === field && list[i + 3] === value) return false;
+      if (this.firstFactValue === value && this.firstFactField === field && this.firstFactIp === ip && this.firstFactMac === mac) return false;
+      const list = this.factList;
+      if (list !== null) {
+        for (let i = 0; i < list.length; i += 4) {
+          if (list[i] === ip && list[i + 1] === mac && list[i + 2] === field && list[i + 3] === value) return false;
+        }
       }
-      const count = list.length >> 2;
+      const count = 1 + (list !== null ? list.length >> 2 : 0);
       if (count >= this.maxFactsRemembered) {
         this.ctx.count('facts-remembered-cap');
         return true;
       }
       if (count < LINEAR_FACTS) {
-        list.push(ip, mac, field, value);
+        if (list === null) this.factList = [ip, mac, field, value];
+        else list.push(ip, mac, field, value);
         return true;
       }
       const keys = new Set<string>();
-      for (let i = 0; i < list.length; i += 4) keys.add(factKey(list[i]!, list[i + 1]!, list[i + 2]!, list[i + 3]!));
+      keys.add(factKey(this.firstFactIp, this.firstFactMac, this.firstFactField, this.firstFactValue));
+      if (list !== null) for (let i = 0; i < list.length; i += 4) keys.add(factKey(list[i]!, list[i + 1]!, list[i + 2]!, list[i + 3]!));
       this.factKeys = keys;
       this.factList = null;
     }

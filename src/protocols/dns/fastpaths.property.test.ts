@@ -13,7 +13,7 @@ import { classifyIp } from '../../model/address-class.js';
 import { fuzzRuns } from '../../util/fuzz-budget.js';
 import { isUnicastText } from './emitter.js';
 import { knownOpcode } from './names.js';
-import { DNS_HEADER_LEN, DnsHeader, DnsName, NameError, Question, ResourceRecord, nameText, nameTextEqualsLower, plausibleClass, readHeader, readName, readQuestion, readRecord } from './parser.js';
+import { DNS_HEADER_LEN, DnsHeader, DnsName, NameError, Question, ResourceRecord, lowerNameText, nameText, nameTextEqualsLower, plausibleClass, readHeader, readName, readQuestion, readRecord } from './parser.js';
 import { looksLikeNetbiosName, probeDnsMessage } from './probe.js';
 import { DnsSession } from './session.js';
 import { dnsMessage } from './test-frames.js';
@@ -120,6 +120,29 @@ test('nameText equals the per-character escaping; nameTextEqualsLower equals com
       }
     }),
     { numRuns: fuzzRuns(500) },
+  );
+});
+
+test('the name text cache: repeated, colliding and evicted names keep their exact text and lower-case form', () => {
+  const name = new DnsName();
+  const label = fc.array(fc.oneof(fc.integer({ min: 0x41, max: 0x5a }), fc.integer({ min: 0x61, max: 0x7a }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 40 });
+  // More distinct names than cache slots, asked in an order with many repeats: hits, misses and replacements.
+  const pool = fc.array(fc.array(label, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 150 });
+  fc.assert(
+    fc.property(pool, fc.array(fc.nat(), { minLength: 1, maxLength: 300 }), (names, order) => {
+      const wires = names.map((labels) => Buffer.from([...labels.flatMap((l) => [l.length, ...l]), 0]));
+      for (const k of order) {
+        const wire = wires[k % wires.length]!;
+        assert.ok(readName(wire, 0, 0, wire.length, name) >= 0);
+        const text = nameText(name);
+        assert.equal(text, referenceText(name));
+        assert.equal(lowerNameText(text), text.toLowerCase());
+        // a text other than the last one made still gets its own lower-case form
+        const other = referenceText(name) + 'X';
+        assert.equal(lowerNameText(other), other.toLowerCase());
+      }
+    }),
+    { numRuns: fuzzRuns(60) },
   );
 });
 

@@ -137,9 +137,68 @@ function plainPresentation(name: DnsName, fromLabel: number): number {
   return w;
 }
 
+/**
+ * Texts of recent names, direct-mapped by a hash of their wire labels: a network asks for the same few names flow
+ * after flow, and making the string (a call into the runtime per name, after the escape checks) costs more than
+ * hashing and comparing its bytes. A colliding name replaces the slot's (a cache, nothing is lost). The same
+ * string object also comes back each time, so consumers keying maps by name reuse its hash.
+ */
+const NAME_CACHE_SLOTS = 64;
+const NAME_CACHE_SLOT_BYTES = MAX_NAME_WIRE_LEN + 1;
+/** Names longer than this (wire octets) are not cached: generated names (DGA bursts) are seldom repeated. */
+const NAME_CACHE_MAX_WIRE = 96;
+const nameCacheBytes = new Uint8Array(NAME_CACHE_SLOTS * NAME_CACHE_SLOT_BYTES);
+/** each slot's wire length, 0 = empty (the root name is never cached) */
+const nameCacheLength = new Int32Array(NAME_CACHE_SLOTS);
+const nameCacheText: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
+/** each slot's text in lower case, '' = not made yet */
+const nameCacheLower: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
+/** the slot of the text nameText returned last, -1 when that text was not cached */
+let lastNameSlot = -1;
+
 /** Presentation form of a decoded name ("www.example.com", "." for the root), escaping as dig does. */
 export function nameText(name: DnsName, fromLabel = 0): string {
   if (name.labels === 0) return '.';
+  const len = name.length;
+  if (fromLabel !== 0 || len > NAME_CACHE_MAX_WIRE) {
+    lastNameSlot = -1;
+    return uncachedNameText(name, fromLabel);
+  }
+  const b = name.bytes;
+  let hash = len;
+  for (let i = 0; i < len; i++) hash = Math.imul(hash ^ b[i]!, 0x01000193);
+  const slot = (hash >>> 0) % NAME_CACHE_SLOTS;
+  const base = slot * NAME_CACHE_SLOT_BYTES;
+  if (nameCacheLength[slot] === len) {
+    let i = 0;
+    while (i < len && nameCacheBytes[base + i] === b[i]) i++;
+    if (i === len) {
+      lastNameSlot = slot;
+      return nameCacheText[slot]!;
+    }
+  }
+  const text = uncachedNameText(name, 0);
+  for (let i = 0; i < len; i++) nameCacheBytes[base + i] = b[i]!;
+  nameCacheLength[slot] = len;
+  nameCacheText[slot] = text;
+  nameCacheLower[slot] = '';
+  lastNameSlot = slot;
+  return text;
+}
+
+/**
+ * text.toLowerCase(), kept with the cached name when `text` is what nameText returned last (toLowerCase makes a
+ * new string even when nothing changes).
+ */
+export function lowerNameText(text: string): string {
+  const slot = lastNameSlot;
+  if (slot < 0 || nameCacheText[slot] !== text) return text.toLowerCase();
+  let lower = nameCacheLower[slot]!;
+  if (lower === '') nameCacheLower[slot] = lower = text.toLowerCase();
+  return lower;
+}
+
+function uncachedNameText(name: DnsName, fromLabel: number): string {
   const plain = plainPresentation(name, fromLabel);
   if (plain > 0) return presentation.toString('latin1', 0, plain);
   if (plain === 0) return '.';

@@ -19,7 +19,7 @@ import { StreamBuffer } from '../common/stream-buffer.js';
 import { NameServiceEvents } from './emitter.js';
 import { OPCODE_NAMES, queryCodeName, rcodeName, typeName } from './names.js';
 import {
-  DNS_HEADER_LEN, DnsHeader, Question, RR_TYPE, ResourceRecord, addressText, nameErrorText, nameText, nameTextEqualsLower, rdataIsName,
+  DNS_HEADER_LEN, DnsHeader, Question, RR_TYPE, ResourceRecord, addressText, lowerNameText, nameErrorText, nameText, nameTextEqualsLower, rdataIsName,
   readHeader, readName, readQuestion, readRecord, recordIp4, DnsName,
 } from './parser.js';
 import { probeDnsTcp } from './probe.js';
@@ -279,7 +279,7 @@ export class DnsSession implements FlowAnalyzer {
       this.out.anomalyEvent(dir, 'transaction-cap', 'too many queries awaiting a response');
       this.ctx.sink.emit(oldest.event);
     }
-    pending.add(h.id, hasQuestion ? q.type : -1, qname.toLowerCase(), event);
+    pending.add(h.id, hasQuestion ? q.type : -1, lowerNameText(qname), event);
   }
 
   private queryEvent(requestDir: Dir, hasQuestion: boolean): OperationEvent {
@@ -356,7 +356,9 @@ export class DnsSession implements FlowAnalyzer {
     let firstTtl = 0;
     let firstAnswer: string | null = null;
     for (let i = 0; i < scanned; i++) {
-      p = readRecord(buf, p, off, end, rr, true);
+      const ownerOff = p;
+      // The owner name is decoded only for the records whose facts need it (see ownerText).
+      p = readRecord(buf, p, off, end, rr, false);
       if (p < 0) {
         this.out.malformed(dir, `record ${i + 1}: ${nameErrorText(p)}`);
         break;
@@ -370,7 +372,7 @@ export class DnsSession implements FlowAnalyzer {
         address = addressText(buf, rr);
         firstAnswer = address !== '' ? address : this.firstAnswerText(buf, off, end);
       }
-      if (inAnswers || (this.flavor !== 'dns' && inAdditional)) this.recordFacts(dir, buf, off, end, address);
+      if (inAnswers || (this.flavor !== 'dns' && inAdditional)) this.recordFacts(dir, buf, off, end, ownerOff, address);
     }
     if (event !== null) {
       const rcode = rcodeName(h.rcode);
@@ -387,19 +389,28 @@ export class DnsSession implements FlowAnalyzer {
     return typeName(rr.type);
   }
 
-  /** Facts from the current record; `knownAddress` is its A/AAAA text when already made ('' = not made). */
-  private recordFacts(dir: Dir, buf: Buffer, off: number, end: number, knownAddress: string): void {
+  /** The current record's owner name (at ownerOff, already validated by readRecord) as text. */
+  private ownerText(buf: Buffer, ownerOff: number, off: number, end: number): string {
+    readName(buf, ownerOff, off, end, record.name);
+    return nameText(record.name);
+  }
+
+  /**
+   * Facts from the current record, whose owner name starts at ownerOff; `knownAddress` is its A/AAAA text when
+   * already made ('' = not made).
+   */
+  private recordFacts(dir: Dir, buf: Buffer, off: number, end: number, ownerOff: number, knownAddress: string): void {
     const rr = record;
     if (rr.type === RR_TYPE.A || rr.type === RR_TYPE.AAAA) {
       if (this.flavor === 'dns') {
         const ip4 = recordIp4(buf, rr);
         if (ip4 >= 0) {
           // isPublicIp(text) of an IPv4 address is !isPrivateIp4 of its value.
-          if (isPrivateIp4(ip4)) this.out.hostFactIp4(ip4, knownAddress, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
+          if (isPrivateIp4(ip4)) this.out.hostFactIp4(ip4, knownAddress, '', 'hostname', this.ownerText(buf, ownerOff, off, end), CONF_NAME_OF_LOCAL_ADDRESS);
           return;
         }
         const address = knownAddress !== '' ? knownAddress : addressText(buf, rr);
-        if (address !== '' && !isPublicIp(address)) this.out.hostFact(address, '', 'hostname', nameText(rr.name), CONF_NAME_OF_LOCAL_ADDRESS);
+        if (address !== '' && !isPublicIp(address)) this.out.hostFact(address, '', 'hostname', this.ownerText(buf, ownerOff, off, end), CONF_NAME_OF_LOCAL_ADDRESS);
         return;
       }
       const address = knownAddress !== '' ? knownAddress : addressText(buf, rr);
@@ -407,12 +418,12 @@ export class DnsSession implements FlowAnalyzer {
       // mDNS/LLMNR: the responder answers for its own name.
       const sender = this.out.sender(dir);
       const mac = sender.ip === address ? sender.mac ?? '' : '';
-      this.out.hostFact(address, mac, 'hostname', stripLocal(nameText(rr.name)), CONF_SELF_ANNOUNCED);
+      this.out.hostFact(address, mac, 'hostname', stripLocal(this.ownerText(buf, ownerOff, off, end)), CONF_SELF_ANNOUNCED);
       return;
     }
     if (rr.type === RR_TYPE.PTR) {
       if (readName(buf, rr.rdataOff, off, end, rdataName) < 0) return;
-      const owner = nameText(rr.name);
+      const owner = this.ownerText(buf, ownerOff, off, end);
       const address = reverseAddress(owner);
       if (address !== '') {
         if (!isPublicIp(address)) {

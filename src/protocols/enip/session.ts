@@ -9,12 +9,12 @@
  * paths come from a per-flow cache of decoded paths (tag names are not rebuilt per message) and classifications
  * are shared constants.
  */
-import type { FactField, OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
+import type { OperationEvent, OperationKind, ProtocolName } from '../../events/types.js';
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { AnsweredCounting, FlowEvents } from '../common/flow-events.js';
-import { registryName } from '../../util/registries.js';
 import { PendingEntry, PendingTable } from '../common/pending-table.js';
-import { CipPath, parseIdentity, PathCache, type IdentityInfo } from './cip.js';
+import { CipPath, PathCache } from './cip.js';
+import { IdentityMemo, type IdentityFacts } from './identity-memo.js';
 import { classifyPcccRequest, PCCC_STS_EXTENDED, pcccReplyStatus, pcccStatusName } from './pccc.js';
 import { CLASS, COMMAND_NAMES, ENCAP_STATUS_NAMES, GENERAL_STATUS_NAMES, serviceKind, serviceName } from './names.js';
 
@@ -29,6 +29,9 @@ const POOL_LIMIT = 32;
 const PATH_CACHE_SLOTS = 64;
 /** Identity items longer than this are decoded every time (a real one is 34 bytes plus the product name). */
 const MAX_REMEMBERED_IDENTITY_BYTES = 128;
+
+/** Identity facts worked out once for every session (see IdentityMemo). */
+const SHARED_IDENTITY_MEMO = new IdentityMemo();
 
 /** Counter names for the encapsulation commands we only count, built once. */
 const COMMAND_COUNTERS: Readonly<Record<number, string>> = Object.fromEntries(
@@ -119,7 +122,8 @@ export class EnipSession implements FlowAnalyzer {
   /** recycled Pending records, linked through `chained` */
   private pool: Pending | null = null;
   private pooled = 0;
-  private readonly factsSeen = new Set<string>();
+  /** keys of the facts emitted; made on the first fact */
+  private factsSeen: Set<string> | null = null;
   private readonly isUdp: boolean;
   /** the last ListIdentity reply's identity bytes and who sent them (repeatsLastIdentity) */
   private identityIp = '';
@@ -532,10 +536,10 @@ export class EnipSession implements FlowAnalyzer {
     }
     const op = pending.ops[index]!;
     if (generalStatus === 0 && op.cls === CLASS.IDENTITY && service === 0x01) {
-      const identity = parseIdentity(buf, dataOff, end);
-      if (identity) {
+      const facts = SHARED_IDENTITY_MEMO.factsOf(buf, dataOff, end);
+      if (facts !== null) {
         const target = op.event !== null ? op.event.dst : this.ev.receiver(op.dir);
-        this.identityFacts(target.ip, target.mac, identity, 'cip');
+        this.identityFacts(target.ip, target.mac, facts, 'cip');
       }
     }
     if (generalStatus === 0 && op.cls === CLASS.PCCC && service === 0x4b) {
@@ -576,9 +580,9 @@ export class EnipSession implements FlowAnalyzer {
       const itemEnd = Math.min(p + 4 + len, end);
       // Identity item: encapsulation version (2) and a 16-byte socket address precede the identity fields.
       if (type === ITEM_LIST_IDENTITY && !this.repeatsLastIdentity(responder.ip, buf, p + 4 + 18, itemEnd)) {
-        const identity = parseIdentity(buf, p + 4 + 18, itemEnd);
-        if (identity) {
-          this.identityFacts(responder.ip, responder.mac, identity, 'enip');
+        const facts = SHARED_IDENTITY_MEMO.factsOf(buf, p + 4 + 18, itemEnd);
+        if (facts !== null) {
+          this.identityFacts(responder.ip, responder.mac, facts, 'enip');
           this.rememberIdentity(responder.ip, buf, p + 4 + 18, itemEnd);
         } else {
           this.malformed(dir, 'ListIdentity item too short');
@@ -612,28 +616,27 @@ export class EnipSession implements FlowAnalyzer {
     this.identityLen = n;
   }
 
-  private identityFacts(ip: string, mac: string | undefined, id: IdentityInfo, protocol: ProtocolName): void {
-    const vendor = registryName('cip-vendors', id.vendorId);
-    const deviceType = registryName('cip-device-types', id.deviceType);
-    // Firmware as Rockwell writes it (and CISA advisories quote it): major.minor with three minor digits,
-    // "32.011" (tshark shows the same revision as "32.11").
-    const facts: Array<[FactField, string]> = [
-      ['vendor-id', String(id.vendorId)],
-      ['product-code', String(id.productCode)],
-      ['firmware', `${id.revisionMajor}.${String(id.revisionMinor).padStart(3, '0')}`],
-      ['serial', `0x${id.serial.toString(16).padStart(8, '0')}`],
-    ];
-    if (vendor) facts.push(['vendor', vendor]);
-    if (deviceType) facts.push(['device-type', deviceType]);
-    if (id.productName) facts.push(['product', id.productName], ['model', id.productName]);
-    if (id.deviceType === 14) facts.push(['role-hint', 'plc']);
-    for (const [field, value] of facts) {
-      const key = `${ip}|${field}|${value}`;
-      if (this.factsSeen.has(key)) continue;
-      this.factsSeen.add(key);
+  private identityFacts(ip: string, mac: string | undefined, facts: IdentityFacts, protocol: ProtocolName): void {
+    const keys = facts.keysFor(ip);
+    const seen = (this.factsSeen ??= new Set());
+    const meta = this.ev.meta;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const subject: { ip: string; mac?: string } = { ip };
       if (mac) subject.mac = mac;
-      this.ctx.sink.emit({ type: 'asset-fact', protocol, ts: this.ev.meta.ts, frame: this.ev.meta.frame, captureIndex: this.ctx.captureIndex, subject, field, value, confidence: 0.95 });
+      this.ctx.sink.emit({
+        type: 'asset-fact',
+        protocol,
+        ts: meta.ts,
+        frame: meta.frame,
+        captureIndex: this.ctx.captureIndex,
+        subject,
+        field: facts.fields[i]!,
+        value: facts.values[i]!,
+        confidence: 0.95,
+      });
     }
   }
 

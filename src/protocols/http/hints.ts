@@ -61,19 +61,46 @@ const IIS_WINDOWS: Record<string, string> = {
   '10.0': 'Windows Server 2016 or later',
 };
 
-/** OS suggested by a Server header, with a confidence ('' when it says nothing about the OS). */
-export function serverOsHint(server: string): Readonly<{ os: string; confidence: number }> {
-  // A server repeats its Server header on every response: the last answer is kept (callers only read it).
-  if (server === lastServer) return lastServerHint;
-  const hint = serverOsHintOf(server);
-  lastServer = server;
-  lastServerHint = hint;
-  return hint;
+type OsHint = Readonly<{ os: string; confidence: number }>;
+
+/**
+ * Answers of a pure header → hint function, kept per header text. A network has a handful of distinct Server and
+ * User-Agent values, but its servers and clients interleave, so a last-value cache misses on nearly every
+ * message; past `maxEntries` texts the memo starts over (bounded whatever the traffic).
+ */
+class HintMemo {
+  private readonly answers = new Map<string, OsHint>();
+  /** times the memo was full and was emptied */
+  resets = 0;
+
+  constructor(
+    private readonly compute: (text: string) => OsHint,
+    readonly maxEntries: number,
+  ) {}
+
+  get(text: string): OsHint {
+    let hint = this.answers.get(text);
+    if (hint === undefined) {
+      hint = this.compute(text);
+      if (this.answers.size >= this.maxEntries) {
+        this.answers.clear();
+        this.resets++;
+      }
+      this.answers.set(text, hint);
+    }
+    return hint;
+  }
 }
 
-/** the last Server header looked at and its answer; an empty one says nothing */
-let lastServer = '';
-let lastServerHint: Readonly<{ os: string; confidence: number }> = { os: '', confidence: 0 };
+const HINT_MEMO_ENTRIES = 256;
+const serverHints = new HintMemo(serverOsHintOf, HINT_MEMO_ENTRIES);
+const userAgentHints = new HintMemo(userAgentOsHintOf, HINT_MEMO_ENTRIES);
+
+/** OS suggested by a Server header, with a confidence ('' when it says nothing about the OS). */
+export function serverOsHint(server: string): OsHint {
+  // A server repeats its Server header on every response: answers are memoised per text (callers only read them).
+  return serverHints.get(server);
+}
 
 function serverOsHintOf(server: string): { os: string; confidence: number } {
   const iis = /Microsoft-IIS\/(\d+\.\d+)/i.exec(server);
@@ -100,18 +127,10 @@ const WINDOWS_NT: Record<string, string> = {
 };
 
 /** OS suggested by a User-Agent header (low confidence: user agents are easily set to anything). */
-export function userAgentOsHint(ua: string): Readonly<{ os: string; confidence: number }> {
-  // A client repeats its User-Agent on every request: the last answer is kept (callers only read it).
-  if (ua === lastUserAgent) return lastUserAgentHint;
-  const hint = userAgentOsHintOf(ua);
-  lastUserAgent = ua;
-  lastUserAgentHint = hint;
-  return hint;
+export function userAgentOsHint(ua: string): OsHint {
+  // A client repeats its User-Agent on every request: answers are memoised per text (callers only read them).
+  return userAgentHints.get(ua);
 }
-
-/** the last User-Agent looked at and its answer; an empty one says nothing */
-let lastUserAgent = '';
-let lastUserAgentHint: Readonly<{ os: string; confidence: number }> = { os: '', confidence: 0 };
 
 function userAgentOsHintOf(ua: string): { os: string; confidence: number } {
   const nt = /Windows NT (\d+\.\d+)/.exec(ua);

@@ -96,6 +96,13 @@ class StreamState {
   capturing = false;
   capture: Buffer | null = null;
   captureLen = 0;
+  /**
+   * A captured body whole in one segment is classified in place: the segment's buffer and range, set just before
+   * the message ends in the same step (never kept past it).
+   */
+  inPlace: Buffer | null = null;
+  inPlaceOff = 0;
+  inPlaceLen = 0;
 }
 
 export class HttpSession implements FlowAnalyzer {
@@ -179,7 +186,12 @@ export class HttpSession implements FlowAnalyzer {
       case St.BodyLength:
       case St.ChunkData: {
         const n = Math.min(end - p, st.remaining);
-        this.body(st, buf, p, n);
+        if (st.capturing && st.captureLen === 0 && n === st.remaining && st.state === St.BodyLength) {
+          // The whole body is in this segment and ends here: finishResponse reads it in place, no copy.
+          st.inPlace = buf;
+          st.inPlaceOff = p;
+          st.inPlaceLen = Math.min(n, this.opts.maxBodyCaptureBytes);
+        } else this.body(st, buf, p, n);
         st.remaining -= n;
         if (st.remaining === 0) {
           if (st.state === St.ChunkData) st.state = St.ChunkDataEnd;
@@ -457,39 +469,31 @@ export class HttpSession implements FlowAnalyzer {
   private finishResponse(st: StreamState): void {
     const tx = st.message;
     st.message = null;
+    const inPlace = st.inPlace;
+    st.inPlace = null;
     if (tx === null) return;
-    if (st.capturing && st.captureLen > 0) {
-      const text = this.capturedText(st, tx.contentEncoding);
-      const flavour = text === '' ? '' : directoryListingFlavour(text, tx.server);
-      if (flavour) {
-        const a = tx.event.attributes!;
-        a.directory_listing = true;
-        a.listing_type = flavour;
-        this.ctx.count('directory-listings');
-        this.em.fact(tx.event.dst, 'directory-listing', tx.url, 0.9);
-      }
+    if (st.capturing && inPlace !== null && st.inPlaceLen > 0) {
+      const text = capturedText(this.ctx, inPlace, st.inPlaceOff, st.inPlaceLen, tx.contentEncoding, this.opts.maxInflatedBytes);
+      this.listing(tx, text);
+    } else if (st.capturing && st.captureLen > 0) {
+      const text = capturedText(this.ctx, st.capture!, 0, st.captureLen, tx.contentEncoding, this.opts.maxInflatedBytes);
+      this.listing(tx, text);
     }
     st.capturing = false;
     st.captureLen = 0;
     this.ctx.sink.emit(tx.event);
   }
 
-  private capturedText(st: StreamState, encoding: string): string {
-    const raw = st.capture!.subarray(0, st.captureLen);
-    if (encoding === '' || encoding === 'identity') return raw.toString('latin1');
-    const opts = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: this.opts.maxInflatedBytes };
-    try {
-      // The capture is usually a prefix of the compressed body: a sync flush yields what it holds.
-      if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(raw, opts).toString('latin1');
-      if (encoding === 'deflate') {
-        return (raw.length > 0 && (raw[0]! & 0x0f) === 8 ? inflateSync(raw, opts) : inflateRawSync(raw, opts)).toString('latin1');
-      }
-    } catch {
-      this.ctx.count('undecodable-bodies');
-      return '';
+  /** Marks the transaction when its captured body is a directory-listing page. */
+  private listing(tx: Transaction, text: string): void {
+    const flavour = text === '' ? '' : directoryListingFlavour(text, tx.server);
+    if (flavour) {
+      const a = tx.event.attributes!;
+      a.directory_listing = true;
+      a.listing_type = flavour;
+      this.ctx.count('directory-listings');
+      this.em.fact(tx.event.dst, 'directory-listing', tx.url, 0.9);
     }
-    this.ctx.count('unsupported-content-encoding');
-    return '';
   }
 
   private body(st: StreamState, buf: Buffer, p: number, n: number): void {
@@ -617,6 +621,25 @@ export class HttpSession implements FlowAnalyzer {
     }
     return end;
   }
+}
+
+/** The captured body buf[off..off+len) as latin1 text, decompressed first when encoded ('' when it cannot be). */
+function capturedText(ctx: AnalyzerContext, buf: Buffer, off: number, len: number, encoding: string, maxInflatedBytes: number): string {
+  if (encoding === '' || encoding === 'identity') return buf.toString('latin1', off, off + len);
+  const raw = buf.subarray(off, off + len);
+  const opts = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: maxInflatedBytes };
+  try {
+    // The capture is usually a prefix of the compressed body: a sync flush yields what it holds.
+    if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(raw, opts).toString('latin1');
+    if (encoding === 'deflate') {
+      return (raw.length > 0 && (raw[0]! & 0x0f) === 8 ? inflateSync(raw, opts) : inflateRawSync(raw, opts)).toString('latin1');
+    }
+  } catch {
+    ctx.count('undecodable-bodies');
+    return '';
+  }
+  ctx.count('unsupported-content-encoding');
+  return '';
 }
 
 function hexValue(c: number): number {

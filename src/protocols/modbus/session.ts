@@ -388,8 +388,12 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
     const tx = pending === null ? null : pending.get(key);
     if (tx !== null && tx.fc === resp.fc) {
       pending!.remove(tx);
-      this.emitOperation(tx, resp, meta, null);
-      this.emitFacts(tx.fc, tx.fc === FC.Umas ? tx.umasFunction : tx.subCode, b, pduOff, pduLen, requesterIsClient, meta);
+      const fc = tx.fc;
+      if (!this.emitAnsweredPoll(tx, resp, meta)) this.emitOperation(tx, resp, meta, null);
+      // Only these function codes state facts (emitFacts).
+      if (fc === FC.EncapsulatedInterfaceTransport || fc === FC.ReportServerId || fc === FC.Umas) {
+        this.emitFacts(fc, fc === FC.Umas ? tx.umasFunction : tx.subCode, b, pduOff, pduLen, requesterIsClient, meta);
+      }
       this.release(tx);
       return;
     }
@@ -439,6 +443,89 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
   }
 
   // ---------------------------------------------------------------------------------------- events
+
+  /**
+   * The polling case, kept apart from emitOperation so the function every answered read or write goes through
+   * stays small: a public function code without sub-function, file or UMAS refinement, answered normally.
+   * Returns false (nothing done) for anything else, which emitOperation handles.
+   */
+  private emitAnsweredPoll(tx: PendingTransaction, resp: ResponseFields, respMeta: PacketMeta): boolean {
+    const fc = tx.fc;
+    if (
+      fc === FC.Umas ||
+      fc === FC.Diagnostics ||
+      fc === FC.EncapsulatedInterfaceTransport ||
+      fc === FC.ReadFileRecord ||
+      fc === FC.WriteFileRecord ||
+      tx.address < 0 ||
+      tx.quantity < 0 ||
+      resp.exceptionCode >= 0 ||
+      resp.umasStatus === UMAS_RESPONSE_ERROR
+    ) {
+      return false;
+    }
+    const kind = functionCodeKind(fc);
+    const ctx = this.ctx;
+    const sink = ctx.sink;
+    if (this.counting.counts(sink, 'modbus', kind)) {
+      const fromClient = tx.requesterIsClient;
+      sink.countOperation!(
+        ctx.captureIndex, ctx.flow.id, 'modbus', kind,
+        fromClient ? this.clientEndpoint : this.serverEndpoint,
+        fromClient ? this.serverEndpoint : this.clientEndpoint,
+      );
+      return true;
+    }
+    this.emitPollEvent(tx, kind, respMeta.frame);
+    return true;
+  }
+
+  /** emitAnsweredPoll's event, in the shape (keys and their order) emitOperation gives it. */
+  private emitPollEvent(tx: PendingTransaction, kind: OperationKind, responseFrame: number): void {
+    const ctx = this.ctx;
+    const fc = tx.fc;
+    const fromClient = tx.requesterIsClient;
+    ctx.sink.emit(
+      tx.dataBytes < 0
+        ? {
+            type: 'operation',
+            protocol: 'modbus',
+            ts: tx.ts,
+            frame: tx.frame,
+            captureIndex: ctx.captureIndex,
+            flowId: ctx.flow.id,
+            src: fromClient ? this.clientEndpoint : this.serverEndpoint,
+            dst: fromClient ? this.serverEndpoint : this.clientEndpoint,
+            kind,
+            code: fc,
+            codeName: functionCodeName(fc),
+            unit: tx.unit,
+            result: 'ok',
+            address: tx.address,
+            quantity: tx.quantity,
+            responseFrame,
+          }
+        : {
+            type: 'operation',
+            protocol: 'modbus',
+            ts: tx.ts,
+            frame: tx.frame,
+            captureIndex: ctx.captureIndex,
+            flowId: ctx.flow.id,
+            src: fromClient ? this.clientEndpoint : this.serverEndpoint,
+            dst: fromClient ? this.serverEndpoint : this.clientEndpoint,
+            kind,
+            code: fc,
+            codeName: functionCodeName(fc),
+            unit: tx.unit,
+            result: 'ok',
+            address: tx.address,
+            quantity: tx.quantity,
+            dataBytes: tx.dataBytes,
+            responseFrame,
+          },
+    );
+  }
 
   /**
    * One operation per transaction: request fields from `tx`, outcome from `resp` (null = no response).

@@ -90,9 +90,17 @@ export class OpcuaSession implements FlowAnalyzer {
   /** the OpenSecureChannel request awaiting its response, and the direction it was sent in (no pair object) */
   private pendingOpen: OperationEvent | null = null;
   private pendingOpenDir: Dir = Dir.ToServer;
-  /** Service requests by request id, oldest first. */
-  private readonly pending = new PendingRequests<OperationEvent>();
-  private readonly partials = new Map<number, ChunkedMessage>();
+  /**
+   * Service requests by request id, oldest first. Made on the first one: a short connection (hello, open,
+   * close) never has any, and the table's map is the largest part of a session's set-up.
+   */
+  private pendingTable: PendingRequests<OperationEvent> | null = null;
+  /** Chunked messages being reassembled, by request id * 2 + dir; made on the first intermediate chunk. */
+  private partials: Map<number, ChunkedMessage> | null = null;
+  /** the detail text of the last OpenSecureChannel request and what it was built from (channels repeat it) */
+  private static openDetailKey = -1;
+  private static openDetailLifetime = -1;
+  private static openDetail = '';
 
   constructor(
     private readonly ctx: AnalyzerContext,
@@ -120,8 +128,12 @@ export class OpcuaSession implements FlowAnalyzer {
     if (this.pendingHello) this.ctx.sink.emit(this.pendingHello.event);
     if (this.pendingOpen) this.ctx.sink.emit(this.pendingOpen);
     this.pendingHello = this.pendingOpen = null;
-    this.pending.drainTo(this.ctx.sink);
-    this.partials.clear();
+    this.pendingTable?.drainTo(this.ctx.sink);
+    this.partials?.clear();
+  }
+
+  private get pending(): PendingRequests<OperationEvent> {
+    return (this.pendingTable ??= new PendingRequests<OperationEvent>());
   }
 
   // ---- framing ----------------------------------------------------------------------------------------------
@@ -295,7 +307,7 @@ export class OpcuaSession implements FlowAnalyzer {
       this.requestedMode = mode;
       const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'no-response');
       event.object = policyName(policy);
-      event.detail = `${requestType === 1 ? 'renew' : 'issue'}, mode ${securityModeName(mode)}, lifetime ${lifetime} ms`;
+      event.detail = OpcuaSession.openRequestDetail(requestType, mode, lifetime);
       this.pendingOpen = event;
       this.pendingOpenDir = dir;
       return;
@@ -322,6 +334,16 @@ export class OpcuaSession implements FlowAnalyzer {
     this.malformed(dir, `OPN body of type ${typeId}`);
   }
 
+  private static openRequestDetail(requestType: number, mode: number, lifetime: number): string {
+    const key = (requestType === 1 ? 1 : 0) + mode * 2;
+    if (key === OpcuaSession.openDetailKey && lifetime === OpcuaSession.openDetailLifetime) return OpcuaSession.openDetail;
+    const detail = `${requestType === 1 ? 'renew' : 'issue'}, mode ${securityModeName(mode)}, lifetime ${lifetime} ms`;
+    OpcuaSession.openDetailKey = key;
+    OpcuaSession.openDetailLifetime = lifetime;
+    OpcuaSession.openDetail = detail;
+    return detail;
+  }
+
   // ---- MSG / CLO -----------------------------------------------------------------------------------------
 
   private onSymmetric(dir: Dir, r: Reader, chunk: number, type: number): void {
@@ -335,11 +357,11 @@ export class OpcuaSession implements FlowAnalyzer {
     if (!r.ok) return this.malformed(dir, 'sequence header');
     const key = requestId * 2 + dir;
     if (chunk === Chunk.Abort) {
-      this.partials.delete(key);
+      this.partials?.delete(key);
       this.ctx.count('opcua.aborted-chunks');
       const code = r.u32();
       const reason = r.string(200);
-      const request = this.pending.get(requestId);
+      const request = this.pendingTable?.get(requestId);
       if (r.ok && request && request.src !== this.ev.sender(dir) && this.protection !== Protection.Unknown) {
         this.pending.delete(requestId);
         request.responseFrame = this.ev.meta.frame;
@@ -353,9 +375,9 @@ export class OpcuaSession implements FlowAnalyzer {
       this.keepChunk(dir, key, r.buf, r.pos, r.end);
       return;
     }
-    const partial = this.partials.get(key);
+    const partial = this.partials?.get(key);
     if (partial) {
-      this.partials.delete(key);
+      this.partials!.delete(key);
       // Signed chunks each end in a signature, so only a clear channel's chunk bodies join up; the first
       // chunk alone holds the type id and header either way.
       const whole = this.protection === Protection.Clear ? Buffer.concat([...partial.chunks, r.buf.subarray(r.pos, r.end)]) : partial.chunks[0]!;
@@ -366,19 +388,20 @@ export class OpcuaSession implements FlowAnalyzer {
   }
 
   private keepChunk(dir: Dir, key: number, buf: Buffer, start: number, end: number): void {
-    let partial = this.partials.get(key);
+    const partials = (this.partials ??= new Map<number, ChunkedMessage>());
+    let partial = partials.get(key);
     if (!partial) {
-      if (this.partials.size >= this.opts.maxChunkedMessages) {
-        const oldest = this.partials.keys().next().value as number;
-        this.partials.delete(oldest);
+      if (partials.size >= this.opts.maxChunkedMessages) {
+        const oldest = partials.keys().next().value as number;
+        partials.delete(oldest);
         this.ctx.count('opcua.reassembly-cap');
         this.ev.anomalyEvent(dir, 'buffer-cap', 'too many chunked messages in reassembly');
       }
       partial = { key, chunks: [], bytes: 0 };
-      this.partials.set(key, partial);
+      partials.set(key, partial);
     }
     if (partial.bytes + (end - start) > this.opts.maxReassemblyBytes) {
-      this.partials.delete(key);
+      partials.delete(key);
       this.ctx.count('opcua.reassembly-cap');
       this.ev.anomalyEvent(dir, 'buffer-cap', `chunked message over ${this.opts.maxReassemblyBytes} bytes`);
       return;
@@ -438,7 +461,7 @@ export class OpcuaSession implements FlowAnalyzer {
   }
 
   private onResponse(dir: Dir, r: Reader, requestId: number, service: ServiceInfo | null, typeId: number): void {
-    const event = this.pending.get(requestId);
+    const event = this.pendingTable?.get(requestId);
     if (!event || event.src === this.ev.sender(dir)) return this.unexpected(dir, `response ${typeId} to request id ${requestId}`);
     this.pending.delete(requestId);
     if (service !== null && service.request !== event.code) this.ctx.count('opcua.mismatched-response');

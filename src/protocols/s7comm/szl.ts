@@ -51,9 +51,77 @@ export function familyFromOrderNumber(order: string): string {
 }
 
 /**
+ * Identity answers repeat: every connection to a PLC reads the same lists and gets the same bytes back. The
+ * facts (and mode) of the last answers are kept with a copy of their payload, and an identical payload replays
+ * them instead of decoding the records again. The outcome depends on nothing but those bytes, so a hit gives
+ * exactly what decoding would; a miss (or a payload over the size limit) decodes. Round-robin over the slots.
+ */
+const SZL_MEMO_SLOTS = 8;
+export const SZL_MEMO_MAX_BYTES = 512;
+
+class SzlAnswerMemo implements FactSink {
+  private readonly bytes = new Uint8Array(SZL_MEMO_SLOTS * SZL_MEMO_MAX_BYTES);
+  private readonly lengths = new Int32Array(SZL_MEMO_SLOTS).fill(-1);
+  private readonly modes = new Int32Array(SZL_MEMO_SLOTS);
+  /** per slot: field, value, confidence, field, value, confidence, ... in the order they were reported */
+  private readonly facts: Array<Array<FactField | string | number>> = [];
+  private next = 0;
+  /** while recording: where the decoder's facts go, and the list they are appended to */
+  private target: FactSink | null = null;
+  private recording: Array<FactField | string | number> = [];
+
+  decode(buf: Uint8Array, off: number, len: number, sink: FactSink): number {
+    if (len > SZL_MEMO_MAX_BYTES || len < 8) return decodeSzlPayload(buf, off, len, sink);
+    const hit = this.find(buf, off, len);
+    if (hit >= 0) {
+      const facts = this.facts[hit]!;
+      for (let i = 0; i < facts.length; i += 3) sink.fact(facts[i] as FactField, facts[i + 1] as string, facts[i + 2] as number);
+      return this.modes[hit]!;
+    }
+    const slot = this.next;
+    this.next = (slot + 1) % SZL_MEMO_SLOTS;
+    const recorded: Array<FactField | string | number> = [];
+    this.target = sink;
+    this.recording = recorded;
+    this.lengths[slot] = -1;
+    const mode = decodeSzlPayload(buf, off, len, this);
+    this.target = null;
+    this.bytes.set(buf.subarray(off, off + len), slot * SZL_MEMO_MAX_BYTES);
+    this.lengths[slot] = len;
+    this.modes[slot] = mode;
+    this.facts[slot] = recorded;
+    return mode;
+  }
+
+  /** FactSink while decoding a payload not seen before: record, then pass on. */
+  fact(field: FactField, value: string, confidence: number): void {
+    this.recording.push(field, value, confidence);
+    this.target!.fact(field, value, confidence);
+  }
+
+  private find(buf: Uint8Array, off: number, len: number): number {
+    const bytes = this.bytes;
+    for (let slot = 0; slot < SZL_MEMO_SLOTS; slot++) {
+      if (this.lengths[slot] !== len) continue;
+      const base = slot * SZL_MEMO_MAX_BYTES;
+      let i = 0;
+      while (i < len && bytes[base + i] === buf[off + i]) i++;
+      if (i === len) return slot;
+    }
+    return -1;
+  }
+}
+
+const szlAnswerMemo = new SzlAnswerMemo();
+
+/**
  * Decode an SZL read response payload, reporting facts. Returns the CPU mode nibble for SZL 0x0424, else -1.
  */
 export function decodeSzlResponse(buf: Uint8Array, off: number, len: number, sink: FactSink): number {
+  return szlAnswerMemo.decode(buf, off, len, sink);
+}
+
+function decodeSzlPayload(buf: Uint8Array, off: number, len: number, sink: FactSink): number {
   if (len < 8) return -1;
   const szlId = u16(buf, off);
   const recLen = u16(buf, off + 4);

@@ -33,6 +33,19 @@ export type NbssHandler = (buf: Buffer, off: number, available: number, total: n
  */
 export type NbssPrefix = (buf: Buffer, off: number, available: number, total: number) => number;
 
+const INITIAL_HOLD_BYTES = 128;
+/** Copies up to this size are done in JS: Buffer.copy's native call costs more than the bytes it moves. */
+const SMALL_COPY_BYTES = 128;
+
+/** src[from, from+n) to dst[to...]; both ranges are within their buffers. */
+function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, n: number): void {
+  if (n > SMALL_COPY_BYTES) {
+    src.copy(dst, to, from, from + n);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+}
+
 export class NbssFramer {
   private held: Buffer | null = null;
   /** bytes of the held packet received so far */
@@ -94,7 +107,7 @@ export class NbssFramer {
       }
       if (this.total < 0) {
         const n = NBSS_HEADER - this.have < len ? NBSS_HEADER - this.have : len;
-        data.copy(this.held!, this.have, off, off + n);
+        copyBytes(data, off, this.held!, this.have, n);
         this.have += n;
         this.stored = this.have;
         off += n;
@@ -114,7 +127,7 @@ export class NbssFramer {
       if (this.stored < limit) {
         const c = n < limit - this.stored ? n : limit - this.stored;
         this.ensure(this.stored + c);
-        data.copy(this.held!, this.stored, off, off + c);
+        copyBytes(data, off, this.held!, this.stored, c);
         this.stored += c;
       }
       this.have += n;
@@ -155,7 +168,7 @@ export class NbssFramer {
   /** Starts holding a packet: `received` bytes of it arrived, the first `store` of them are kept. */
   private hold(data: Buffer, off: number, received: number, store: number): void {
     this.ensure(store);
-    data.copy(this.held!, 0, off, off + store);
+    copyBytes(data, off, this.held!, 0, store);
     this.have = received;
     this.stored = store;
   }
@@ -163,7 +176,8 @@ export class NbssFramer {
   /** Grows the holding buffer on demand (most flows never split a message, large ones rarely). */
   private ensure(size: number): void {
     if (this.held !== null && this.held.length >= size) return;
-    let capacity = this.held === null ? 1024 : this.held.length * 2;
+    // Most held packets are a read/write's headers (116 bytes, see NbssPrefix): start small.
+    let capacity = this.held === null ? INITIAL_HOLD_BYTES : this.held.length * 2;
     while (capacity < size) capacity *= 2;
     if (capacity > this.maxParseBytes) capacity = this.maxParseBytes < 1024 ? 1024 : this.maxParseBytes;
     const next = Buffer.allocUnsafe(capacity);

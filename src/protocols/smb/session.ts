@@ -35,7 +35,7 @@ const MAX_ANOMALY_EVENTS = 50;
 /** distinct asset facts a session emits; past it new ones are dropped */
 const MAX_FACTS = 256;
 /** facts compared in place before the session keys them in a set */
-const LINEAR_FACTS = 8;
+const LINEAR_FACTS = 16;
 const MAX_STRING_CHARS = 1024;
 const SMB1_HEADER = 32;
 const SMB2_HEADER = 64;
@@ -223,18 +223,21 @@ export class SmbSession implements FlowAnalyzer {
     if (u16le(buf, h + 4) !== SMB2_HEADER || u32le(buf, h + 20) !== 0) return total; // compounds keep everything
     const command = u16le(buf, h + 12);
     const body = h + SMB2_HEADER;
+    // The tables are read without their on-demand getters: a missing table means no pending read / no open file.
+    const files = this.files2Map;
     let file: OpenFile | undefined;
     if ((u32le(buf, h + 16) & SMB2_FLAGS_RESPONSE) !== 0) {
-      if (command !== 8) return total;
-      const pending = this.pending2.get(u32le(buf, h + 24) + (u32le(buf, h + 28) & 0x1fffff) * 4294967296);
+      if (command !== 8 || this.pending2Map === null) return total;
+      const pending = this.pending2Map.get(u32le(buf, h + 24) + (u32le(buf, h + 28) & 0x1fffff) * 4294967296);
       if (pending === undefined || pending.command !== 8) return total;
-      file = pending.fileKey >= 0 ? this.files2.get(pending.fileKey) : undefined;
+      file = pending.fileKey >= 0 && files !== null ? files.get(pending.fileKey) : undefined;
       if (file !== undefined && file.pipeState !== 2) return total;
       return 4 + SMB2_HEADER + SMB2_READ_RESPONSE_FIXED;
     }
     if (command !== 9) return total;
     const related = u32le(buf, body + 24) === 0xffffffff && u32le(buf, body + 28) === 0xffffffff;
-    file = related ? undefined : this.files2.get(fileKey(buf, body + 24));
+    // available >= 4 + SMB2_HEADER + SMB2_WRITE_FIXED covers the file id (body + 16 .. body + 32)
+    file = related || files === null ? undefined : files.get(fileKey(buf, body + 24));
     if (file !== undefined && file.pipeState !== 2) return total;
     return 4 + SMB2_HEADER + SMB2_WRITE_FIXED;
   }
@@ -721,10 +724,10 @@ export class SmbSession implements FlowAnalyzer {
     let relatedPath = '';
     for (let i = 0; i < this.limits.maxChain; i++) {
       if (p + SMB2_HEADER > end) return this.malformed(dir, 'SMB2 header truncated');
-      if (buf[p] !== 0xfe || buf[p + 1] !== 0x53 || buf[p + 2] !== 0x4d || buf[p + 3] !== 0x42 || buf.readUInt16LE(p + 4) !== 64) {
+      if (buf[p] !== 0xfe || buf[p + 1] !== 0x53 || buf[p + 2] !== 0x4d || buf[p + 3] !== 0x42 || u16le(buf, p + 4) !== 64) {
         return this.malformed(dir, 'SMB2 header with a bad protocol id or structure size');
       }
-      const next = buf.readUInt32LE(p + 20);
+      const next = u32le(buf, p + 20);
       const msgEnd = next > 0 && p + next <= end ? p + next : end;
       relatedPath = this.onSmb2(dir, buf, p, msgEnd, relatedPath);
       if (next === 0) return;
@@ -736,13 +739,14 @@ export class SmbSession implements FlowAnalyzer {
   }
 
   private onSmb2(dirIn: Dir, buf: Buffer, h: number, end: number, relatedPath: string): string {
-    const status = buf.readUInt32LE(h + 8);
-    const command = buf.readUInt16LE(h + 12);
-    const flags = buf.readUInt32LE(h + 16);
-    const messageId = buf.readUInt32LE(h + 24) + (buf.readUInt32LE(h + 28) & 0x1fffff) * 4294967296;
+    // h + SMB2_HEADER <= end (onSmb2Chain): plain reads, no bounds validators.
+    const status = u32le(buf, h + 8);
+    const command = u16le(buf, h + 12);
+    const flags = u32le(buf, h + 16);
+    const messageId = u32le(buf, h + 24) + (u32le(buf, h + 28) & 0x1fffff) * 4294967296;
     const isResponse = (flags & SMB2_FLAGS_RESPONSE) !== 0;
     const async = (flags & SMB2_FLAGS_ASYNC) !== 0;
-    const treeId = async ? -1 : buf.readUInt32LE(h + 36);
+    const treeId = async ? -1 : u32le(buf, h + 36);
     const dir = (this.dir = this.orient(dirIn, isResponse));
     const body = h + SMB2_HEADER;
     if (!isResponse) {
@@ -820,66 +824,24 @@ export class SmbSession implements FlowAnalyzer {
     return false;
   }
 
-  /** Returns the related-compound path for the commands that follow. */
+  /**
+   * Returns the related-compound path for the commands that follow. Kept small: it runs for every request
+   * (reads and writes above all), while the once-per-session commands live in their own methods.
+   */
   private smb2Request(pending: Pending2, buf: Buffer, h: number, body: number, end: number, relatedPath: string): string {
-    const event = pending.event;
-    const a = event.attributes!;
-    const tree = this.trees2.get(pending.treeId) ?? '';
     const command = pending.command;
     switch (command) {
-      case 0: {
-        if (body + 36 > end) break;
-        const count = buf.readUInt16LE(body + 2);
-        let s = '';
-        for (let i = 0; i < count && i < 16 && body + 36 + 2 * i + 2 <= end; i++) {
-          const d = buf.readUInt16LE(body + 36 + 2 * i);
-          s += (i ? ',' : '') + (SMB2_DIALECTS[d] ?? `0x${d.toString(16)}`);
-        }
-        a.dialects_offered = s;
+      case 0:
+        this.negotiateRequest(pending.event, buf, body, end);
         break;
-      }
-      case 1: {
-        if (body + 16 > end) break;
-        const off = h + buf.readUInt16LE(body + 12);
-        const len = buf.readUInt16LE(body + 14);
-        const blobEnd = Math.min(off + len, end);
-        if (off < end) {
-          this.ntlmFacts(parseNtlmssp(buf, off, blobEnd), this.dir, event);
-          if (!a.method) a.method = mentionsKerberos(buf, off, blobEnd) ? 'kerberos' : 'spnego';
-        }
+      case 1:
+        this.sessionSetupRequest(pending.event, buf, h, body, end);
         break;
-      }
-      case 3: {
-        if (body + 8 > end) break;
-        const off = h + buf.readUInt16LE(body + 4);
-        const len = buf.readUInt16LE(body + 6);
-        if (off + len > end) break;
-        const path = utf16(buf, off, len);
-        event.object = path;
-        a.share = path;
-        pending.path = path;
-        this.serverNameFromPath(path);
+      case 3:
+        this.treeConnectRequest(pending, buf, h, body, end);
         break;
-      }
-      case 5: {
-        if (body + 56 > end) break;
-        const disposition = buf.readUInt32LE(body + 36);
-        const options = buf.readUInt32LE(body + 40);
-        const off = h + buf.readUInt16LE(body + 44);
-        const len = buf.readUInt16LE(body + 46);
-        const name = len > 0 && off + len <= end ? utf16(buf, off, len) : '';
-        a.file = name;
-        a.create_disposition = CREATE_DISPOSITIONS[disposition] ?? disposition;
-        a.create_options = options;
-        if ((options & FILE_DELETE_ON_CLOSE) !== 0) {
-          a.delete_on_close = true;
-          event.kind = 'write';
-          event.detail = 'delete';
-        }
-        event.object = joinPath(tree, name);
-        pending.path = event.object;
-        return event.object;
-      }
+      case 5:
+        return body + 56 > end ? relatedPath : this.createRequest(pending, buf, h, body, end);
       case 6:
       case 8:
       case 9:
@@ -887,40 +849,104 @@ export class SmbSession implements FlowAnalyzer {
       case 17:
       case 16:
       case 14: {
-        const fidAt = command === 6 ? 8 : command === 8 || command === 9 ? 16 : command === 11 ? 8 : command === 14 ? 8 : 16;
+        const fidAt = command === 6 || command === 11 || command === 14 ? 8 : 16;
         if (body + fidAt + 16 > end) break;
-        const related = buf.readUInt32LE(body + fidAt + 8) === 0xffffffff && buf.readUInt32LE(body + fidAt + 12) === 0xffffffff;
+        const event = pending.event;
+        const related = u32le(buf, body + fidAt + 8) === 0xffffffff && u32le(buf, body + fidAt + 12) === 0xffffffff;
         const key = fileKey(buf, body + fidAt + 8);
         pending.fileKey = related ? -1 : key;
-        const file = related ? undefined : this.files2.get(key);
-        event.object = file ? file.path : related && relatedPath ? relatedPath : undefined;
-        if (event.object === undefined) delete event.object;
+        const file = related || this.files2Map === null ? undefined : this.files2Map.get(key);
+        if (file !== undefined) event.object = file.path;
+        else if (related && relatedPath) event.object = relatedPath;
         if (command === 9) {
-          const dataOff = h + buf.readUInt16LE(body + 2);
-          const length = buf.readUInt32LE(body + 4);
+          const length = u32le(buf, body + 4);
           event.detail = 'write';
           event.dataBytes = length;
-          if (file) this.feedPipe(file, Dir.ToServer, buf, dataOff, length, end);
+          if (file !== undefined && file.pipeState !== 2) this.feedPipe(file, Dir.ToServer, buf, h + u16le(buf, body + 2), length, end);
         } else if (command === 8) {
           event.detail = 'read';
-          a.requested_length = buf.readUInt32LE(body + 4);
-        } else if (command === 11) {
-          const ctl = buf.readUInt32LE(body + 4);
-          event.subCode = ctl;
-          event.subCodeName = FSCTL_NAMES[ctl] ?? `fsctl_0x${ctl.toString(16).padStart(8, '0')}`;
-          const inOff = h + buf.readUInt32LE(body + 24);
-          const inLen = buf.readUInt32LE(body + 28);
-          if (ctl === FSCTL_PIPE_TRANSCEIVE && file) this.feedPipe(file, Dir.ToServer, buf, inOff, inLen, end);
-        } else if (command === 17) this.setInfoRequest(event, buf, h, body, end);
-        else if (command === 14 && body + 32 <= end) {
-          const off = h + buf.readUInt16LE(body + 24);
-          const len = buf.readUInt16LE(body + 26);
-          if (len > 0 && off + len <= end) a.pattern = utf16(buf, off, len);
-        }
+          event.attributes!.requested_length = u32le(buf, body + 4);
+        } else if (command !== 6 && command !== 16) this.fileRequestDetail(event, file, buf, h, body, end);
         break;
       }
     }
     return relatedPath;
+  }
+
+  private negotiateRequest(event: OperationEvent, buf: Buffer, body: number, end: number): void {
+    if (body + 36 > end) return;
+    const count = u16le(buf, body + 2);
+    let s = '';
+    for (let i = 0; i < count && i < 16 && body + 36 + 2 * i + 2 <= end; i++) {
+      const d = u16le(buf, body + 36 + 2 * i);
+      s += (i ? ',' : '') + (SMB2_DIALECTS[d] ?? `0x${d.toString(16)}`);
+    }
+    event.attributes!.dialects_offered = s;
+  }
+
+  private sessionSetupRequest(event: OperationEvent, buf: Buffer, h: number, body: number, end: number): void {
+    if (body + 16 > end) return;
+    const a = event.attributes!;
+    const off = h + u16le(buf, body + 12);
+    const len = u16le(buf, body + 14);
+    const blobEnd = Math.min(off + len, end);
+    if (off < end) {
+      this.ntlmFacts(parseNtlmssp(buf, off, blobEnd), this.dir, event);
+      if (!a.method) a.method = mentionsKerberos(buf, off, blobEnd) ? 'kerberos' : 'spnego';
+    }
+  }
+
+  private treeConnectRequest(pending: Pending2, buf: Buffer, h: number, body: number, end: number): void {
+    if (body + 8 > end) return;
+    const off = h + u16le(buf, body + 4);
+    const len = u16le(buf, body + 6);
+    if (off + len > end) return;
+    const path = utf16(buf, off, len);
+    pending.event.object = path;
+    pending.event.attributes!.share = path;
+    pending.path = path;
+    this.serverNameFromPath(path);
+  }
+
+  /** The opened path (the related-compound path for the commands that follow); body + 56 <= end. */
+  private createRequest(pending: Pending2, buf: Buffer, h: number, body: number, end: number): string {
+    const event = pending.event;
+    const a = event.attributes!;
+    const disposition = u32le(buf, body + 36);
+    const options = u32le(buf, body + 40);
+    const off = h + u16le(buf, body + 44);
+    const len = u16le(buf, body + 46);
+    const name = len > 0 && off + len <= end ? utf16(buf, off, len) : '';
+    a.file = name;
+    a.create_disposition = CREATE_DISPOSITIONS[disposition] ?? disposition;
+    a.create_options = options;
+    if ((options & FILE_DELETE_ON_CLOSE) !== 0) {
+      a.delete_on_close = true;
+      event.kind = 'write';
+      event.detail = 'delete';
+    }
+    const path = joinPath(this.trees2Map?.get(pending.treeId) ?? '', name);
+    event.object = path;
+    pending.path = path;
+    return path;
+  }
+
+  /** IOCTL, SET_INFO and QUERY_DIRECTORY: the parts past the file id. */
+  private fileRequestDetail(event: OperationEvent, file: OpenFile | undefined, buf: Buffer, h: number, body: number, end: number): void {
+    const command = event.code;
+    if (command === 11) {
+      const ctl = buf.readUInt32LE(body + 4);
+      event.subCode = ctl;
+      event.subCodeName = FSCTL_NAMES[ctl] ?? `fsctl_0x${ctl.toString(16).padStart(8, '0')}`;
+      const inOff = h + buf.readUInt32LE(body + 24);
+      const inLen = buf.readUInt32LE(body + 28);
+      if (ctl === FSCTL_PIPE_TRANSCEIVE && file) this.feedPipe(file, Dir.ToServer, buf, inOff, inLen, end);
+    } else if (command === 17) this.setInfoRequest(event, buf, h, body, end);
+    else if (command === 14 && body + 32 <= end) {
+      const off = h + buf.readUInt16LE(body + 24);
+      const len = buf.readUInt16LE(body + 26);
+      if (len > 0 && off + len <= end) event.attributes!.pattern = utf16(buf, off, len);
+    }
   }
 
   private setInfoRequest(event: OperationEvent, buf: Buffer, h: number, body: number, end: number): void {
@@ -953,86 +979,99 @@ export class SmbSession implements FlowAnalyzer {
     }
   }
 
+  /** Success responses. Kept small for reads and writes; the once-per-session commands have their own methods. */
   private smb2Response(pending: Pending2, buf: Buffer, h: number, body: number, end: number, status: number): void {
-    const event = pending.event;
-    const a = event.attributes!;
     switch (pending.command) {
-      case 0: {
-        if (body + 6 > end) return;
-        const dialect = buf.readUInt16LE(body + 4);
-        a.dialect = SMB2_DIALECTS[dialect] ?? `0x${dialect.toString(16)}`;
-        if (dialect !== 0x02ff) {
-          const server = this.dir === Dir.ToClient ? this.carrier.server : this.carrier.client;
-          this.fact(server.ip, server.mac, 'software', `smb ${a.dialect} server`, 0.9);
-        }
-        if (body + 60 <= end) {
-          const off = h + buf.readUInt16LE(body + 56);
-          const len = buf.readUInt16LE(body + 58);
-          if (len > 0 && off + len <= end && mentionsKerberos(buf, off, off + len)) a.kerberos_offered = true;
-        }
-        return;
-      }
-      case 1: {
-        a.session_id = buf.readUInt32LE(h + 40) + (buf.readUInt32LE(h + 44) & 0x1fffff) * 4294967296;
-        if (body + 8 <= end) {
-          const sessionFlags = buf.readUInt16LE(body + 2);
-          if (sessionFlags & 1) a.guest = true;
-          if (sessionFlags & 2) a.anonymous = true;
-          const off = h + buf.readUInt16LE(body + 4);
-          const len = buf.readUInt16LE(body + 6);
-          if (len > 0 && off < end) this.ntlmFacts(parseNtlmssp(buf, off, Math.min(off + len, end)), this.dir, event);
-        }
-        this.authResult(event, status);
-        return;
-      }
-      case 3: {
-        const treeId = buf.readUInt32LE(h + 36);
-        if (pending.path) this.remember(this.trees2, treeId, pending.path, this.limits.maxTrees);
-        if (body + 3 <= end) a.share_type = buf[body + 2] === 1 ? 'disk' : buf[body + 2] === 2 ? 'pipe' : buf[body + 2] === 3 ? 'print' : buf[body + 2]!;
-        return;
-      }
-      case 5: {
-        if (body + 80 > end) return;
-        a.create_action = buf.readUInt32LE(body + 4);
-        const key = fileKey(buf, body + 72);
-        const tree = this.trees2.get(pending.treeId) ?? '';
-        this.openFile(this.files2, key, pending.path, (a.file as string) ?? '', isIpc(tree));
-        return;
-      }
-      case 6: {
-        const file = pending.fileKey >= 0 ? this.files2.get(pending.fileKey) : undefined;
-        if (file) {
-          if (file.pipe) {
-            file.pipe.close();
-            this.pipes--;
-          }
-          this.files2.delete(pending.fileKey);
-        }
-        return;
-      }
       case 8: {
         if (body + 8 > end) return;
-        const off = h + buf[body + 2]!;
-        const len = buf.readUInt32LE(body + 4);
-        event.dataBytes = len;
-        const file = pending.fileKey >= 0 ? this.files2.get(pending.fileKey) : undefined;
-        if (file) this.feedPipe(file, Dir.ToClient, buf, off, len, end);
+        const len = u32le(buf, body + 4);
+        pending.event.dataBytes = len;
+        const file = pending.fileKey >= 0 && this.files2Map !== null ? this.files2Map.get(pending.fileKey) : undefined;
+        if (file !== undefined && file.pipeState !== 2) this.feedPipe(file, Dir.ToClient, buf, h + buf[body + 2]!, len, end);
         return;
       }
       case 9:
-        if (body + 8 <= end) a.written = buf.readUInt32LE(body + 4);
+        if (body + 8 <= end) pending.event.attributes!.written = u32le(buf, body + 4);
         return;
-      case 11: {
-        if (body + 40 > end) return;
-        const ctl = buf.readUInt32LE(body + 4);
-        const outOff = h + buf.readUInt32LE(body + 32);
-        const outLen = buf.readUInt32LE(body + 36);
-        a.output_count = outLen;
-        const file = pending.fileKey >= 0 ? this.files2.get(pending.fileKey) : undefined;
-        if (ctl === FSCTL_PIPE_TRANSCEIVE && file) this.feedPipe(file, Dir.ToClient, buf, outOff, outLen, end);
-        return;
-      }
+      case 0:
+        return this.negotiateResponse(pending.event, buf, h, body, end);
+      case 1:
+        return this.sessionSetupResponse(pending.event, buf, h, body, end, status);
+      case 3:
+        return this.treeConnectResponse(pending, buf, h, body, end);
+      case 5:
+        return this.createResponse(pending, buf, body, end);
+      case 6:
+        return this.closeResponse(pending);
+      case 11:
+        return this.ioctlResponse(pending, buf, h, body, end);
     }
+  }
+
+  private negotiateResponse(event: OperationEvent, buf: Buffer, h: number, body: number, end: number): void {
+    if (body + 6 > end) return;
+    const a = event.attributes!;
+    const dialect = buf.readUInt16LE(body + 4);
+    a.dialect = SMB2_DIALECTS[dialect] ?? `0x${dialect.toString(16)}`;
+    if (dialect !== 0x02ff) {
+      const server = this.dir === Dir.ToClient ? this.carrier.server : this.carrier.client;
+      this.fact(server.ip, server.mac, 'software', `smb ${a.dialect} server`, 0.9);
+    }
+    if (body + 60 <= end) {
+      const off = h + buf.readUInt16LE(body + 56);
+      const len = buf.readUInt16LE(body + 58);
+      if (len > 0 && off + len <= end && mentionsKerberos(buf, off, off + len)) a.kerberos_offered = true;
+    }
+  }
+
+  private sessionSetupResponse(event: OperationEvent, buf: Buffer, h: number, body: number, end: number, status: number): void {
+    const a = event.attributes!;
+    a.session_id = buf.readUInt32LE(h + 40) + (buf.readUInt32LE(h + 44) & 0x1fffff) * 4294967296;
+    if (body + 8 <= end) {
+      const sessionFlags = buf.readUInt16LE(body + 2);
+      if (sessionFlags & 1) a.guest = true;
+      if (sessionFlags & 2) a.anonymous = true;
+      const off = h + buf.readUInt16LE(body + 4);
+      const len = buf.readUInt16LE(body + 6);
+      if (len > 0 && off < end) this.ntlmFacts(parseNtlmssp(buf, off, Math.min(off + len, end)), this.dir, event);
+    }
+    this.authResult(event, status);
+  }
+
+  private treeConnectResponse(pending: Pending2, buf: Buffer, h: number, body: number, end: number): void {
+    const treeId = buf.readUInt32LE(h + 36);
+    if (pending.path) this.remember(this.trees2, treeId, pending.path, this.limits.maxTrees);
+    if (body + 3 <= end) pending.event.attributes!.share_type = buf[body + 2] === 1 ? 'disk' : buf[body + 2] === 2 ? 'pipe' : buf[body + 2] === 3 ? 'print' : buf[body + 2]!;
+  }
+
+  private createResponse(pending: Pending2, buf: Buffer, body: number, end: number): void {
+    if (body + 80 > end) return;
+    const a = pending.event.attributes!;
+    a.create_action = buf.readUInt32LE(body + 4);
+    const key = fileKey(buf, body + 72);
+    const tree = this.trees2.get(pending.treeId) ?? '';
+    this.openFile(this.files2, key, pending.path, (a.file as string) ?? '', isIpc(tree));
+  }
+
+  private closeResponse(pending: Pending2): void {
+    const file = pending.fileKey >= 0 ? this.files2.get(pending.fileKey) : undefined;
+    if (file) {
+      if (file.pipe) {
+        file.pipe.close();
+        this.pipes--;
+      }
+      this.files2.delete(pending.fileKey);
+    }
+  }
+
+  private ioctlResponse(pending: Pending2, buf: Buffer, h: number, body: number, end: number): void {
+    if (body + 40 > end) return;
+    const ctl = buf.readUInt32LE(body + 4);
+    const outOff = h + buf.readUInt32LE(body + 32);
+    const outLen = buf.readUInt32LE(body + 36);
+    pending.event.attributes!.output_count = outLen;
+    const file = pending.fileKey >= 0 ? this.files2.get(pending.fileKey) : undefined;
+    if (ctl === FSCTL_PIPE_TRANSCEIVE && file) this.feedPipe(file, Dir.ToClient, buf, outOff, outLen, end);
   }
 
   // ----------------------------------------------------------------------------------------------- shared
@@ -1126,12 +1165,8 @@ export class SmbSession implements FlowAnalyzer {
   }
 
   private serverNameFromPath(path: string): void {
-    const m = /^\\\\([^\\]+)\\/.exec(path);
-    if (!m) return;
-    const name = m[1]!;
-    // An IP address or *SMBSERVER says nothing about the name.
-    if (/^[\d.]+$/.test(name) || name.includes(':') || name === '*SMBSERVER') return;
-    this.fact(this.carrier.server.ip, this.carrier.server.mac, 'hostname', name, 0.7);
+    const name = serverNameOf(path);
+    if (name !== '') this.fact(this.carrier.server.ip, this.carrier.server.mac, 'hostname', name, 0.7);
   }
 
   private event(requesterDir: Dir, version: 1 | 2, command: number, result: OperationEvent['result']): OperationEvent {
@@ -1218,7 +1253,6 @@ export class SmbSession implements FlowAnalyzer {
   }
 }
 
-/** SMB2 file id key: the volatile part (unique per open), 53 bits so it stays an exact number. */
 function u16le(b: Buffer, at: number): number {
   return b[at]! | (b[at + 1]! << 8);
 }
@@ -1227,8 +1261,29 @@ function u32le(b: Buffer, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 }
 
+/** SMB2 file id key: the volatile part (unique per open), 53 bits so it stays an exact number; at + 8 <= end. */
 function fileKey(buf: Buffer, at: number): number {
-  return buf.readUInt32LE(at) + (buf.readUInt32LE(at + 4) & 0x1fffff) * 4294967296;
+  return u32le(buf, at) + (u32le(buf, at + 4) & 0x1fffff) * 4294967296;
+}
+
+/**
+ * Server names by tree path ('' when the path states none): sessions reconnect to the same few shares, and the
+ * two regular expressions cost more than a lookup. A memo only (output does not depend on it): emptied when full.
+ */
+const MAX_SERVER_NAME_MEMO = 256;
+const serverNameMemo = new Map<string, string>();
+
+/** The server name in a \\server\share path, or '' when there is none or it says nothing (an address, *SMBSERVER). */
+function serverNameOf(path: string): string {
+  const known = serverNameMemo.get(path);
+  if (known !== undefined) return known;
+  const m = /^\\\\([^\\]+)\\/.exec(path);
+  let name = m ? m[1]! : '';
+  // An IP address or *SMBSERVER says nothing about the name.
+  if (/^[\d.]+$/.test(name) || name.includes(':') || name === '*SMBSERVER') name = '';
+  if (serverNameMemo.size >= MAX_SERVER_NAME_MEMO) serverNameMemo.clear();
+  serverNameMemo.set(path, name);
+  return name;
 }
 
 function isIpc(tree: string): boolean {
