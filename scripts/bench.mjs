@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --size 1GB --big 4GB --file CAPTURE --runs 3 --stages --skip-tshark]`
+// `npm run bench [-- --size 1GB --big 4GB --file CAPTURE --runs 3 --stages --skip-tshark]` (a machine speed probe runs before each analyze run)
 // Measures `otwatch analyze` throughput (MB/s, packets/s) and peak RSS on a large virtual-plant capture, next to
 // the ceiling of a bare record walk in Node and, when tshark is installed, `tshark -q -z io,phs` on the same file.
 // Each measurement runs in its own process pinned to one core (taskset, when present) so peak RSS is its own.
@@ -85,6 +85,21 @@ function row(name, file, m) {
   rows.push({ name, file: file.replace(root, ''), sizeMB: +(bytes / 1e6).toFixed(1), seconds: +(m.ms / 1000).toFixed(2), mbPerSec: +mbps.toFixed(1), cpuMbPerSec: cpuMbps === null ? null : +cpuMbps.toFixed(1), packetsPerSec: m.packets ? Math.round(m.packets / (m.ms / 1000)) : null, peakRssMB: m.maxRssMB === null ? null : +m.maxRssMB.toFixed(0) });
 }
 
+/**
+ * The machine's speed right now: a fixed piece of pure-JS work (integer mixing over a typed array, warmed up
+ * first) timed in a pinned child. A virtual machine's speed drifts by up to 2x over minutes; the probe run next to
+ * each analyze run shows whether a slow run was the code or the machine (same probe time = same machine speed).
+ */
+function speedProbe() {
+  const script = `const a = new Uint32Array(1 << 16); let h = 0x9e3779b9;
+function work(rounds) { for (let r = 0; r < rounds; r++) for (let i = 0; i < a.length; i++) { h = (Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) + a[i]) | 0; a[i] = h; } return h; }
+work(50); const t0 = process.hrtime.bigint(); work(400); console.log(Number(process.hrtime.bigint() - t0) / 1e6);`;
+  const [cmd, args] = pinned(process.execPath, ['-e', script]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const ms = Number(r.stdout.trim());
+  return r.status === 0 && Number.isFinite(ms) ? +ms.toFixed(0) : null;
+}
+
 const runs = Math.max(1, Number(values.runs) || 1);
 /**
  * `runs` separate analyze processes; the fastest is reported, all are listed. On a shared or virtual machine a
@@ -93,10 +108,14 @@ const runs = Math.max(1, Number(values.runs) || 1);
  */
 function analyzeBest(file, name) {
   const all = [];
-  for (let i = 0; i < runs; i++) all.push(analyze(file));
+  for (let i = 0; i < runs; i++) {
+    const probeMs = speedProbe();
+    all.push({ ...analyze(file), probeMs });
+  }
   const best = all.reduce((x, y) => (y.ms < x.ms ? y : x));
   row(name, file, best);
   rows[rows.length - 1].runsSeconds = all.map((m) => +(m.ms / 1000).toFixed(2));
+  rows[rows.length - 1].speedProbeMs = all.map((m) => m.probeMs);
   return best;
 }
 
@@ -126,7 +145,11 @@ console.log(`machine: ${summary.machine.cpu}, ${summary.machine.cores} cores, ${
 console.log('| measurement | capture | size MB | s | MB/s | MB/s of CPU | packets/s | peak RSS MB |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.file} | ${r.sizeMB} | ${r.seconds} | ${r.mbPerSec} | ${r.cpuMbPerSec ?? ''} | ${r.packetsPerSec ?? ''} | ${r.peakRssMB ?? ''} |`);
-for (const r of rows) if (r.runsSeconds) console.log(`${r.name}: ${runs} runs, seconds ${r.runsSeconds.join(', ')} (table: the fastest)`);
+for (const r of rows) {
+  if (!r.runsSeconds) continue;
+  console.log(`${r.name}: ${runs} runs, seconds ${r.runsSeconds.join(', ')} (table: the fastest)`);
+  console.log(`  machine speed probe before each run, ms (lower = faster machine at that moment): ${r.speedProbeMs.map((v) => v ?? '?').join(', ')}`);
+}
 console.log(`analyze / record walk: ${summary.ratios.analyzeVsWalk}${summary.ratios.analyzeVsTshark !== null ? `; analyze / tshark: ${summary.ratios.analyzeVsTshark}x` : ''}`);
 
 if (values.stages) {

@@ -36,31 +36,33 @@ function rangeSize(rangeSpec: number): number {
   }
 }
 
-export function parseAppFragment(data: Uint8Array, len: number, out: AppFragment): boolean {
+/** Parses the fragment in data[off..off+len) (in place: a fragment whole in one segment is never copied). */
+export function parseAppFragment(data: Uint8Array, len: number, out: AppFragment, off = 0): boolean {
   out.firstGroup = -1;
   out.firstVariation = -1;
   out.objectCount = 0;
   out.wellFormed = true;
   out.iin = 0;
   if (len < 2) return false;
-  const ctl = data[0]!;
+  const end = off + len;
+  const ctl = data[off]!;
   out.fir = (ctl & 0x80) !== 0;
   out.fin = (ctl & 0x40) !== 0;
   out.confirm = (ctl & 0x20) !== 0;
   out.unsolicited = (ctl & 0x10) !== 0;
   out.seq = ctl & 0x0f;
-  out.functionCode = data[1]!;
+  out.functionCode = data[off + 1]!;
   out.isResponse = out.functionCode >= 129 && out.functionCode <= 131;
-  let p = 2;
+  let p = off + 2;
   if (out.isResponse) {
     if (len < 4) return false;
-    out.iin = (data[2]! << 8) | data[3]!;
-    p = 4;
+    out.iin = (data[off + 2]! << 8) | data[off + 3]!;
+    p = off + 4;
   }
   // Requests without data (read) are a plain list of headers; for the others only the first header is
   // certain without per-object size tables.
   const walkAll = out.functionCode === 1;
-  while (p + 3 <= len && out.objectCount < MAX_OBJECTS) {
+  while (p + 3 <= end && out.objectCount < MAX_OBJECTS) {
     const group = data[p]!;
     const variation = data[p + 1]!;
     const qualifier = data[p + 2]!;
@@ -70,7 +72,7 @@ export function parseAppFragment(data: Uint8Array, len: number, out: AppFragment
     }
     out.objects[out.objectCount++] = (group << 8) | variation;
     const range = rangeSize(qualifier & 0x0f);
-    if (range < 0 || p + 3 + range > len) {
+    if (range < 0 || p + 3 + range > end) {
       out.wellFormed = false;
       break;
     }

@@ -14,8 +14,16 @@ import { FUNCTION_NAMES, expectsNoResponse, iinFailure, operationKind } from './
 /** Largest application fragment we reassemble (IEEE 1815 recommends 2048; allow margin). */
 const MAX_FRAGMENT = 8192;
 
+/** First size of a direction's reassembly buffer; it doubles on need up to MAX_FRAGMENT. */
+const INITIAL_FRAGMENT_BUFFER = 512;
+const EMPTY_FRAGMENT = new Uint8Array(0);
+
 class TransportState {
-  readonly buffer = new Uint8Array(MAX_FRAGMENT);
+  /**
+   * Segments of a fragment spread over several link frames. Most fragments fit one segment and are parsed in
+   * place, so the buffer is made on the first multi-segment fragment and sized to what it holds.
+   */
+  buffer: Uint8Array = EMPTY_FRAGMENT;
   length = 0;
   active = false;
   nextSeq = -1;
@@ -54,6 +62,14 @@ class ObjectListTexts {
   }
 }
 
+function growTransportBuffer(t: TransportState, need: number): void {
+  let size = t.buffer.length === 0 ? INITIAL_FRAGMENT_BUFFER : t.buffer.length * 2;
+  while (size < need) size *= 2;
+  const grown = new Uint8Array(size < MAX_FRAGMENT ? size : MAX_FRAGMENT);
+  for (let i = 0; i < t.length; i++) grown[i] = t.buffer[i]!;
+  t.buffer = grown;
+}
+
 export class Dnp3Session implements FlowAnalyzer {
   private readonly streams: DuplexStreams;
   private readonly transport = [new TransportState(), new TransportState()];
@@ -87,6 +103,9 @@ export class Dnp3Session implements FlowAnalyzer {
   }
 
   onClose(): void {
+    let any = false;
+    for (let i = 0; i < this.pending.length && !any; i++) any = this.pending[i] !== undefined;
+    if (!any) return;
     const open = this.pending.filter((e): e is OperationEvent => e !== undefined).sort((a, b) => a.frame - b.frame);
     for (const e of open) this.ctx.sink.emit(e);
     this.pending.fill(undefined);
@@ -123,6 +142,14 @@ export class Dnp3Session implements FlowAnalyzer {
     const fir = (header & 0x40) !== 0;
     const seq = header & 0x3f;
     const t = this.transport[dir]!;
+    const payload = link.dataLen - 1;
+    if (fir && fin) {
+      // A fragment whole in one segment: parsed where it lies (its size is at most a link frame's).
+      t.active = false;
+      t.nextSeq = (seq + 1) & 0x3f;
+      this.onFragment(dir, link.data, 1, payload);
+      return;
+    }
     if (fir) {
       t.active = true;
       t.length = 0;
@@ -132,17 +159,24 @@ export class Dnp3Session implements FlowAnalyzer {
       return;
     }
     t.nextSeq = (seq + 1) & 0x3f;
-    const payload = link.dataLen - 1;
-    if (t.length + payload > MAX_FRAGMENT) {
+    const need = t.length + payload;
+    if (need > MAX_FRAGMENT) {
       this.ctx.count('dnp3.fragment-cap');
       t.active = false;
       return;
     }
-    for (let i = 0; i < payload; i++) t.buffer[t.length + i] = link.data[1 + i]!;
-    t.length += payload;
+    if (need > t.buffer.length) growTransportBuffer(t, need);
+    const buffer = t.buffer;
+    const data = link.data;
+    for (let i = 0; i < payload; i++) buffer[t.length + i] = data[1 + i]!;
+    t.length = need;
     if (!fin) return;
     t.active = false;
-    if (!parseAppFragment(t.buffer, t.length, this.app)) {
+    this.onFragment(dir, t.buffer, 0, t.length);
+  }
+
+  private onFragment(dir: Dir, data: Uint8Array, off: number, len: number): void {
+    if (!parseAppFragment(data, len, this.app, off)) {
       this.ev.anomaly(dir, 'malformed', 'application fragment too short');
       return;
     }

@@ -256,13 +256,15 @@ export class EnipSession implements FlowAnalyzer {
     const command = u16le(buf, off);
     const status = u32le(buf, off + 8);
     // Pairing keys are numbers (no string per message): the sender context's low 32 bits and 20 bits of its
-    // high half — a collision needs two outstanding requests agreeing on 52 context bits.
-    const context = u32le(buf, off + 12) * 0x100000 + (u16le(buf, off + 16) | ((buf[off + 18]! & 0x0f) << 16));
+    // high half — a collision needs two outstanding requests agreeing on 52 context bits. The key travels as
+    // two small integers (see pairKey), so no heap number is made per message.
+    const contextHigh = u32le(buf, off + 12) >>> 2;
+    const contextLow = ((buf[off + 12]! & 0x03) << 20) | u16le(buf, off + 16) | ((buf[off + 18]! & 0x0f) << 16);
     const dataOff = off + ENCAP_HEADER;
     const end = off + total;
     switch (command) {
       case 0x006f:
-        this.onSendRRData(dir, buf, dataOff, end, status, context);
+        this.onSendRRData(dir, buf, dataOff, end, status, contextHigh, contextLow);
         return;
       case 0x0070:
         this.onSendUnitData(dir, buf, dataOff, end);
@@ -283,10 +285,10 @@ export class EnipSession implements FlowAnalyzer {
         if (!isReply || (command === 0x0065 && dir === Dir.ToServer)) {
           const p = this.acquire();
           this.push(p, -1).event = this.encapEvent(dir, command, kind, 'no-response');
-          this.addPending(encapKey(command, context), p);
+          this.addPending(encapKeyHigh(command, contextHigh), -contextLow, p);
           return;
         }
-        const p = this.pending.take(encapKey(command, context));
+        const p = this.pending.take(pairKey(encapKeyHigh(command, contextHigh), -contextLow));
         if (p !== null) {
           this.completeOp(p.ops[0]!, status === 0 ? 0 : -1, status);
           this.release(p);
@@ -333,13 +335,12 @@ export class EnipSession implements FlowAnalyzer {
     return true;
   }
 
-  private onSendRRData(dir: Dir, buf: Buffer, off: number, end: number, status: number, context: number): void {
+  private onSendRRData(dir: Dir, buf: Buffer, off: number, end: number, status: number, keyHigh: number, keyLow: number): void {
     if (!this.scanItems(buf, off, end)) this.malformed(dir, 'CPF items run past the message');
     const cipOff = this.unconnectedDataOff;
-    const key = context;
     if (cipOff < 0) {
       if (status !== 0) {
-        const p = this.pending.take(key);
+        const p = this.pending.take(pairKey(keyHigh, keyLow));
         if (p !== null) {
           for (let i = 0; i < p.count; i++) this.completeOp(p.ops[i]!, -1, status);
           this.release(p);
@@ -347,7 +348,7 @@ export class EnipSession implements FlowAnalyzer {
       }
       return;
     }
-    this.onCip(dir, buf, cipOff, cipOff + this.unconnectedDataLen, key);
+    this.onCip(dir, buf, cipOff, cipOff + this.unconnectedDataLen, keyHigh, keyLow);
   }
 
   private onSendUnitData(dir: Dir, buf: Buffer, off: number, end: number): void {
@@ -358,11 +359,11 @@ export class EnipSession implements FlowAnalyzer {
     // Connected explicit messages start with a 16-bit sequence count that the reply echoes.
     const sequence = u16le(buf, dataOff);
     // Connected messages pair by sequence count; negative keys keep them apart from sender contexts.
-    this.onCip(dir, buf, dataOff + 2, dataOff + dataLen, -1 - sequence);
+    this.onCip(dir, buf, dataOff + 2, dataOff + dataLen, 0, -1 - sequence);
   }
 
-  /** A CIP request (paired later under `key`) or reply (completing the request under `key`). */
-  private onCip(dir: Dir, buf: Buffer, off: number, end: number, key: number): void {
+  /** A CIP request (paired later under pairKey(keyHigh, keyLow)) or reply (completing the request under it). */
+  private onCip(dir: Dir, buf: Buffer, off: number, end: number, keyHigh: number, keyLow: number): void {
     if (off + 2 > end) {
       this.malformed(dir, 'CIP message shorter than its header');
       return;
@@ -371,11 +372,11 @@ export class EnipSession implements FlowAnalyzer {
     if ((service & 0x80) === 0) {
       const p = this.acquire();
       this.collectRequests(dir, buf, off, end, p, 0);
-      if (p.count > 0) this.addPending(key, p);
+      if (p.count > 0) this.addPending(keyHigh, keyLow, p);
       else this.release(p);
       return;
     }
-    const pending = this.pending.take(key);
+    const pending = this.pending.take(pairKey(keyHigh, keyLow));
     if (pending === null) {
       // The request was not captured (capture started mid-exchange): the reply still tells what was done.
       this.ctx.count('cip.unexpected-response');
@@ -663,6 +664,12 @@ export class EnipSession implements FlowAnalyzer {
 
   /** status: 0 ok, > 0 CIP general status, -1 encapsulation status `encapStatus`, -2 reply missing its part */
   private complete(event: OperationEvent, status: number, encapStatus: number): void {
+    const sink = this.ctx.sink;
+    // An answered event that nobody reads individually is only counted: its final fields are never looked at.
+    if (status === 0 && this.counting.counts(sink, event.protocol, event.kind)) {
+      sink.countOperation!(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
+      return;
+    }
     event.responseFrame = this.ev.meta.frame;
     if (status === 0) event.result = 'ok';
     else if (status === -2) event.result = 'unknown';
@@ -670,12 +677,6 @@ export class EnipSession implements FlowAnalyzer {
       event.result = 'exception';
       event.exceptionCode = status === -1 ? encapStatus : status;
       event.exceptionName = status === -1 ? ENCAP_STATUS_NAMES[encapStatus] ?? 'encapsulation_error' : GENERAL_STATUS_NAMES[status] ?? 'cip_error';
-    }
-    const sink = this.ctx.sink;
-    // The event is final here: an answered one is counted without being emitted when nobody reads it individually.
-    if (status === 0 && this.counting.counts(sink, event.protocol, event.kind)) {
-      sink.countOperation!(event.captureIndex, event.flowId, event.protocol, event.kind, event.src, event.dst);
-      return;
     }
     sink.emit(event);
   }
@@ -702,8 +703,12 @@ export class EnipSession implements FlowAnalyzer {
     this.ctx.sink.emit(event);
   }
 
-  /** Files `p` (holding at least one event) under `key`; a request already there, or the oldest at the cap, goes out unanswered. */
-  private addPending(key: number, p: Pending): void {
+  /**
+   * Files `p` (holding at least one event) under pairKey(keyHigh, keyLow); a request already there, or the oldest
+   * at the cap, goes out unanswered.
+   */
+  private addPending(keyHigh: number, keyLow: number, p: Pending): void {
+    const key = pairKey(keyHigh, keyLow);
     const previous = this.pending.take(key);
     if (previous !== null) {
       this.emitAll(previous);
@@ -758,7 +763,21 @@ export class EnipSession implements FlowAnalyzer {
   }
 }
 
-/** Encapsulation-level requests (ListIdentity, RegisterSession, ...) by command: below -2^32, apart from CIP keys. */
-function encapKey(command: number, context: number): number {
-  return -0x100000000 * (command + 1) - (context % 0x100000000);
+/**
+ * A pairing key from its two halves, both small integers: keys are passed around as halves because a key of
+ * more than 31 bits passed to a function that is not inlined becomes a heap number. A sender context's key is
+ * its low 32 bits times 2^20 plus 20 bits of its high half, i.e. high = low32 >>> 2 and low = (low32 & 3) << 20
+ * | high20; a connected message's key is -1 - sequence (high 0).
+ */
+function pairKey(keyHigh: number, keyLow: number): number {
+  return keyHigh * 0x400000 + keyLow;
+}
+
+/**
+ * The high half of an encapsulation-level request's key (ListIdentity, RegisterSession, ...), whose low half is
+ * minus the context's: the key is -2^32 * (command + 1) - (context mod 2^32), below -2^32 and so apart from the
+ * CIP keys. With context = high * 2^22 + low, context mod 2^32 = (high & 1023) * 2^22 + low.
+ */
+function encapKeyHigh(command: number, contextHigh: number): number {
+  return -1024 * (command + 1) - (contextHigh & 1023);
 }

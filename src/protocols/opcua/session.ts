@@ -86,7 +86,9 @@ export class OpcuaSession implements FlowAnalyzer {
   private requestedMode = 0;
 
   /** HEL and OPN are answered by ACK/ERR and the OPN response: one outstanding each. */
-  private pendingHello: { event: OperationEvent; dir: Dir } | null = null;
+  private pendingHello: OperationEvent | null = null;
+  /** the direction the pending HEL was sent in (no pair object per connection) */
+  private pendingHelloDir: Dir = Dir.ToServer;
   /** the OpenSecureChannel request awaiting its response, and the direction it was sent in (no pair object) */
   private pendingOpen: OperationEvent | null = null;
   private pendingOpenDir: Dir = Dir.ToServer;
@@ -125,7 +127,7 @@ export class OpcuaSession implements FlowAnalyzer {
   }
 
   onClose(): void {
-    if (this.pendingHello) this.ctx.sink.emit(this.pendingHello.event);
+    if (this.pendingHello) this.ctx.sink.emit(this.pendingHello);
     if (this.pendingOpen) this.ctx.sink.emit(this.pendingOpen);
     this.pendingHello = this.pendingOpen = null;
     this.pendingTable?.drainTo(this.ctx.sink);
@@ -202,25 +204,26 @@ export class OpcuaSession implements FlowAnalyzer {
     r.skip(8); // MaxMessageSize, MaxChunkCount
     const url = r.string(512);
     if (!r.ok) return this.malformed(dir, 'HEL');
-    if (this.pendingHello) this.ctx.sink.emit(this.pendingHello.event);
+    if (this.pendingHello) this.ctx.sink.emit(this.pendingHello);
     const event = this.ev.operation(dir, 'connect', 0, 'hello', 'no-response');
     event.detail = `version ${version}, buffers ${receiveBuffer}/${sendBuffer}`;
     if (url) {
       event.object = url;
       this.ev.fact(this.ev.receiver(dir), 'url', url, 0.9);
     }
-    this.pendingHello = { event, dir };
+    this.pendingHello = event;
+    this.pendingHelloDir = dir;
   }
 
   private onAcknowledge(dir: Dir, r: Reader): void {
     r.skip(20);
     if (!r.ok) return this.malformed(dir, 'ACK');
     const hello = this.pendingHello;
-    if (!hello || hello.dir === dir) return this.unexpected(dir, 'ACK');
+    if (!hello || this.pendingHelloDir === dir) return this.unexpected(dir, 'ACK');
     this.pendingHello = null;
-    hello.event.result = 'ok';
-    hello.event.responseFrame = this.ev.meta.frame;
-    this.ev.emitAnswered(hello.event);
+    hello.result = 'ok';
+    hello.responseFrame = this.ev.meta.frame;
+    this.ev.emitAnswered(hello);
   }
 
   private onError(dir: Dir, r: Reader): void {
@@ -229,9 +232,9 @@ export class OpcuaSession implements FlowAnalyzer {
     if (!r.ok) return this.malformed(dir, 'ERR');
     const hello = this.pendingHello;
     let event: OperationEvent;
-    if (hello && hello.dir !== dir) {
+    if (hello && this.pendingHelloDir !== dir) {
       this.pendingHello = null;
-      event = hello.event;
+      event = hello;
       event.responseFrame = this.ev.meta.frame;
     } else {
       // An ERR closing an established connection answers no particular request: report it on its own.
@@ -270,68 +273,70 @@ export class OpcuaSession implements FlowAnalyzer {
       this.policyUri = policy;
       this.protection = policy === POLICY_NONE ? Protection.Clear : Protection.Unknown;
     }
-    const opening = this.pendingOpen;
-    const isResponse = opening !== null && this.pendingOpenDir !== dir;
     if (chunk !== Chunk.Final) {
       this.ctx.count('opcua.chunked-opn');
       return;
     }
-    if (policy !== POLICY_NONE) {
-      // The body (sequence header included) is encrypted with the peer's public key: nothing more to read.
-      if (isResponse) {
-        this.pendingOpen = null;
-        opening.responseFrame = this.ev.meta.frame;
-        this.ctx.sink.emit(opening);
-        return;
-      }
-      if (opening) this.ctx.sink.emit(opening);
-      const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'unknown');
-      event.object = policyName(policy);
-      event.detail = `asymmetric-encrypted body; certificate ${certificateBytes < 0 ? 0 : certificateBytes} bytes${thumbprintBytes > 0 ? ', receiver thumbprint' : ''}`;
-      this.pendingOpen = event;
-      this.pendingOpenDir = dir;
-      return;
-    }
+    if (policy !== POLICY_NONE) return this.onEncryptedOpen(dir, policy, certificateBytes, thumbprintBytes);
     r.skip(8); // sequence header
     r.nodeId();
     const typeId = r.nodeNs === 0 ? r.nodeNumeric : -1;
-    if (typeId === OPEN_SECURE_CHANNEL_REQUEST) {
-      if (!this.requestHeader.read(r)) return this.malformed(dir, 'OpenSecureChannel request');
-      r.skip(4); // ClientProtocolVersion
-      const requestType = r.u32();
-      const mode = r.u32();
-      r.skipBytes(); // ClientNonce
-      const lifetime = r.u32();
-      if (!r.ok) return this.malformed(dir, 'OpenSecureChannel request');
-      if (opening) this.ctx.sink.emit(opening);
-      this.requestedMode = mode;
-      const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'no-response');
-      event.object = policyName(policy);
-      event.detail = OpcuaSession.openRequestDetail(requestType, mode, lifetime);
-      this.pendingOpen = event;
-      this.pendingOpenDir = dir;
-      return;
-    }
-    if (typeId === OPEN_SECURE_CHANNEL_REQUEST + 3 || typeId === SERVICE_FAULT) {
-      if (!this.responseHeader.read(r)) return this.malformed(dir, 'OpenSecureChannel response');
-      if (!opening || this.pendingOpenDir === dir) return this.unexpected(dir, 'OpenSecureChannel response');
-      this.pendingOpen = null;
-      const event = opening;
-      event.responseFrame = this.ev.meta.frame;
-      this.setResult(event, this.responseHeader.serviceResult);
-      if (typeId !== SERVICE_FAULT) {
-        r.skip(4); // ServerProtocolVersion
-        const channel = r.u32();
-        const token = r.u32();
-        r.skip(8); // CreatedAt
-        const lifetime = r.u32();
-        if (r.ok) event.detail = `${event.detail ?? ''}; channel ${channel || channelId}, token ${token}, revised lifetime ${lifetime} ms`;
-      }
-      if (this.requestedMode === SecurityMode.None || this.requestedMode === 0) this.protection = Protection.Clear;
-      this.ev.emitAnswered(event);
-      return;
-    }
+    if (typeId === OPEN_SECURE_CHANNEL_REQUEST) return this.onOpenRequest(dir, r, policy);
+    if (typeId === OPEN_SECURE_CHANNEL_REQUEST + 3 || typeId === SERVICE_FAULT) return this.onOpenResponse(dir, r, typeId, channelId);
     this.malformed(dir, `OPN body of type ${typeId}`);
+  }
+
+  /** An OPN under a policy other than None: the body (sequence header included) is asymmetric-encrypted. */
+  private onEncryptedOpen(dir: Dir, policy: string, certificateBytes: number, thumbprintBytes: number): void {
+    const opening = this.pendingOpen;
+    if (opening !== null && this.pendingOpenDir !== dir) {
+      this.pendingOpen = null;
+      opening.responseFrame = this.ev.meta.frame;
+      this.ctx.sink.emit(opening);
+      return;
+    }
+    if (opening) this.ctx.sink.emit(opening);
+    const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'unknown');
+    event.object = policyName(policy);
+    event.detail = `asymmetric-encrypted body; certificate ${certificateBytes < 0 ? 0 : certificateBytes} bytes${thumbprintBytes > 0 ? ', receiver thumbprint' : ''}`;
+    this.pendingOpen = event;
+    this.pendingOpenDir = dir;
+  }
+
+  private onOpenRequest(dir: Dir, r: Reader, policy: string): void {
+    if (!this.requestHeader.read(r)) return this.malformed(dir, 'OpenSecureChannel request');
+    r.skip(4); // ClientProtocolVersion
+    const requestType = r.u32();
+    const mode = r.u32();
+    r.skipBytes(); // ClientNonce
+    const lifetime = r.u32();
+    if (!r.ok) return this.malformed(dir, 'OpenSecureChannel request');
+    if (this.pendingOpen) this.ctx.sink.emit(this.pendingOpen);
+    this.requestedMode = mode;
+    const event = this.ev.operation(dir, 'connect', OPEN_SECURE_CHANNEL_REQUEST, 'open_secure_channel', 'no-response');
+    event.object = policyName(policy);
+    event.detail = OpcuaSession.openRequestDetail(requestType, mode, lifetime);
+    this.pendingOpen = event;
+    this.pendingOpenDir = dir;
+  }
+
+  private onOpenResponse(dir: Dir, r: Reader, typeId: number, channelId: number): void {
+    if (!this.responseHeader.read(r)) return this.malformed(dir, 'OpenSecureChannel response');
+    const event = this.pendingOpen;
+    if (!event || this.pendingOpenDir === dir) return this.unexpected(dir, 'OpenSecureChannel response');
+    this.pendingOpen = null;
+    event.responseFrame = this.ev.meta.frame;
+    this.setResult(event, this.responseHeader.serviceResult);
+    if (typeId !== SERVICE_FAULT) {
+      r.skip(4); // ServerProtocolVersion
+      const channel = r.u32();
+      const token = r.u32();
+      r.skip(8); // CreatedAt
+      const lifetime = r.u32();
+      if (r.ok) event.detail = `${event.detail ?? ''}; channel ${channel || channelId}, token ${token}, revised lifetime ${lifetime} ms`;
+    }
+    if (this.requestedMode === SecurityMode.None || this.requestedMode === 0) this.protection = Protection.Clear;
+    this.ev.emitAnswered(event);
   }
 
   private static openRequestDetail(requestType: number, mode: number, lifetime: number): string {

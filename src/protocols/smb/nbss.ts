@@ -4,6 +4,8 @@
  * (a large write or read) is handed over as its first `maxParseBytes` bytes — enough for every header the
  * analyzer reads — and the rest is skipped without buffering, so large transfers cost no memory.
  */
+import type { Dir } from '../analyzer.js';
+
 export const NBSS_HEADER = 4;
 export const NBSS = { MESSAGE: 0x00, REQUEST: 0x81, POSITIVE: 0x82, NEGATIVE: 0x83, RETARGET: 0x84, KEEPALIVE: 0x85 } as const;
 
@@ -22,16 +24,22 @@ export function isSmbMessageAt(b: Uint8Array, o: number, end: number): boolean {
   return (m === 0xff || m === 0xfe || m === 0xfd || m === 0xfc) && b[o + 5] === 0x53 && b[o + 6] === 0x4d && b[o + 7] === 0x42;
 }
 
-/** (buf, off, available, total): available < total when the message was cut short (see NbssPrefix). */
-export type NbssHandler = (buf: Buffer, off: number, available: number, total: number) => void;
-
 /**
- * Asked while a packet spans segments, with its first `available` bytes at buf[off]: how many leading bytes of
- * it the handler will read (the framer stores only those; the rest is counted, never copied), or 0 when it
- * cannot tell yet (asked again as more bytes arrive). The handler is still called when the packet's first
- * min(total, maxParseBytes) bytes have arrived, as without a prefix, so what it reports does not change.
+ * What a framer hands its packets to. One receiver serves both directions of a flow: each framer passes its
+ * own `dir` back, so a session needs no closure per direction.
  */
-export type NbssPrefix = (buf: Buffer, off: number, available: number, total: number) => number;
+export interface NbssReceiver {
+  /** A packet (header included) at buf[off]: available < total when it was cut short at maxParseBytes. */
+  onNbssPacket(dir: Dir, buf: Buffer, off: number, available: number, total: number): void;
+  /**
+   * Asked while a packet spans segments, with its first `available` bytes at buf[off]: how many leading bytes
+   * of it onNbssPacket will read (the framer stores only those; the rest is counted, never copied), or 0 when
+   * it cannot tell yet (asked again as more bytes arrive). onNbssPacket is still called when the packet's first
+   * min(total, maxParseBytes) bytes have arrived, as without a prefix, so what it reports does not change.
+   * Without this method every byte up to maxParseBytes is stored.
+   */
+  nbssPrefix?(buf: Buffer, off: number, available: number, total: number): number;
+}
 
 const INITIAL_HOLD_BYTES = 128;
 /** Copies up to this size are done in JS: Buffer.copy's native call costs more than the bytes it moves. */
@@ -62,8 +70,9 @@ export class NbssFramer {
 
   constructor(
     private readonly maxParseBytes: number,
-    private readonly onPacket: NbssHandler,
-    private readonly prefix: NbssPrefix | null = null,
+    private readonly receiver: NbssReceiver,
+    /** passed back to the receiver with every packet */
+    private readonly dir: Dir,
   ) {}
 
   push(data: Buffer, off: number, len: number): void {
@@ -89,14 +98,14 @@ export class NbssFramer {
           continue;
         }
         if (len >= total) {
-          this.onPacket(data, off, total, total);
+          this.receiver.onNbssPacket(this.dir, data, off, total, total);
           off += total;
           len -= total;
           continue;
         }
         const want = total < this.maxParseBytes ? total : this.maxParseBytes;
         if (len >= want) {
-          this.onPacket(data, off, want, total);
+          this.receiver.onNbssPacket(this.dir, data, off, want, total);
           this.skip = total - len;
           return;
         }
@@ -144,7 +153,7 @@ export class NbssFramer {
       this.total = -1;
       this.keep = -1;
       this.skip = total - want;
-      this.onPacket(this.held!, 0, available, total);
+      this.receiver.onNbssPacket(this.dir, this.held!, 0, available, total);
     }
   }
 
@@ -159,8 +168,8 @@ export class NbssFramer {
 
   /** Bytes of the held packet to store (at most `want`), or -1 while undecided. */
   private prefixOf(buf: Buffer, off: number, available: number, want: number): number {
-    if (this.prefix === null) return want;
-    const k = this.prefix(buf, off, available, this.total);
+    if (this.receiver.nbssPrefix === undefined) return want;
+    const k = this.receiver.nbssPrefix(buf, off, available, this.total);
     if (k <= 0) return -1;
     return k < want ? k : want;
   }

@@ -9,7 +9,7 @@ import type { FactField, OperationEvent, OperationKind } from '../../events/type
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { flowEndpoints } from '../common/endpoints.js';
 import { DceRpcConnection, frameDcerpc, type RpcCarrier } from '../dcerpc/connection.js';
-import { NBSS, NbssFramer } from './nbss.js';
+import { NBSS, NbssFramer, type NbssReceiver } from './nbss.js';
 import { mentionsKerberos, parseNtlmssp, utf16, type NtlmMessage } from './ntlmssp.js';
 import {
   CREATE_DISPOSITIONS, FSCTL_NAMES, FSCTL_PIPE_TRANSCEIVE, NT_TRANS_FUNCTIONS, SMB1_COMMANDS, SMB1_KINDS,
@@ -101,7 +101,7 @@ function codeNameOf(version: 1 | 2, command: number): string {
 /** Out-parameter of the string readers (no allocation per call beyond the string itself). */
 const cursor = { value: '', next: 0 };
 
-export class SmbSession implements FlowAnalyzer {
+export class SmbSession implements FlowAnalyzer, NbssReceiver {
   private readonly framers: [NbssFramer, NbssFramer];
   private readonly carrier: RpcCarrier;
   private anomalies = 0;
@@ -152,11 +152,7 @@ export class SmbSession implements FlowAnalyzer {
     const { client, server } = flowEndpoints(ctx.flow);
     this.carrier = { meta: { frame: 0, ts: 0 }, client, server };
     const parse = Math.max(SMB2_HEADER + 8, Math.min(limits.maxParseBytes, ctx.maxBufferBytes));
-    const prefix = (b: Buffer, o: number, a: number, t: number): number => this.parsedPrefix(b, o, a, t);
-    this.framers = [
-      new NbssFramer(parse, (b, o, a, t) => this.onPacket(Dir.ToServer, b, o, a, t), prefix),
-      new NbssFramer(parse, (b, o, a, t) => this.onPacket(Dir.ToClient, b, o, a, t), prefix),
-    ];
+    this.framers = [new NbssFramer(parse, this, Dir.ToServer), new NbssFramer(parse, this, Dir.ToClient)];
   }
 
   onData(dir: Dir, buf: Buffer, off: number, len: number, meta: PacketMeta): void {
@@ -191,7 +187,8 @@ export class SmbSession implements FlowAnalyzer {
     if (this.files2Map !== null) for (const f of this.files2Map.values()) f.pipe?.close();
   }
 
-  private onPacket(dir: Dir, buf: Buffer, off: number, available: number, total: number): void {
+  /** NbssReceiver: a session packet from the framer of `dir`. */
+  onNbssPacket(dir: Dir, buf: Buffer, off: number, available: number, total: number): void {
     const type = buf[off]!;
     if (type === NBSS.REQUEST) return this.onSessionRequest(buf, off + 4, off + available);
     if (type !== NBSS.MESSAGE) return; // positive/negative response, retarget, keep-alive
@@ -210,13 +207,13 @@ export class SmbSession implements FlowAnalyzer {
   }
 
   /**
-   * Leading bytes of a session packet spanning segments that the parser reads (see NbssPrefix): file data of
+   * NbssReceiver: leading bytes of a session packet spanning segments that the parser reads (see NbssPrefix): file data of
    * an SMB2 READ response or WRITE request is only read when the file is a DCE/RPC pipe, so for any other file
    * only the header and the command's fixed part are kept and the data is skipped uncopied. Everything else
    * keeps all its bytes. Decided from the state when the packet starts; the data of an odd file that becomes a
    * pipe meanwhile is then reported as truncated, as for an over-long message.
    */
-  private parsedPrefix(buf: Buffer, off: number, available: number, total: number): number {
+  nbssPrefix(buf: Buffer, off: number, available: number, total: number): number {
     const h = off + 4;
     if (available < 4 + SMB2_HEADER + SMB2_WRITE_FIXED) return 0;
     if (buf[off] !== NBSS.MESSAGE || buf[h] !== 0xfe || buf[h + 1] !== 0x53 || buf[h + 2] !== 0x4d || buf[h + 3] !== 0x42) return total;

@@ -6,7 +6,7 @@ import { recordingContext } from '../common/test-support.js';
 import { fuzzRuns } from '../../util/fuzz-budget.js';
 import { SRVSVC_UUID, bind, bindAck, netPathCanonicalizeStub, request } from '../dcerpc/test-frames.js';
 import { probeSmb } from './index.js';
-import { NbssFramer } from './nbss.js';
+import { NbssFramer, type NbssReceiver } from './nbss.js';
 import { mentionsKerberos } from './ntlmssp.js';
 import { SmbSession } from './session.js';
 
@@ -364,11 +364,14 @@ test('NBSS framer: a packet spanning segments stores only the prefix its handler
   for (const withPrefix of [false, true]) {
     const calls: Array<[number, number, number, Buffer]> = [];
     let piece = 0;
-    const framer = new NbssFramer(
-      1000,
-      (b, o, available, total) => calls.push([piece, available, total, Buffer.from(b.subarray(o, o + available))]),
-      withPrefix ? (_b, _o, available, total) => (total < 1000 ? total : available >= 16 ? 10 : 0) : null,
-    );
+    const receiver: NbssReceiver = {
+      onNbssPacket: (dir, b, o, available, total) => {
+        assert.equal(dir, Dir.ToClient);
+        calls.push([piece, available, total, Buffer.from(b.subarray(o, o + available))]);
+      },
+    };
+    if (withPrefix) receiver.nbssPrefix = (_b, _o, available, total) => (total < 1000 ? total : available >= 16 ? 10 : 0);
+    const framer = new NbssFramer(1000, receiver, Dir.ToClient);
     // 7-byte pieces first (the prefix is undecided below 16 bytes), then 500-byte ones
     for (let o = 0; o < stream.length; piece++) {
       const n = Math.min(o < 21 ? 7 : 500, stream.length - o);
