@@ -371,6 +371,24 @@ describe('input handling', () => {
     assert.equal(limited.truncated, false);
   });
 
+  it('gives the event loop turns while reading a long file (reads are synchronous)', async () => {
+    // 20 MiB of 1 KiB frames: past the reader's yield interval (8 MiB) twice.
+    const frame = frameOf(1000, 1);
+    const bytes = buildPcap({ linkType: LinkType.ETHERNET }, (w) => {
+      for (let i = 0; i < 20_000; i++) w.write(1600000000 + i, 0, frame);
+    });
+    const path = scratchPath('long.pcap');
+    writeFileSync(path, bytes);
+    // Scheduled once reading has begun (opening the file is asynchronous and would let it run first).
+    let packets = 0;
+    let packetsAtTurn = -1;
+    const summary = await readCapture(path, () => {
+      if (++packets === 1) setImmediate(() => (packetsAtTurn = packets));
+    });
+    assert.equal(summary.packets, 20_000);
+    assert.ok(packetsAtTurn > 1 && packetsAtTurn < 20_000, `the event loop's turn came after ${packetsAtTurn} packets`);
+  });
+
   it('passes one reused record object whose data views the current packet', async () => {
     const seen: unknown[] = [];
     const path = scratchPath('reuse.pcap');
