@@ -476,53 +476,38 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
       );
       return true;
     }
-    this.emitPollEvent(tx, kind, respMeta.frame);
+    this.emitPollEvent(tx, 'modbus', kind, fc, functionCodeName(fc), tx.dataBytes, respMeta.frame);
     return true;
   }
 
-  /** emitAnsweredPoll's event, in the shape (keys and their order) emitOperation gives it. */
-  private emitPollEvent(tx: PendingTransaction, kind: OperationKind, responseFrame: number): void {
+  /**
+   * An answered poll's event (a read or write answered normally) in one allocation with its final shape: the same
+   * keys in the same order as emitOperation's general path builds them, so consumers see one object shape.
+   */
+  private emitPollEvent(
+    tx: PendingTransaction,
+    protocol: 'modbus' | 'umas',
+    kind: OperationKind,
+    code: number,
+    codeName: string,
+    dataBytes: number,
+    responseFrame: number,
+  ): void {
     const ctx = this.ctx;
-    const fc = tx.fc;
     const fromClient = tx.requesterIsClient;
+    const src = fromClient ? this.clientEndpoint : this.serverEndpoint;
+    const dst = fromClient ? this.serverEndpoint : this.clientEndpoint;
     ctx.sink.emit(
-      tx.dataBytes < 0
+      dataBytes < 0
         ? {
-            type: 'operation',
-            protocol: 'modbus',
-            ts: tx.ts,
-            frame: tx.frame,
-            captureIndex: ctx.captureIndex,
-            flowId: ctx.flow.id,
-            src: fromClient ? this.clientEndpoint : this.serverEndpoint,
-            dst: fromClient ? this.serverEndpoint : this.clientEndpoint,
-            kind,
-            code: fc,
-            codeName: functionCodeName(fc),
-            unit: tx.unit,
-            result: 'ok',
-            address: tx.address,
-            quantity: tx.quantity,
+            type: 'operation', protocol, ts: tx.ts, frame: tx.frame, captureIndex: ctx.captureIndex, flowId: ctx.flow.id,
+            src, dst, kind, code, codeName, unit: tx.unit, result: 'ok', address: tx.address, quantity: tx.quantity,
             responseFrame,
           }
         : {
-            type: 'operation',
-            protocol: 'modbus',
-            ts: tx.ts,
-            frame: tx.frame,
-            captureIndex: ctx.captureIndex,
-            flowId: ctx.flow.id,
-            src: fromClient ? this.clientEndpoint : this.serverEndpoint,
-            dst: fromClient ? this.serverEndpoint : this.clientEndpoint,
-            kind,
-            code: fc,
-            codeName: functionCodeName(fc),
-            unit: tx.unit,
-            result: 'ok',
-            address: tx.address,
-            quantity: tx.quantity,
-            dataBytes: tx.dataBytes,
-            responseFrame,
+            type: 'operation', protocol, ts: tx.ts, frame: tx.frame, captureIndex: ctx.captureIndex, flowId: ctx.flow.id,
+            src, dst, kind, code, codeName, unit: tx.unit, result: 'ok', address: tx.address, quantity: tx.quantity,
+            dataBytes, responseFrame,
           },
     );
   }
@@ -603,46 +588,7 @@ export class ModbusSession implements FlowAnalyzer, DeviceIdObjectVisitor {
         );
         return;
       }
-      sink.emit(
-        dataBytes < 0
-          ? {
-              type: 'operation',
-              protocol: isUmas ? 'umas' : 'modbus',
-              ts: tx.ts,
-              frame: tx.frame,
-              captureIndex: ctx.captureIndex,
-              flowId: ctx.flow.id,
-              src: requesterIsClient ? this.clientEndpoint : this.serverEndpoint,
-              dst: requesterIsClient ? this.serverEndpoint : this.clientEndpoint,
-              kind,
-              code,
-              codeName,
-              unit: tx.unit,
-              result: 'ok',
-              address: tx.address,
-              quantity: tx.quantity,
-              responseFrame: respMeta!.frame,
-            }
-          : {
-              type: 'operation',
-              protocol: isUmas ? 'umas' : 'modbus',
-              ts: tx.ts,
-              frame: tx.frame,
-              captureIndex: ctx.captureIndex,
-              flowId: ctx.flow.id,
-              src: requesterIsClient ? this.clientEndpoint : this.serverEndpoint,
-              dst: requesterIsClient ? this.serverEndpoint : this.clientEndpoint,
-              kind,
-              code,
-              codeName,
-              unit: tx.unit,
-              result: 'ok',
-              address: tx.address,
-              quantity: tx.quantity,
-              dataBytes,
-              responseFrame: respMeta!.frame,
-            },
-      );
+      this.emitPollEvent(tx, isUmas ? 'umas' : 'modbus', kind, code, codeName, dataBytes, respMeta!.frame);
       return;
     }
     const event: OperationEvent = {
