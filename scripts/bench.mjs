@@ -126,7 +126,10 @@ function analyzeBest(file, name) {
 }
 
 const file = values.file ?? ensureCapture(values.size);
-row('record walk (ceiling)', file, walk(file));
+// The walk runs first, when the capture may not be in the page cache yet (a freshly generated or long unused
+// file): the faster of two walks is the ceiling.
+const walks = [walk(file), walk(file)];
+row('record walk (ceiling)', file, walks[0].ms <= walks[1].ms ? walks[0] : walks[1]);
 const a = analyzeBest(file, 'otwatch analyze');
 if (hasTshark) row('tshark -q -z io,phs', file, { ...tshark(file), packets: a.packets });
 if (values.big) {
