@@ -86,24 +86,28 @@ function row(name, file, m) {
 }
 
 /**
- * The machine's speed right now, in two fixed pieces of work timed in a pinned child: integer mixing over a
- * cached typed array (CPU) and a chain of dependent reads through 32 MiB in random order (memory latency, what a
- * flow table's lookups wait on). A virtual machine's speed drifts over minutes, the memory part more than the CPU
- * part; the probe run next to each analyze run shows whether a slow run was the code or the machine.
+ * The machine's speed right now, in fixed pieces of work timed in a pinned child: integer mixing over a cached
+ * typed array (CPU), then chains of dependent reads in random order through 4 MiB (what the last-level cache
+ * holds on a quiet host) and through 32 MiB (memory latency). A virtual machine's speed drifts over minutes, most of
+ * all in the cache share its neighbours leave it; the probe run next to each analyze run shows whether a slow run
+ * was the code or the machine.
  */
 function speedProbe() {
   const script = `const a = new Uint32Array(1 << 16); let h = 0x9e3779b9;
 function work(rounds) { for (let r = 0; r < rounds; r++) for (let i = 0; i < a.length; i++) { h = (Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) + a[i]) | 0; a[i] = h; } return h; }
-const n = 1 << 23; const next = new Uint32Array(n); for (let i = 0; i < n; i++) next[i] = i;
-let s = 12345; for (let i = n - 1; i > 0; i--) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; const j = s % i; const t = next[i]; next[i] = next[j]; next[j] = t; }
-function chase(steps) { let p = 0; for (let k = 0; k < steps; k++) p = next[p]; return p; }
-work(50); chase(1e5);
-const t0 = process.hrtime.bigint(); work(200); const t1 = process.hrtime.bigint(); chase(1e6); const t2 = process.hrtime.bigint();
-console.log(Number(t1 - t0) / 1e6, Number(t2 - t1) / 1e6);`;
+function cycle(n) { const next = new Uint32Array(n); for (let i = 0; i < n; i++) next[i] = i;
+  let s = 12345; for (let i = n - 1; i > 0; i--) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; const j = s % i; const t = next[i]; next[i] = next[j]; next[j] = t; } return next; }
+function chase(next, steps) { let p = 0; for (let k = 0; k < steps; k++) p = next[p]; return p; }
+const cache = cycle(1 << 20); const memory = cycle(1 << 23);
+work(50); chase(cache, 1e5); chase(memory, 1e5);
+const ms = (f) => { const t = process.hrtime.bigint(); f(); return Number(process.hrtime.bigint() - t) / 1e6; };
+console.log(ms(() => work(200)), ms(() => chase(cache, 2e6)), ms(() => chase(memory, 1e6)));`;
   const [cmd, args] = pinned(process.execPath, ['-e', script]);
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  const [cpuMs, memoryMs] = r.stdout.trim().split(' ').map(Number);
-  return r.status === 0 && Number.isFinite(cpuMs) && Number.isFinite(memoryMs) ? { cpuMs: +cpuMs.toFixed(0), memoryMs: +memoryMs.toFixed(0) } : null;
+  const [cpuMs, cacheMs, memoryMs] = r.stdout.trim().split(' ').map(Number);
+  return r.status === 0 && [cpuMs, cacheMs, memoryMs].every(Number.isFinite)
+    ? { cpuMs: +cpuMs.toFixed(0), cacheMs: +cacheMs.toFixed(0), memoryMs: +memoryMs.toFixed(0) }
+    : null;
 }
 
 const runs = Math.max(1, Number(values.runs) || 1);
@@ -157,8 +161,8 @@ for (const r of rows) console.log(`| ${r.name} | ${r.file} | ${r.sizeMB} | ${r.s
 for (const r of rows) {
   if (!r.runsSeconds) continue;
   console.log(`${r.name}: ${runs} runs, seconds ${r.runsSeconds.join(', ')} (table: the fastest)`);
-  const probes = r.speedProbe.map((p) => (p === null ? '?' : `${p.cpuMs}/${p.memoryMs}`));
-  console.log(`  machine speed probe before each run, CPU/memory ms (lower = faster machine at that moment): ${probes.join(', ')}`);
+  const probes = r.speedProbe.map((p) => (p === null ? '?' : `${p.cpuMs}/${p.cacheMs}/${p.memoryMs}`));
+  console.log(`  machine speed probe before each run, CPU/cache/memory ms (lower = faster machine at that moment): ${probes.join(', ')}`);
 }
 console.log(`analyze / record walk: ${summary.ratios.analyzeVsWalk}${summary.ratios.analyzeVsTshark !== null ? `; analyze / tshark: ${summary.ratios.analyzeVsTshark}x` : ''}`);
 
