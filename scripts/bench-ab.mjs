@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `node scripts/bench-ab.mjs DIST_A DIST_B CAPTURE [--rounds 8] [--node-flags "..."]`
+// `node scripts/bench-ab.mjs DIST_A DIST_B CAPTURE [--rounds 8] [--core 0] [--node-flags "..."]`
 // Compares two builds of otwatch (two dist/ directories, e.g. HEAD's in a copy of the repo and the working tree's)
 // on one capture: each round runs A and B in turn (the order alternating), each in its own process pinned to one
 // core with the V8 settings `otwatch analyze` uses there, and records CPU time of analyzeCaptures(). It prints
 // every round and the median of the per-round B/A ratios. On a virtual machine whose speed drifts by up to 2x over
 // minutes, two runs a few seconds apart see the same machine, so the median ratio is stable where separate
-// best-of-N timings of A and B are not.
+// best-of-N timings of A and B are not. Both builds run on the same core (--core; the host may slow one vCPU
+// and not the other: npm run bench's speed probe shows which).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,11 +17,12 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     rounds: { type: 'string', default: '8' },
+    core: { type: 'string', default: '0' },
     'node-flags': { type: 'string', default: '' },
   },
 });
 if (positionals.length !== 3) {
-  console.error('usage: node scripts/bench-ab.mjs DIST_A DIST_B CAPTURE [--rounds N] [--node-flags "..."]');
+  console.error('usage: node scripts/bench-ab.mjs DIST_A DIST_B CAPTURE [--rounds N] [--core N] [--node-flags "..."]');
   process.exit(2);
 }
 const [distA, distB, capture] = positionals.map((p) => resolve(p));
@@ -42,7 +44,7 @@ function run(dist) {
     `const c = process.cpuUsage(c0);\nconsole.log(JSON.stringify({ cpuMs: (c.user + c.system) / 1000, events: report.stats.events }));`;
   const args = [...SINGLE_CPU_NODE_FLAGS, ...extraFlags, '--input-type=module', '-e', script];
   const r = hasTaskset
-    ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    ? spawnSync('taskset', ['-c', String(Math.max(0, Number(values.core) || 0)), process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
     : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${dist}: analyze failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
