@@ -8,21 +8,6 @@ import { functionCode } from '../baseline.js';
 
 export const OT_PROTOCOL_LIST: readonly ProtocolName[] = [...INDUSTRIAL_PROTOCOLS];
 
-/**
- * `fn` with its answers remembered per name, at most `max` names (emptied when full): for pure per-name tests
- * run on every DNS query or TLS server name (domain lists, pool patterns).
- */
-export function memoByName<T>(fn: (name: string) => T, max = 4096): (name: string) => T {
-  const memo = new Map<string, T>();
-  return (name) => {
-    if (memo.has(name)) return memo.get(name)!;
-    const answer = fn(name);
-    if (memo.size >= max) memo.clear();
-    memo.set(name, answer);
-    return answer;
-  };
-}
-
 /** Who may legitimately do this to a controller. */
 export type TrustModel =
   /** an engineering workstation (role) — program, mode, firmware, restart */

@@ -5,6 +5,7 @@
  */
 import { isPublicIp } from '../../util/addr.js';
 import type { AlertDraft, FlowLike, HitRecorder, RuleFactory } from '../types.js';
+import { memoByText } from '../../util/memo.js';
 import { describe } from './common.js';
 
 /** `list.split(',').includes(item)` without the array: runs for every outbound flow of a local host. */
@@ -44,16 +45,7 @@ export const netInternetExposure: RuleFactory = () => {
   // exists (drafts of this rule are never dropped during the pass, so the map and the recorder agree).
   const outboundByHost = new Map<string, Outbound>();
   // Interleaved clients defeat the last-address check; a plant has a few hundred addresses, each parsed once.
-  const publicByIp = new Map<string, boolean>();
-  const isPublic = (ip: string): boolean => {
-    let known = publicByIp.get(ip);
-    if (known === undefined) {
-      if (publicByIp.size >= MAX_REMEMBERED_ADDRESSES) publicByIp.clear();
-      known = isPublicIp(ip);
-      publicByIp.set(ip, known);
-    }
-    return known;
-  };
+  const isPublic = memoByText(isPublicIp, MAX_REMEMBERED_ADDRESSES);
   return {
     meta: {
       id: 'net.internet-exposure',

@@ -5,7 +5,8 @@
 import type { OperationEvent, ProtocolDetectedEvent } from '../../events/types.js';
 import type { AlertDraft, HitRecorder, RuleFactory } from '../types.js';
 import type { ModelView } from '../model.js';
-import { describe, memoByName } from './common.js';
+import { memoByText } from '../../util/memo.js';
+import { describe } from './common.js';
 
 export const REMOTE_ACCESS_DOMAINS = [
   'teamviewer.com', 'anydesk.com', 'net.anydesk.com', 'logmein.com', 'logme.in', 'splashtop.com', 'rustdesk.com',
@@ -31,7 +32,7 @@ export function matchesDomain(name: string, suffixes: readonly string[]): string
 
 export const netRemoteAccess: RuleFactory = () => {
   // DNS queries and SNI of a plant repeat a few hundred names.
-  const remoteAccessTool = memoByName((name) => matchesDomain(name, REMOTE_ACCESS_DOMAINS));
+  const remoteAccessTool = memoByText((name) => matchesDomain(name, REMOTE_ACCESS_DOMAINS));
   return {
     meta: {
       id: 'net.remote-access',

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { fuzzRuns } from '../../util/fuzz-budget.js';
 import { REMOTE_ACCESS_DOMAINS, matchesDomain } from './net-remote-access.js';
 import { csvIncludes } from './net-internet-exposure.js';
-import { memoByName } from './common.js';
+import { memoByText } from '../../util/memo.js';
 
 /** The definition: the name (lower case, one trailing dot dropped) is the suffix or ends with ".suffix". */
 function referenceMatch(name: string, suffixes: readonly string[]): string | null {
@@ -47,9 +47,9 @@ test('csvIncludes is split(",").includes()', () => {
   assert.equal(csvIncludes('10.0.0.10,10.0.0.1', '10.0.0.1'), true);
 });
 
-test('memoByName answers as the function does, calls it once per name, and starts over when full', () => {
+test('memoByText answers as the function does, calls it once per name, and starts over when full', () => {
   const calls: string[] = [];
-  const lengthOf = memoByName((name) => { calls.push(name); return name.length; }, 2);
+  const lengthOf = memoByText((name) => { calls.push(name); return name.length; }, 2);
   assert.equal(lengthOf('a.example'), 9);
   assert.equal(lengthOf('a.example'), 9);
   assert.equal(lengthOf('bb.example'), 10);
@@ -57,6 +57,6 @@ test('memoByName answers as the function does, calls it once per name, and start
   assert.equal(lengthOf('ccc.example'), 11); // full: forgets everything, keeps the new name
   assert.equal(lengthOf('a.example'), 9);
   assert.deepEqual(calls, ['a.example', 'bb.example', 'ccc.example', 'a.example']);
-  const nothing = memoByName(() => null);
+  const nothing = memoByText(() => null);
   assert.equal(nothing('x'), null); // a remembered null is still an answer
 });

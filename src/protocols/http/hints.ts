@@ -2,6 +2,7 @@
  * Heuristics over HTTP content: which directory-listing generator produced a page, and what operating system a
  * Server or User-Agent header suggests.
  */
+import { memoByText } from '../../util/memo.js';
 
 /**
  * The generator of a directory-listing page, or '' when the page is not one. `text` is the start of the body
@@ -63,43 +64,16 @@ const IIS_WINDOWS: Record<string, string> = {
 
 type OsHint = Readonly<{ os: string; confidence: number }>;
 
-/**
- * Answers of a pure header → hint function, kept per header text. A network has a handful of distinct Server and
- * User-Agent values, but its servers and clients interleave, so a last-value cache misses on nearly every
- * message; past `maxEntries` texts the memo starts over (bounded whatever the traffic).
- */
-class HintMemo {
-  private readonly answers = new Map<string, OsHint>();
-  /** times the memo was full and was emptied */
-  resets = 0;
-
-  constructor(
-    private readonly compute: (text: string) => OsHint,
-    readonly maxEntries: number,
-  ) {}
-
-  get(text: string): OsHint {
-    let hint = this.answers.get(text);
-    if (hint === undefined) {
-      hint = this.compute(text);
-      if (this.answers.size >= this.maxEntries) {
-        this.answers.clear();
-        this.resets++;
-      }
-      this.answers.set(text, hint);
-    }
-    return hint;
-  }
-}
-
 const HINT_MEMO_ENTRIES = 256;
-const serverHints = new HintMemo(serverOsHintOf, HINT_MEMO_ENTRIES);
-const userAgentHints = new HintMemo(userAgentOsHintOf, HINT_MEMO_ENTRIES);
+// A network has a handful of distinct Server and User-Agent values, but its servers and clients interleave: the
+// answers are memoised per header text (bounded), not just the last one.
+const serverHints = memoByText(serverOsHintOf, HINT_MEMO_ENTRIES);
+const userAgentHints = memoByText(userAgentOsHintOf, HINT_MEMO_ENTRIES);
 
 /** OS suggested by a Server header, with a confidence ('' when it says nothing about the OS). */
 export function serverOsHint(server: string): OsHint {
   // A server repeats its Server header on every response: answers are memoised per text (callers only read them).
-  return serverHints.get(server);
+  return serverHints(server);
 }
 
 function serverOsHintOf(server: string): { os: string; confidence: number } {
@@ -129,7 +103,7 @@ const WINDOWS_NT: Record<string, string> = {
 /** OS suggested by a User-Agent header (low confidence: user agents are easily set to anything). */
 export function userAgentOsHint(ua: string): OsHint {
   // A client repeats its User-Agent on every request: answers are memoised per text (callers only read them).
-  return userAgentHints.get(ua);
+  return userAgentHints(ua);
 }
 
 function userAgentOsHintOf(ua: string): { os: string; confidence: number } {

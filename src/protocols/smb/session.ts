@@ -9,6 +9,7 @@ import type { FactField, OperationEvent, OperationKind } from '../../events/type
 import { Dir, type AnalyzerContext, type FlowAnalyzer, type PacketMeta } from '../analyzer.js';
 import { flowEndpoints } from '../common/endpoints.js';
 import { DceRpcConnection, frameDcerpc, type RpcCarrier } from '../dcerpc/connection.js';
+import { memoByText } from '../../util/memo.js';
 import { NBSS, NbssFramer, type NbssReceiver } from './nbss.js';
 import { mentionsKerberos, parseNtlmssp, utf16, type NtlmMessage } from './ntlmssp.js';
 import {
@@ -1264,24 +1265,15 @@ function fileKey(buf: Buffer, at: number): number {
 }
 
 /**
- * Server names by tree path ('' when the path states none): sessions reconnect to the same few shares, and the
- * two regular expressions cost more than a lookup. A memo only (output does not depend on it): emptied when full.
+ * The server name in a \\server\share path, or '' when there is none or it says nothing (an address, *SMBSERVER).
+ * Memoised per path: sessions reconnect to the same few shares, and two regular expressions cost more than a lookup.
  */
-const MAX_SERVER_NAME_MEMO = 256;
-const serverNameMemo = new Map<string, string>();
-
-/** The server name in a \\server\share path, or '' when there is none or it says nothing (an address, *SMBSERVER). */
-function serverNameOf(path: string): string {
-  const known = serverNameMemo.get(path);
-  if (known !== undefined) return known;
+const serverNameOf = memoByText((path: string): string => {
   const m = /^\\\\([^\\]+)\\/.exec(path);
-  let name = m ? m[1]! : '';
+  const name = m ? m[1]! : '';
   // An IP address or *SMBSERVER says nothing about the name.
-  if (/^[\d.]+$/.test(name) || name.includes(':') || name === '*SMBSERVER') name = '';
-  if (serverNameMemo.size >= MAX_SERVER_NAME_MEMO) serverNameMemo.clear();
-  serverNameMemo.set(path, name);
-  return name;
-}
+  return /^[\d.]+$/.test(name) || name.includes(':') || name === '*SMBSERVER' ? '' : name;
+}, 256);
 
 function isIpc(tree: string): boolean {
   return /\\IPC\$$/i.test(tree);
